@@ -1,0 +1,1 @@
+"""punie-svcs plugin entry module."""

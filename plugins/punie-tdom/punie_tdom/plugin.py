@@ -1,0 +1,1 @@
+"""punie-tdom plugin entry module."""

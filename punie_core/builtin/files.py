@@ -1,0 +1,99 @@
+"""Core tools for the workspace: read, write and list files, run commands."""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+
+from pydantic import BaseModel
+
+from punie_core.context import CommandResult, tool_context
+from punie_core.workspace import PROTECTED_PARTS
+
+LIST_LIMIT = 2000
+READ_LIMIT = 1024 * 1024
+
+
+class WriteResult(BaseModel):
+    """What `write_file` did.
+
+    Attributes:
+        path: The file written, relative to the workspace root.
+        size: Characters written.
+        created: True when the file did not exist before.
+    """
+
+    path: str
+    size: int
+    created: bool
+
+    def __str__(self) -> str:
+        verb = "created" if self.created else "updated"
+        return f"{verb} {self.path} ({self.size} characters)"
+
+
+async def read_file(path: str) -> str:
+    """Read a UTF-8 text file of the workspace.
+
+    Args:
+        path: File path, relative to the workspace root.
+    """
+    context = tool_context()
+    target = context.workspace.resolve(path)
+    if target.is_dir():
+        raise IsADirectoryError(f"{path} is a directory; use list_files")
+    if target.exists() and target.stat().st_size > READ_LIMIT:
+        raise ValueError(f"{path} is larger than {READ_LIMIT // 1024} KiB; read a smaller file")
+    return await context.files.read_text(target)
+
+
+async def write_file(path: str, content: str) -> WriteResult:
+    """Create or replace a text file of the workspace (atomically), after permission.
+
+    Args:
+        path: File path, relative to the workspace root; parent folders are created.
+        content: The complete new text of the file.
+    """
+    context = tool_context()
+    target = context.workspace.writable(path)
+    created = not target.exists()
+    await context.files.write_text(target, content)
+    return WriteResult(path=context.workspace.relative(target), size=len(content), created=created)
+
+
+def list_files(pattern: str = "**/*") -> list[str]:
+    """List workspace files matching a glob pattern, sorted, skipping .git, .venv and the like.
+
+    Args:
+        pattern: Glob relative to the root, for example `**/*.py` or `src/*.html`.
+    """
+    workspace = tool_context().workspace
+    if os.path.isabs(pattern) or ".." in pattern.split("/"):
+        raise PermissionError(f"pattern {pattern!r} must stay inside the workspace")
+    found: list[str] = []
+    for directory, subdirs, files in os.walk(workspace.root):
+        subdirs[:] = sorted(d for d in subdirs if d not in PROTECTED_PARTS and d != "__pycache__")
+        for name in files:
+            rel = os.path.relpath(os.path.join(directory, name), workspace.root).replace(os.sep, "/")
+            if _matches(rel, pattern):
+                found.append(rel)
+                if len(found) > LIST_LIMIT:
+                    raise ValueError(f"more than {LIST_LIMIT} files match {pattern!r}; narrow it")
+    return sorted(found)
+
+
+def _matches(rel: str, pattern: str) -> bool:
+    if fnmatch.fnmatchcase(rel, pattern):
+        return True
+    # `**/` also matches files at the top level, as in most shells with globstar.
+    return pattern.startswith("**/") and fnmatch.fnmatchcase(rel, pattern[3:])
+
+
+async def run_command(command: str) -> CommandResult:
+    """Run a shell command in the workspace root, after permission; output is captured.
+
+    Args:
+        command: The command line, for example `python -m pytest -q`.
+    """
+    context = tool_context()
+    return await context.commands.run(command, context.workspace.root, context.command_timeout)

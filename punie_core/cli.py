@@ -1,0 +1,77 @@
+"""`punie`: the command line. Each command lives in its own module, imported only when it runs.
+
+The top-level parser knows only command names and one-line help, so `punie --help` starts
+without importing pydantic-ai, Monty, libcst or the ACP SDK.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+COMMANDS: dict[str, tuple[str, str]] = {
+    "serve": ("punie_core.commands.serve", "run the ACP agent on stdio (with the web UI on loopback)"),
+    "init": ("punie_core.commands.init", "configure PyCharm (~/.jetbrains/acp.json) or print Zed's settings"),
+    "run": ("punie_core.commands.run", "answer one prompt headlessly in the current project"),
+    "exec": ("punie_core.commands.exec", "run Code Mode code in the sandbox with every tool"),
+    "check": ("punie_core.commands.check", "run every plugin's validators on files"),
+    "plugins": ("punie_core.commands.plugins", "list installed plugins, what each adds, what failed"),
+    "stubs": ("punie_core.commands.introspect", "print the tool stub module the model is shown"),
+    "prompt": ("punie_core.commands.introspect", "print the full system prompt"),
+    "skills": ("punie_core.commands.introspect", "list the skills the model can load"),
+    "traces": ("punie_core.commands.traces", "inspect and export training traces"),
+    "train": ("punie_core.commands.train", "fine-tune a model on exported traces (LoRA, mlx-lm)"),
+    "eval": ("punie_core.commands.eval", "evaluate a model on tasks that run the tools"),
+}
+
+
+def version() -> str:
+    """Punie's version (without importing the package's dependencies)."""
+    from importlib.metadata import PackageNotFoundError
+    from importlib.metadata import version as dist_version
+
+    try:
+        return dist_version("punie")
+    except PackageNotFoundError:
+        return "0+unknown"
+
+
+def build_parser(command: str | None) -> argparse.ArgumentParser:
+    """The parser; only `command`'s module is imported to add its arguments."""
+    parser = argparse.ArgumentParser(
+        prog="punie",
+        description="Punie: a small, fast coding agent for Python web developers on local models.",
+    )
+    parser.add_argument("--version", action="version", version=f"punie {version()}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name, (module_name, help_text) in COMMANDS.items():
+        command_parser = sub.add_parser(name, help=help_text, description=help_text)
+        if name == command:
+            module = importlib.import_module(module_name)
+            module.add_arguments(command_parser, name)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `punie` console script."""
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    command = next((a for a in args_list if not a.startswith("-")), None)
+    if command not in COMMANDS:
+        command = None
+    parser = build_parser(command)
+    args = parser.parse_args(args_list)
+    if args.command is None:
+        parser.print_help()
+        return 2
+    module = importlib.import_module(COMMANDS[args.command][0])
+    try:
+        return int(module.run(args) or 0)
+    except KeyboardInterrupt:
+        print("punie: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""`punie` subcommands: each module has `add_arguments(parser, name)` and `run(args) -> int`."""

@@ -1,0 +1,173 @@
+"""The plugin contract: every hook a Punie plugin may implement (specifications only).
+
+A plugin is any module or object with functions marked `@punie_core.hookimpl`, exposed
+through the entry-point group `punie`. Collection hooks (`punie_<plural noun>`) take no
+arguments and yield typed records from `punie_core.records`; the core calls them once per
+plugin, stamps every record with its plugin and distribution, validates it and merges all
+plugins' records sorted by name, so the same plugins always give the same prompt bytes.
+
+Hook implementations never have parameters with default values (pluggy would not pass them).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+import pluggy
+
+if TYPE_CHECKING:
+    from punie_core.records import Noun, Skill, Term, Tool, Validator
+
+PROJECT = "punie"
+
+hookspec = pluggy.HookspecMarker(PROJECT)
+hookimpl = pluggy.HookimplMarker(PROJECT)
+
+
+class PunieSpecs:
+    """All hooks a Punie plugin may implement."""
+
+    @hookspec
+    def punie_tools(self) -> Iterable[Tool]:
+        """Provide the verbs (typed tools) this plugin adds to Code Mode.
+
+        Called once when the toolbox is built, after every plugin is registered and before
+        the stubs and the system prompt are rendered. Must be fast and free of side effects:
+        import heavy libraries inside the tool functions, not here.
+
+        Yields:
+            `Tool` records. Each function is fully annotated, has a Google docstring with an
+            `Args:` entry per parameter, and a name unique across all plugins (a clash is a
+            reported conflict that excludes both plugins).
+
+        Example:
+            ```python
+            @hookimpl
+            def punie_tools():
+                yield Tool(list_components, kind="search")
+            ```
+        """
+        raise NotImplementedError
+
+    @hookspec
+    def punie_nouns(self) -> Iterable[Noun]:
+        """Provide the domain nouns (Pydantic models) the model reads and builds.
+
+        Called once when the toolbox is built. Nouns used as a tool's parameter or result
+        are rendered in the stubs automatically; yield them here to name them in the
+        prompt's vocabulary even when no tool mentions them, or to make sure they are shown.
+
+        Yields:
+            `Noun` records wrapping a `pydantic.BaseModel` subclass (a bare subclass is
+            accepted and wrapped). Class names are unique across plugins.
+
+        Example:
+            ```python
+            @hookimpl
+            def punie_nouns():
+                yield Noun(ComponentSpec)
+            ```
+        """
+        raise NotImplementedError
+
+    @hookspec
+    def punie_skills(self) -> Iterable[Skill]:
+        """Provide skill documents (Agent Skills `SKILL.md`) shipped as package data.
+
+        Called once when the toolbox is built. The prompt lists each skill's name and
+        description; the body is returned by the `load_skill(name)` tool on demand. A
+        malformed SKILL.md excludes the whole plugin, with the file named in the report.
+
+        Yields:
+            `Skill` records, usually `Skill.from_package(__package__, "skills/NAME")`.
+
+        Example:
+            ```python
+            @hookimpl
+            def punie_skills():
+                yield Skill.from_package("punie_tdom", "skills/tdom-components")
+            ```
+        """
+        raise NotImplementedError
+
+    @hookspec
+    def punie_validators(self) -> Iterable[Validator]:
+        """Provide validators for `punie check` and for every file the agent writes.
+
+        Called once when the toolbox is built. The pipeline runs layers in order: `syntax`,
+        `conventions` (then their fixes, then `syntax` again), `types`. A validator returns
+        findings for bad code; raising means the validator is broken.
+
+        Yields:
+            `Validator` records with a unique name and documented rule ids.
+
+        Example:
+            ```python
+            @hookimpl
+            def punie_validators():
+                yield Validator(
+                    name="tdom_conventions",
+                    layer="conventions",
+                    rules={"TDOM001": "children passed as an attribute"},
+                    check=check_tdom,
+                    applies_to=lambda path, source: "tdom" in source,
+                )
+            ```
+        """
+        raise NotImplementedError
+
+    @hookspec
+    def punie_vocabulary(self) -> Iterable[Term]:
+        """Provide the words of this plugin's domain, listed in the system prompt.
+
+        Called once when the toolbox is built. Keep meanings to one short line: they are
+        paid for in prompt tokens on every request.
+
+        Yields:
+            `Term` records.
+
+        Example:
+            ```python
+            @hookimpl
+            def punie_vocabulary():
+                yield Term("component", "a function or dataclass returning a tdom Template")
+            ```
+        """
+        raise NotImplementedError
+
+    @hookspec(firstresult=True)
+    def punie_render_stub(self, record: Tool | Noun) -> str | None:
+        """Render the Python stub text for one tool or noun.
+
+        Called for every tool and noun when the stub module is built. The first non-`None`
+        result wins; the core's default renderer is registered `trylast`, so a plugin can
+        render its own records (or any other) differently. The result must be valid Python
+        stub code that `ty` and `ast` accept.
+
+        Args:
+            record: The stamped `Tool` or `Noun` to render.
+
+        Returns:
+            The stub source, or `None` to leave it to the next implementation.
+
+        Example:
+            ```python
+            @hookimpl
+            def punie_render_stub(record):
+                if isinstance(record, Tool) and record.name == "render":
+                    return "def render(name: str) -> str:\\n    \\"\\"\\"Render a page.\\"\\"\\"\\n"
+                return None
+            ```
+        """
+        raise NotImplementedError
+
+
+COLLECTION_HOOKS: dict[str, str] = {
+    "punie_tools": "Tool",
+    "punie_nouns": "Noun",
+    "punie_skills": "Skill",
+    "punie_validators": "Validator",
+    "punie_vocabulary": "Term",
+}
+"""Collection hook name -> the record type it yields."""

@@ -1,0 +1,308 @@
+"""The merged toolbox: every healthy plugin's records, sorted, and the one gate every tool call passes.
+
+`Toolbox.call` is the only way a tool runs, from Code Mode, from a direct model tool call or
+from a frontend. It validates the arguments against the signature, confines workspace paths,
+asks for permission when the tool's kind needs it, applies the tool's timeout, and emits
+`ToolCallStarted` / `ToolCallFinished` events. There is no way around it from the sandbox.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import inspect
+import itertools
+import time
+from collections.abc import Callable
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from punie_core.context import PermissionRequest, tool_context
+from punie_core.events import ToolCallFinished, ToolCallStarted
+from punie_core.records import Noun, Skill, Term, Tool, Validator
+from punie_core.workspace import ProtectedPath
+
+if TYPE_CHECKING:
+    import pluggy
+
+    from punie_core.plugins import PluginInfo
+
+PATH_PARAMETERS = ("path", "paths")
+"""Parameter names that hold workspace paths: the host confines them before any tool runs."""
+
+
+class ToolRefused(PermissionError):
+    """A tool call was refused before it ran (permission, path or arguments)."""
+
+
+class UnknownTool(LookupError):
+    """No tool of that name is in the toolbox."""
+
+
+_call_ids = itertools.count(1)
+_current_toolbox: ContextVar[Toolbox | None] = ContextVar("punie_toolbox", default=None)
+
+
+def current_toolbox() -> Toolbox:
+    """The toolbox running the current tool call (for tools such as `load_skill`)."""
+    toolbox = _current_toolbox.get()
+    if toolbox is None:
+        raise RuntimeError("no toolbox is running a tool call")
+    return toolbox
+
+
+def new_call_id() -> str:
+    """A process-unique tool call id."""
+    return f"call_{next(_call_ids)}"
+
+
+@dataclass(frozen=True)
+class Toolbox:
+    """Everything the healthy plugins provide, merged and sorted by name.
+
+    Attributes:
+        tools: Verbs, sorted by name.
+        nouns: Nouns (declared and found in tool signatures), sorted by name.
+        skills: Skill documents, sorted by name.
+        validators: Validators, sorted by (layer order, name).
+        vocabulary: Domain terms, sorted by name.
+        plugins: The report for every plugin found, healthy or not, sorted by name.
+        stub_texts: The rendered stub of every tool and noun, by name.
+    """
+
+    tools: tuple[Tool, ...] = ()
+    nouns: tuple[Noun, ...] = ()
+    skills: tuple[Skill, ...] = ()
+    validators: tuple[Validator, ...] = ()
+    vocabulary: tuple[Term, ...] = ()
+    plugins: tuple[PluginInfo, ...] = ()
+    stub_texts: dict[str, str] = field(default_factory=dict, compare=False)
+    manager: pluggy.PluginManager | None = field(default=None, compare=False, repr=False)
+
+    def tool(self, name: str) -> Tool:
+        """The tool called `name`.
+
+        Raises:
+            UnknownTool: No such tool; the message lists the available ones.
+        """
+        for tool in self.tools:
+            if tool.name == name:
+                return tool
+        names = ", ".join(t.name for t in self.tools)
+        raise UnknownTool(f"no tool named {name!r}; available: {names}")
+
+    def skill(self, name: str) -> Skill:
+        """The skill called `name`.
+
+        Raises:
+            LookupError: No such skill; the message lists the available ones.
+        """
+        for skill in self.skills:
+            if skill.name == name:
+                return skill
+        names = ", ".join(s.name for s in self.skills) or "none"
+        raise LookupError(f"no skill named {name!r}; available: {names}")
+
+    @functools.cached_property
+    def stubs(self) -> str:
+        """The stub module the model reads and Code Mode type-checks against."""
+        from punie_core.stubs import stub_module
+
+        return stub_module(self)
+
+    @functools.cached_property
+    def prompt(self) -> str:
+        """The system prompt (byte-identical for the same installed plugins)."""
+        from punie_core.prompt import system_prompt
+
+        return system_prompt(self)
+
+    async def call(
+        self,
+        name: str,
+        args: tuple[Any, ...] = (),
+        kwargs: dict[str, Any] | None = None,
+        *,
+        call_id: str | None = None,
+    ) -> Any:
+        """Run one tool call through the gate, in the current `ToolContext`.
+
+        Args:
+            name: The tool's name.
+            args: Positional arguments.
+            kwargs: Keyword arguments.
+            call_id: Id for the events; a new one when omitted.
+
+        Returns:
+            What the tool returned.
+
+        Raises:
+            UnknownTool: No such tool.
+            ToolRefused: Bad arguments, a path outside the workspace or a protected one, or
+                permission refused. The tool did not run.
+            TimeoutError: The tool ran longer than its timeout.
+            Exception: Whatever the tool raised.
+        """
+        context = tool_context()
+        call_id = call_id or new_call_id()
+        tool = self.tool(name)
+        kwargs = kwargs or {}
+        started = time.perf_counter()
+
+        def finished(ok: bool, **details: Any) -> None:
+            ms = (time.perf_counter() - started) * 1000
+            context.emit(ToolCallFinished(call_id=call_id, tool=name, ok=ok, ms=ms, **details))
+
+        try:
+            bound = bind_arguments(tool, args, kwargs)
+            paths = confine_paths(tool, bound)
+            title = call_title(tool, bound, paths)
+            if tool.needs_permission:
+                await ask_permission(tool, bound, paths, title, call_id)
+        except (ToolRefused, PermissionError, TypeError, ValueError) as exc:
+            error = exc if isinstance(exc, ToolRefused) else ToolRefused(str(exc))
+            finished(False, error=f"{type(exc).__name__}: {exc}", refused=True)
+            raise error from exc
+
+        context.emit(
+            ToolCallStarted(
+                call_id=call_id,
+                tool=name,
+                kind=tool.kind,
+                title=title,
+                arguments=dict(bound.arguments),
+                paths=paths,
+            )
+        )
+        token = _current_toolbox.set(self)
+        try:
+            result = await run_tool(tool, bound)
+        except BaseException as exc:
+            finished(False, error=f"{type(exc).__name__}: {exc}")
+            raise
+        finally:
+            _current_toolbox.reset(token)
+        finished(True, result=result)
+        return result
+
+
+def bind_arguments(tool: Tool, args: tuple[Any, ...], kwargs: dict[str, Any]) -> inspect.BoundArguments:
+    """Bind and validate arguments against the tool's annotations (coercing where lossless).
+
+    Raises:
+        TypeError: Arguments do not fit the signature or its types.
+    """
+    signature = inspect.signature(tool.function)
+    try:
+        bound = signature.bind(*args, **kwargs)
+    except TypeError as exc:
+        raise TypeError(f"{tool.name}{signature}: {exc}") from None
+    bound.apply_defaults()
+    adapters = _adapters(tool.function)
+    for key, value in bound.arguments.items():
+        adapter = adapters.get(key)
+        if adapter is None:
+            continue
+        from pydantic import ValidationError
+
+        try:
+            bound.arguments[key] = adapter.validate_python(value)
+        except ValidationError as exc:
+            problems = "; ".join(e["msg"] for e in exc.errors()[:3])
+            raise TypeError(f"{tool.name}(): argument {key!r}: {problems}") from None
+    return bound
+
+
+@functools.cache
+def _adapters(function: Callable[..., Any]) -> dict[str, Any]:
+    from typing import get_type_hints
+
+    from pydantic import TypeAdapter
+
+    hints = get_type_hints(function)
+    hints.pop("return", None)
+    return {name: TypeAdapter(hint) for name, hint in hints.items()}
+
+
+def confine_paths(tool: Tool, bound: inspect.BoundArguments) -> tuple[str, ...]:
+    """Check every path argument stays inside the workspace; return them relative to the root.
+
+    Raises:
+        OutsideWorkspace: A path leaves the workspace.
+        ProtectedPath: A tool that changes things names a protected location.
+    """
+    workspace = tool_context().workspace
+    found: list[str] = []
+    for key in PATH_PARAMETERS:
+        value = bound.arguments.get(key)
+        values = [value] if isinstance(value, str) else list(value or [])
+        for item in values:
+            resolved = workspace.writable(item) if tool.needs_permission else workspace.resolve(item)
+            found.append(workspace.relative(resolved))
+    return tuple(found)
+
+
+async def ask_permission(
+    tool: Tool, bound: inspect.BoundArguments, paths: tuple[str, ...], title: str, call_id: str
+) -> None:
+    """Ask the context's permission policy; raise `ToolRefused` on no."""
+    context = tool_context()
+    workspace = context.workspace
+    sensitive = any(workspace.is_sensitive(workspace.resolve(p)) for p in paths)
+    request = PermissionRequest(
+        call_id=call_id,
+        tool=tool.name,
+        kind=tool.kind,
+        title=title,
+        arguments=dict(bound.arguments),
+        paths=paths,
+        sensitive=sensitive,
+    )
+    if await context.permissions.approve(request):
+        return
+    hint = getattr(context.permissions, "hint", "")
+    reason = "needs a person's explicit approval" if sensitive else "permission refused"
+    raise ToolRefused(f"{title}: {reason}" + (f" ({hint})" if hint and not sensitive else ""))
+
+
+def call_title(tool: Tool, bound: inspect.BoundArguments, paths: tuple[str, ...]) -> str:
+    """A short readable line for a call, such as `write_file(app/main.py)`."""
+    if paths:
+        shown = ", ".join(paths)
+    else:
+        shown = ", ".join(_short(v) for v in bound.arguments.values())
+    return f"{tool.name}({shown})"
+
+
+def _short(value: Any, limit: int = 60) -> str:
+    text = value if isinstance(value, str) else repr(value)
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+async def run_tool(tool: Tool, bound: inspect.BoundArguments) -> Any:
+    """Call the tool (async directly, sync in a worker thread) under its timeout."""
+    if tool.is_async:
+        coroutine = tool.function(*bound.args, **bound.kwargs)
+    else:
+        import contextvars
+
+        # Sync tools run in a thread; copy the context so they still see tool_context().
+        call = functools.partial(
+            contextvars.copy_context().run, tool.function, *bound.args, **bound.kwargs
+        )
+        coroutine = asyncio.to_thread(call)
+    try:
+        return await asyncio.wait_for(coroutine, tool.timeout)
+    except TimeoutError:
+        raise TimeoutError(f"{tool.name} took longer than its {tool.timeout:g} s timeout") from None
+
+
+def workspace_path(path: str) -> Path:
+    """Resolve a tool's `path` argument in the current workspace (already confined by the gate)."""
+    return tool_context().workspace.resolve(path)
+
+
+__all__ = ["PATH_PARAMETERS", "ProtectedPath", "ToolRefused", "Toolbox", "UnknownTool"]
