@@ -38,13 +38,21 @@ def version() -> str:
         return "0+unknown"
 
 
+class LazyVersion(argparse.Action):
+    """`--version` that looks the version up only when asked (importlib.metadata is slow to import)."""
+
+    def __call__(self, parser: argparse.ArgumentParser, *args: object, **kwargs: object) -> None:
+        print(f"punie {version()}")
+        parser.exit()
+
+
 def build_parser(command: str | None) -> argparse.ArgumentParser:
     """The parser; only `command`'s module is imported to add its arguments."""
     parser = argparse.ArgumentParser(
         prog="punie",
         description="Punie: a small, fast coding agent for Python web developers on local models.",
     )
-    parser.add_argument("--version", action="version", version=f"punie {version()}")
+    parser.add_argument("--version", action=LazyVersion, nargs=0, help="show punie's version and exit")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, (module_name, help_text) in COMMANDS.items():
         command_parser = sub.add_parser(name, help=help_text, description=help_text)

@@ -6,7 +6,14 @@ arguments and yield typed records from `punie_core.records`; the core calls them
 plugin, stamps every record with its plugin and distribution, validates it and merges all
 plugins' records sorted by name, so the same plugins always give the same prompt bytes.
 
-Hook implementations never have parameters with default values (pluggy would not pass them).
+Order of calls when the toolbox is built (`punie_core.plugins.load_toolbox`): every plugin is
+imported and registered first; then, plugin by plugin, `punie_tools`, `punie_nouns`,
+`punie_skills`, `punie_validators`, `punie_vocabulary`; then names claimed twice are resolved;
+last, `punie_render_stub` for every tool and noun, sorted by name. Anything a plugin gets wrong
+excludes that plugin as a whole. docs/plugins/hooks.md is the reference with examples.
+
+Hook implementations never have parameters with default values (pluggy would not pass them;
+the loader rejects such a plugin), and collection hooks cannot be wrappers.
 """
 
 from __future__ import annotations
@@ -143,7 +150,8 @@ class PunieSpecs:
         Called for every tool and noun when the stub module is built. The first non-`None`
         result wins; the core's default renderer is registered `trylast`, so a plugin can
         render its own records (or any other) differently. The result must be valid Python
-        stub code that `ty` and `ast` accept.
+        stub code that `ty` and `ast` accept and must define `record.name` at top level; a
+        renderer that raises or answers anything else excludes its plugin.
 
         Args:
             record: The stamped `Tool` or `Noun` to render.

@@ -1,10 +1,11 @@
 """Plugin discovery and isolation: load each plugin on its own, exclude broken ones whole, merge the rest.
 
 The loop is ours, not pluggy's `load_setuptools_entrypoints`, because a plugin that fails
-must never take the others (or Punie) down. Every phase is guarded per plugin:
+must never take the others (or Punie) down. Every phase is guarded per plugin, and each phase
+runs for every plugin before the next one starts:
 
-    load (import) -> validate (hook names and signatures) -> collect (each hook, each record)
-    -> render (its stubs) -> conflicts (names claimed twice)
+    load (import) -> validate + register -> collect (each hook, each record)
+    -> conflicts (names claimed twice) -> render (stubs, with every renderer registered)
 
 A failure at any phase excludes that plugin as a whole and is reported once with its
 distribution. `PUNIE_STRICT_PLUGINS=1` re-raises instead (for plugin authors and tests).
@@ -12,12 +13,13 @@ distribution. `PUNIE_STRICT_PLUGINS=1` re-raises instead (for plugin authors and
 
 from __future__ import annotations
 
-import ast
+import contextlib
 import difflib
+import inspect
 import os
 import sys
 import types
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -40,6 +42,7 @@ from punie_core.toolbox import Toolbox
 ENTRY_POINT_GROUP = "punie"
 CORE_PLUGIN = "core"
 CORE_DISTRIBUTION = "punie"
+RENDERER_NAME = "core-renderer"
 
 Status = Literal["active", "failed", "skipped", "conflict"]
 
@@ -50,6 +53,8 @@ RECORD_TYPES: dict[str, type] = {
     "punie_validators": Validator,
     "punie_vocabulary": Term,
 }
+
+KNOWN_HOOKS: frozenset[str] = frozenset(n for n in dir(PunieSpecs) if n.startswith("punie_"))
 
 
 class PluginError(RuntimeError):
@@ -66,7 +71,7 @@ class PluginInfo:
         version: The distribution's version.
         status: `active`, `failed`, `skipped` or `conflict`.
         error: Why it is not active (None when it is).
-        phase: Where it failed: `load`, `validate`, `collect`, `render` or `conflict`.
+        phase: Where it failed: `load`, `validate`, `collect`, `conflict` or `render`.
         hooks: The hooks it implements.
         records: What it adds, by kind (`tools`, `nouns`, `skills`, `validators`, `vocabulary`).
         builtin: True for Punie's own core plugin.
@@ -112,6 +117,15 @@ class Candidate:
     builtin: bool = False
 
 
+@dataclass
+class _Loaded:
+    """A plugin in the middle of loading: its report, its object and the nouns it only uses."""
+
+    info: PluginInfo
+    plugin: Any
+    used_nouns: set[type] = field(default_factory=set)
+
+
 def env_list(name: str) -> list[str] | None:
     """A comma-separated environment variable as a list; None when unset."""
     value = os.environ.get(name)
@@ -142,24 +156,52 @@ def core_candidate() -> Candidate:
     return Candidate(CORE_PLUGIN, CORE_DISTRIBUTION, core_version, load, builtin=True)
 
 
-def entry_point_candidates() -> list[Candidate]:
-    """Every entry point in the group `punie`, sorted by name then distribution."""
+def entry_point_candidates(distribution: str | None = None) -> list[Candidate]:
+    """Every entry point in the group `punie` (of one distribution if given), sorted.
+
+    Args:
+        distribution: Only this distribution's entry points (`punie-tdom` or `punie_tdom`).
+    """
     from importlib.metadata import entry_points
 
+    wanted = _normalize(distribution) if distribution else None
     found = []
     for ep in entry_points(group=ENTRY_POINT_GROUP):
         dist = ep.dist
+        dist_name = dist.name if dist else "?"
+        if wanted is not None and _normalize(dist_name) != wanted:
+            continue
         found.append(
             Candidate(
                 name=ep.name,
-                distribution=dist.name if dist else "?",
+                distribution=dist_name,
                 version=dist.version if dist else "?",
                 load=ep.load,
             )
         )
-    # Deduplicate the same distribution seen twice on sys.path (editable + installed).
-    unique = {(c.name, c.distribution): c for c in found}
+    # The same distribution seen twice on sys.path (editable + installed) is one plugin.
+    unique = {(c.name, _normalize(c.distribution)): c for c in found}
     return sorted(unique.values(), key=lambda c: (c.name, c.distribution))
+
+
+def _normalize(distribution: str) -> str:
+    return distribution.lower().replace("_", "-").replace(".", "-")
+
+
+def _matches(candidate: Candidate, names: Iterable[str]) -> bool:
+    """True when a plugin name or distribution name is listed."""
+    dist = _normalize(candidate.distribution)
+    return any(item == candidate.name or _normalize(item) == dist for item in names)
+
+
+def new_manager() -> pluggy.PluginManager:
+    """A plugin manager with Punie's hookspecs and the core's default stub renderer."""
+    from punie_core import stubs
+
+    manager = pluggy.PluginManager(PROJECT)
+    manager.add_hookspecs(PunieSpecs)
+    manager.register(stubs.DefaultRenderer(), name=RENDERER_NAME)
+    return manager
 
 
 def load_toolbox(
@@ -167,6 +209,7 @@ def load_toolbox(
     entry_points: bool = True,
     extra: Iterable[Candidate] = (),
     strict: bool | None = None,
+    builtins: bool = True,
 ) -> Toolbox:
     """Discover, load, validate and merge every plugin into a `Toolbox`.
 
@@ -175,51 +218,67 @@ def load_toolbox(
             `PUNIE_LOAD_PLUGINS` and `PUNIE_DISABLE_PLUGINS`).
         extra: More plugins to load (tests register plugins this way).
         strict: Re-raise the first plugin failure; defaults to `PUNIE_STRICT_PLUGINS`.
+        builtins: Include the core plugin (Punie's own tools). Only tests turn it off.
 
     Returns:
         The merged toolbox; `toolbox.plugins` reports every plugin, healthy or not.
     """
     strict = strict_from_env() if strict is None else strict
-    manager = pluggy.PluginManager(PROJECT)
-    manager.add_hookspecs(PunieSpecs)
-    _register_default_renderer(manager)
+    manager = new_manager()
 
-    candidates = [core_candidate(), *extra]
+    candidates = ([core_candidate()] if builtins else []) + list(extra)
     if entry_points:
         candidates += entry_point_candidates()
     allow = env_list("PUNIE_LOAD_PLUGINS")
-    block = set(env_list("PUNIE_DISABLE_PLUGINS") or [])
+    block = env_list("PUNIE_DISABLE_PLUGINS") or []
 
     infos: list[PluginInfo] = []
-    seen_names: dict[str, PluginInfo] = {}
+    loaded: list[_Loaded] = []
+    by_name: dict[str, list[Candidate]] = {}
+    for candidate in candidates:
+        by_name.setdefault(candidate.name, []).append(candidate)
+
+    # Phase 1: load and register, one plugin at a time.
     for candidate in candidates:
         info = PluginInfo(
             candidate.name, candidate.distribution, candidate.version, builtin=candidate.builtin
         )
         infos.append(info)
-        if not candidate.builtin and candidate.name in block:
+        if not candidate.builtin and _matches(candidate, block):
             _skip(info, "disabled by PUNIE_DISABLE_PLUGINS")
             continue
-        if not candidate.builtin and allow is not None and candidate.name not in allow:
+        if not candidate.builtin and allow is not None and not _matches(candidate, allow):
             _skip(info, "not listed in PUNIE_LOAD_PLUGINS")
             continue
-        if candidate.name in seen_names:
-            other = seen_names[candidate.name]
+        rivals = [c for c in by_name[candidate.name] if c is not candidate]
+        if rivals and not candidate.builtin:
+            dists = ", ".join(sorted(c.distribution for c in [candidate, *rivals]))
             _fail(
                 info,
                 "conflict",
-                f"plugin name {candidate.name!r} is also provided by {other.distribution}",
+                f"plugin name {candidate.name!r} is provided by {dists}",
                 strict,
                 status="conflict",
             )
             continue
-        seen_names[candidate.name] = info
-        _load_one(manager, candidate, info, strict)
+        plugin = _load_and_register(manager, candidate, info, strict)
+        if plugin is not None:
+            loaded.append(_Loaded(info, plugin))
 
-    active = [i for i in infos if i.status == "active"]
+    # Phase 2: collect every plugin's records.
+    for item in loaded:
+        _collect_all(manager, item, strict)
+    active = [item for item in loaded if item.info.status == "active"]
+
+    # Phase 3: names claimed by more than one plugin.
     _resolve_conflicts(manager, active, strict)
-    toolbox = _merge(manager, [i for i in infos if i.status == "active"], infos)
-    return toolbox
+    active = [item for item in active if item.info.status == "active"]
+    _drop_borrowed_nouns(active)
+
+    # Phase 4: render every stub with every renderer in place.
+    stub_texts = _render_all(manager, active, strict)
+    active = [item for item in active if item.info.status == "active"]
+    return _merge(manager, [item.info for item in active], infos, stub_texts)
 
 
 def _skip(info: PluginInfo, reason: str) -> None:
@@ -235,9 +294,12 @@ def _fail(
     status: Status = "failed",
     cause: BaseException | None = None,
 ) -> None:
+    if info.builtin:
+        # The core cannot be excluded: a broken core is a bug to surface, not to hide.
+        raise PluginError(f"core plugin {phase}: {error}") from cause
     info.status = status
     info.phase = phase
-    info.error = f"{phase}: {error}"
+    info.error = f"{phase}: {' '.join(error.split())}"
     info.records = {}
     if strict:
         raise PluginError(f"plugin {info.name!r} ({info.distribution}) {info.error}") from cause
@@ -247,67 +309,101 @@ def _describe(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
-def _load_one(
+@contextlib.contextmanager
+def _plugin_code() -> Iterator[None]:
+    """Run plugin code with its prints sent to stderr: stdout may be the ACP channel."""
+    with contextlib.redirect_stdout(sys.stderr):
+        yield
+
+
+def _load_and_register(
     manager: pluggy.PluginManager, candidate: Candidate, info: PluginInfo, strict: bool
-) -> None:
-    # 1. load
+) -> Any:
+    """Import a plugin, check its hook implementations and register it; None when it failed."""
     try:
-        plugin = candidate.load()
+        with _plugin_code():
+            plugin = candidate.load()
     except PluginUnavailable as exc:
         _skip(info, str(exc) or "declined to load")
-        return
+        return None
     except (Exception, SystemExit) as exc:
         _fail(info, "load", _describe(exc), strict, cause=exc)
-        return
+        return None
 
-    # 2. validate: unknown punie_* names first (pluggy would only say so at check_pending).
-    known = {name for name in dir(PunieSpecs) if name.startswith("punie_")}
-    for attr in _hook_like_names(plugin):
-        if attr not in known:
-            close = difflib.get_close_matches(attr, sorted(known), n=1)
-            hint = f"; did you mean {close[0]!r}?" if close else ""
-            _fail(info, "validate", f"unknown hook {attr!r}{hint}", strict)
-            return
+    try:
+        problem = _hookimpl_problem(manager, plugin)
+    except Exception as exc:
+        problem, cause = _describe(exc), exc
+    else:
+        cause = None
+    if problem:
+        _fail(info, "validate", problem, strict, cause=cause)
+        return None
     try:
         manager.register(plugin, name=candidate.name)
     except Exception as exc:  # pluggy.PluginValidationError, ValueError for duplicates
-        if manager.get_plugin(candidate.name) is not None:
-            manager.unregister(name=candidate.name)
+        with contextlib.suppress(Exception):
+            if manager.get_plugin(candidate.name) is not None:
+                manager.unregister(name=candidate.name)
         _fail(info, "validate", _describe(exc), strict, cause=exc)
-        return
+        return None
+    defaulted = [
+        f"{caller.name}({', '.join(impl.kwargnames)})"
+        for caller in manager.get_hookcallers(plugin) or []
+        for impl in caller.get_hookimpls()
+        if impl.plugin is plugin and impl.kwargnames
+    ]
+    if defaulted:
+        manager.unregister(plugin)
+        _fail(
+            info,
+            "validate",
+            "hook implementations must not have parameters with defaults (pluggy never "
+            f"passes them): {', '.join(sorted(defaulted))}",
+            strict,
+        )
+        return None
     info.hooks = sorted(
-        caller.name for caller in manager.get_hookcallers(plugin) or [] if caller.name in known
+        caller.name for caller in manager.get_hookcallers(plugin) or [] if caller.name in KNOWN_HOOKS
     )
-
-    # 3. collect, per hook, per record: any error drops the whole plugin.
-    try:
-        for hook_name in sorted(COLLECTION_HOOKS):
-            kind = hook_name.removeprefix("punie_")
-            info.records[kind] = list(
-                _collect(manager, plugin, hook_name, candidate.name, candidate.distribution)
-            )
-    except Exception as exc:
-        manager.unregister(plugin)
-        _fail(info, "collect", _describe(exc), strict, cause=exc)
-        return
-
-    # 4. render: every tool and noun must render to stub code that parses.
-    try:
-        _render_all(manager, info)
-    except Exception as exc:
-        manager.unregister(plugin)
-        _fail(info, "render", _describe(exc), strict, cause=exc)
+    return plugin
 
 
-def _hook_like_names(plugin: Any) -> list[str]:
-    names = []
-    for attr in dir(plugin):
-        if not attr.startswith("punie_"):
+def _hookimpl_problem(manager: pluggy.PluginManager, plugin: Any) -> str | None:
+    """Why the plugin's hook implementations cannot be registered, checked before pluggy sees them.
+
+    Pluggy accepts an implementation of an unknown hook and fails only later, for everyone,
+    at `check_pending()`; here it is this plugin's own error, with a did-you-mean.
+    """
+    for attr in sorted(dir(plugin)):
+        opts = manager.parse_hookimpl_opts(plugin, attr)
+        if opts is None:
             continue
-        value = getattr(plugin, attr, None)
-        if callable(value) and getattr(value, f"{PROJECT}_impl", None) is not None:
-            names.append(attr)
-    return names
+        hook_name = opts.get("specname") or attr
+        if hook_name not in KNOWN_HOOKS:
+            close = difflib.get_close_matches(hook_name, sorted(KNOWN_HOOKS), n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            return f"unknown hook {hook_name!r}{hint}"
+        if hook_name in COLLECTION_HOOKS and (opts.get("wrapper") or opts.get("hookwrapper")):
+            return f"{hook_name} is a collection hook and cannot be a wrapper"
+    return None
+
+
+def _collect_all(manager: pluggy.PluginManager, item: _Loaded, strict: bool) -> None:
+    """Call each collection hook of one plugin; any error drops the whole plugin."""
+    info = item.info
+    try:
+        with _plugin_code():
+            for hook_name in COLLECTION_HOOKS:
+                kind = hook_name.removeprefix("punie_")
+                info.records[kind] = list(
+                    _collect(manager, item.plugin, hook_name, info.name, info.distribution)
+                )
+        _check_unique(info)
+        _add_used_nouns(item)
+    except Exception as exc:
+        manager.unregister(item.plugin)
+        _fail(info, "collect", _describe(exc), strict, cause=exc)
 
 
 def _collect(
@@ -315,14 +411,18 @@ def _collect(
 ) -> Iterable[Record]:
     expected = RECORD_TYPES[hook_name]
     caller = getattr(manager.hook, hook_name)
-    for impl in caller.get_hookimpls():
+    # Call order is pluggy's (last registered first), restricted to this plugin.
+    for impl in reversed(caller.get_hookimpls()):
         if impl.plugin is not plugin:
             continue
         produced = impl.function()
         if produced is None:
             continue
         if isinstance(produced, (str, bytes)) or not isinstance(produced, Iterable):
-            raise RecordError(f"{hook_name}() must yield {expected.__name__} records")
+            raise RecordError(
+                f"{hook_name}() must yield {expected.__name__} records, "
+                f"returned {type(produced).__name__}"
+            )
         for record in produced:
             if expected is Noun and _is_model_class(record):
                 record = Noun(record)
@@ -334,75 +434,191 @@ def _collect(
             yield stamp(record, name, distribution)
 
 
+def _check_unique(info: PluginInfo) -> None:
+    """A plugin may not yield two records of the same name (or one rule id twice)."""
+    for kind in ("tools", "nouns", "skills", "validators"):
+        seen: dict[str, Any] = {}
+        for record in info.records.get(kind, []):
+            identity = record.model if isinstance(record, Noun) else record
+            if record.name in seen and seen[record.name] is not identity:
+                raise RecordError(f"{kind[:-1]} {record.name!r} is yielded twice")
+            seen[record.name] = identity
+    both = set(info.names("tools")) & set(info.names("nouns"))
+    if both:
+        raise RecordError(f"{sorted(both)[0]!r} is yielded both as a tool and as a noun")
+    rules: dict[str, str] = {}
+    for validator in info.records.get("validators", []):
+        for rule in validator.rules:
+            if rule in rules:
+                raise RecordError(
+                    f"rule id {rule!r} is declared by both {rules[rule]!r} and {validator.name!r}"
+                )
+            rules[rule] = validator.name
+    nouns = info.records.get("nouns", [])
+    info.records["nouns"] = list({id(n.model): n for n in nouns}.values())
+
+
+def _add_used_nouns(item: _Loaded) -> None:
+    """Add the Pydantic models the plugin's tools mention but do not declare."""
+    from punie_core.stubs import nouns_used_by
+
+    info = item.info
+    declared = {n.model for n in info.records.get("nouns", [])}
+    for model in nouns_used_by(info.records.get("tools", [])):
+        if model not in declared:
+            info.records["nouns"].append(stamp(Noun(model), info.name, info.distribution))
+            item.used_nouns.add(model)
+            declared.add(model)
+
+
 def _is_model_class(value: Any) -> bool:
     from pydantic import BaseModel
 
     return isinstance(value, type) and issubclass(value, BaseModel)
 
 
-def _render_all(manager: pluggy.PluginManager, info: PluginInfo) -> None:
-    from punie_core.stubs import nouns_used_by
+def _resolve_conflicts(
+    manager: pluggy.PluginManager, active: list[_Loaded], strict: bool
+) -> None:
+    """Exclude plugins that claim a name another plugin claims; the core always keeps its names.
 
-    tools = info.records.get("tools", [])
-    declared = {n.model for n in info.records.get("nouns", [])}
-    nouns = list(info.records.get("nouns", []))
-    for model in nouns_used_by(tools):
-        if model not in declared:
-            nouns.append(stamp(Noun(model), info.name, info.distribution))
-            declared.add(model)
-    info.records["nouns"] = nouns
-    for record in [*tools, *nouns]:
-        text = render_stub(manager, record)
-        ast.parse(text)
+    Tools and nouns share one namespace (both are top-level names of the stub module). The
+    same Pydantic class used by two plugins is one shared noun, not a conflict.
+    """
+    from punie_core.stubs import HEADER_NAMES
 
-
-def render_stub(manager: pluggy.PluginManager, record: Tool | Noun) -> str:
-    """The stub text for one record, from the first `punie_render_stub` implementation that answers."""
-    text = manager.hook.punie_render_stub(record=record)
-    if not isinstance(text, str):
-        raise RecordError(f"punie_render_stub returned {type(text).__name__} for {record.name!r}")
-    return text
-
-
-def _register_default_renderer(manager: pluggy.PluginManager) -> None:
-    from punie_core import stubs
-
-    manager.register(stubs.DefaultRenderer(), name="core-renderer")
-
-
-def _resolve_conflicts(manager: pluggy.PluginManager, active: list[PluginInfo], strict: bool) -> None:
-    """Exclude plugins that claim a name another plugin claims; the core always keeps its names."""
-    claims: dict[tuple[str, str], list[tuple[PluginInfo, Any]]] = {}
-    for info in active:
+    claims: dict[tuple[str, str], list[tuple[PluginInfo, str, Any]]] = {}
+    for item in active:
+        info = item.info
         for kind, records in info.records.items():
             for record in records:
-                identity = record.model if isinstance(record, Noun) else id(record)
-                claims.setdefault((kind, record.name), []).append((info, identity))
+                if kind in ("tools", "nouns"):
+                    identity = record.model if isinstance(record, Noun) else record
+                    claims.setdefault(("name", record.name), []).append(
+                        (info, kind[:-1], identity)
+                    )
+                elif kind in ("skills", "validators"):
+                    claims.setdefault((kind[:-1], record.name), []).append((info, kind[:-1], record))
                 if isinstance(record, Validator):
                     for rule in record.rules:
-                        claims.setdefault(("rules", rule), []).append((info, id(record)))
+                        claims.setdefault(("rule id", rule), []).append((info, "rule id", record))
     losers: dict[str, str] = {}
-    for (kind, name), claimants in sorted(claims.items()):
-        if kind == "vocabulary":
-            continue
-        plugins = {info.name: info for info, _ in claimants}
+    for (namespace, name), claimants in sorted(claims.items(), key=lambda kv: kv[0]):
+        if namespace == "name" and name in HEADER_NAMES:
+            for info, kind, _ in claimants:
+                if not info.builtin:
+                    losers.setdefault(info.name, f"{kind} {name!r} is reserved by the stub module")
+        plugins = {info.name: info for info, _, _ in claimants}
         if len(plugins) < 2:
             continue
-        if kind == "nouns" and len({identity for _, identity in claimants}) == 1:
+        if len({id(identity) for _, _, identity in claimants}) == 1:
             continue  # the very same class (a shared noun) is no conflict
+        label = sorted({kind for _, kind, _ in claimants})
+        what = " and ".join(label) if namespace == "name" else namespace
         dists = ", ".join(sorted(f"{i.distribution} ({i.name})" for i in plugins.values()))
-        message = f"{kind[:-1] if kind != 'rules' else 'rule id'} {name!r} is claimed by {dists}"
+        message = f"{what} {name!r} is claimed by {dists}"
         for info in plugins.values():
             if not info.builtin:
                 losers.setdefault(info.name, message)
-    for info in active:
-        if info.name in losers:
-            if manager.get_plugin(info.name) is not None:
-                manager.unregister(name=info.name)
-            _fail(info, "conflict", losers[info.name], strict, status="conflict")
+    for item in active:
+        if item.info.name in losers:
+            with contextlib.suppress(Exception):
+                manager.unregister(item.plugin)
+            _fail(item.info, "conflict", losers[item.info.name], strict, status="conflict")
 
 
-def _merge(manager: pluggy.PluginManager, active: list[PluginInfo], infos: list[PluginInfo]) -> Toolbox:
+def _drop_borrowed_nouns(active: list[_Loaded]) -> None:
+    """A noun a plugin only uses, but another active plugin declares, is listed under its owner."""
+    declared: dict[type, str] = {}
+    for item in active:
+        for noun in item.info.records.get("nouns", []):
+            if noun.model not in item.used_nouns:
+                declared.setdefault(noun.model, item.info.name)
+    for item in active:
+        item.info.records["nouns"] = [
+            n
+            for n in item.info.records.get("nouns", [])
+            if n.model not in item.used_nouns or n.model not in declared
+        ]
+
+
+class _RenderFailure(Exception):
+    def __init__(self, culprit: str, message: str) -> None:
+        super().__init__(message)
+        self.culprit = culprit
+
+
+def _render_all(
+    manager: pluggy.PluginManager, active: list[_Loaded], strict: bool
+) -> dict[str, str]:
+    """Render every tool and noun; a renderer or record that fails excludes its plugin, then retry."""
+    while True:
+        records = {
+            record.name: record
+            for item in active
+            if item.info.status == "active"
+            for kind in ("tools", "nouns")
+            for record in item.info.records.get(kind, [])
+        }
+        try:
+            with _plugin_code():
+                return {name: _render_one(manager, record) for name, record in sorted(records.items())}
+        except _RenderFailure as failure:
+            item = next((i for i in active if i.info.name == failure.culprit), None)
+            if item is None:
+                raise PluginError(str(failure)) from failure.__cause__
+            with contextlib.suppress(Exception):
+                manager.unregister(item.plugin)
+            _fail(item.info, "render", str(failure), strict, cause=failure.__cause__)
+
+
+def _render_one(manager: pluggy.PluginManager, record: Tool | Noun) -> str:
+    """The first non-None `punie_render_stub` answer, checked, with any failure attributed."""
+    from punie_core.stubs import check_stub
+
+    for impl in reversed(manager.hook.punie_render_stub.get_hookimpls()):
+        owner = manager.get_name(impl.plugin) or ""
+        # The default renderer only fails on the record's own annotations: blame the record.
+        culprit = record.plugin if owner == RENDERER_NAME else owner
+        try:
+            text = impl.function(*(record for _ in impl.argnames))
+        except Exception as exc:
+            raise _RenderFailure(
+                culprit, f"rendering {record.name!r}: {_describe(exc)}"
+            ) from exc
+        if text is None:
+            continue
+        if not isinstance(text, str):
+            raise _RenderFailure(
+                culprit,
+                f"punie_render_stub returned {type(text).__name__} for {record.name!r}, expected str",
+            )
+        try:
+            check_stub(text, record.name, function=isinstance(record, Tool))
+        except RecordError as exc:
+            raise _RenderFailure(culprit, str(exc)) from exc
+        return text
+    raise _RenderFailure(record.plugin, f"no renderer answered for {record.name!r}")
+
+
+def render_stub(manager: pluggy.PluginManager, record: Tool | Noun) -> str:
+    """The stub text for one record, from the first `punie_render_stub` implementation that answers.
+
+    Raises:
+        RecordError: The answer is not a string of valid Python defining the record's name.
+    """
+    try:
+        return _render_one(manager, record)
+    except _RenderFailure as failure:
+        raise RecordError(str(failure)) from failure.__cause__
+
+
+def _merge(
+    manager: pluggy.PluginManager,
+    active: list[PluginInfo],
+    infos: list[PluginInfo],
+    stub_texts: dict[str, str],
+) -> Toolbox:
     from punie_core.records import LAYERS
 
     def gather(kind: str) -> list[Any]:
@@ -416,7 +632,6 @@ def _merge(manager: pluggy.PluginManager, active: list[PluginInfo], infos: list[
         {(t.name, t.meaning): t for t in gather("vocabulary")}.values(),
         key=lambda r: (r.name, r.meaning),
     )
-    stub_texts = {r.name: render_stub(manager, r) for r in [*tools, *nouns]}
     return Toolbox(
         tools=tuple(tools),
         nouns=tuple(nouns),
@@ -424,7 +639,7 @@ def _merge(manager: pluggy.PluginManager, active: list[PluginInfo], infos: list[
         validators=tuple(validators),
         vocabulary=tuple(vocabulary),
         plugins=tuple(sorted(infos, key=lambda i: (not i.builtin, i.name, i.distribution))),
-        stub_texts=stub_texts,
+        stub_texts={name: stub_texts[name] for name in sorted(stub_texts)},
         manager=manager,
     )
 
@@ -449,14 +664,28 @@ def failures(toolbox: Toolbox) -> list[PluginInfo]:
     return [info for info in toolbox.plugins if info.status in ("failed", "conflict")]
 
 
+_reported: set[tuple[str, str, str]] = set()
+
+
 def warn_failures(toolbox: Toolbox, stream: Any = None) -> None:
-    """One line on stderr per broken plugin (never stdout: it may be the ACP channel)."""
+    """One line on stderr per broken plugin, once per process (never stdout: it may be ACP's)."""
     stream = stream or sys.stderr
     for info in failures(toolbox):
+        key = (info.name, info.distribution, info.error or "")
+        if key in _reported:
+            continue
+        _reported.add(key)
         print(
-            f"punie: plugin {info.name!r} ({info.distribution}) excluded: {info.error}",
+            f"punie: plugin {info.name!r} ({info.distribution}) excluded: {info.error} "
+            "(see `punie plugins`)",
             file=stream,
         )
+
+
+def hook_signature(name: str) -> str:
+    """`name(arg, ...)` of a hookspec, as documented in docs/plugins/hooks.md."""
+    params = [p for p in inspect.signature(getattr(PunieSpecs, name)).parameters if p != "self"]
+    return f"{name}({', '.join(params)})"
 
 
 __all__ = [
@@ -464,8 +693,12 @@ __all__ = [
     "PluginError",
     "PluginInfo",
     "candidate_from_object",
+    "entry_point_candidates",
     "failures",
+    "hook_signature",
     "load_toolbox",
     "module_from_functions",
+    "new_manager",
+    "render_stub",
     "warn_failures",
 ]

@@ -157,10 +157,14 @@ class Skill:
 
     def __post_init__(self) -> None:
         where = f" in {self.path}" if self.path else ""
-        if not SKILL_NAME_PATTERN.match(self.name or ""):
+        if not isinstance(self.name, str) or not SKILL_NAME_PATTERN.match(self.name):
             raise RecordError(f"skill name {self.name!r}{where} must be kebab-case (a-z, 0-9, -)")
-        if not self.description.strip():
+        if len(self.name) > 64:
+            raise RecordError(f"skill name {self.name!r}{where} is longer than 64 characters")
+        if not isinstance(self.description, str) or not self.description.strip():
             raise RecordError(f"skill {self.name!r}{where} has an empty description")
+        if len(self.description) > 1024:
+            raise RecordError(f"skill {self.name!r}{where}: description is longer than 1024 characters")
 
     @classmethod
     def from_path(cls, directory: str | Path) -> Skill:
@@ -189,7 +193,7 @@ class Skill:
             references = {p.name: p.read_text(encoding="utf-8") for p in sorted(ref_dir.glob("*.md"))}
         return cls(
             name=str(name),
-            description=str(meta.get("description", "")),
+            description=str(meta.get("description") or ""),
             body=body,
             path=str(skill_file),
             references=references,

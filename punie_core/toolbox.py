@@ -1,4 +1,4 @@
-"""The merged toolbox: every healthy plugin's records, sorted, and the one gate every tool call passes.
+"""The merged toolbox: every healthy plugin's records, sorted, and the gate every tool call passes.
 
 `Toolbox.call` is the only way a tool runs, from Code Mode, from a direct model tool call or
 from a frontend. It validates the arguments against the signature, confines workspace paths,
@@ -12,6 +12,7 @@ import asyncio
 import functools
 import inspect
 import itertools
+import os
 import time
 from collections.abc import Callable
 from contextvars import ContextVar
@@ -161,7 +162,8 @@ class Toolbox:
             title = call_title(tool, bound, paths)
             if tool.needs_permission:
                 await ask_permission(tool, bound, paths, title, call_id)
-        except (ToolRefused, PermissionError, TypeError, ValueError) as exc:
+        except (OSError, TypeError, ValueError) as exc:
+            # OSError covers PermissionError (outside the workspace, protected) and the like.
             error = exc if isinstance(exc, ToolRefused) else ToolRefused(str(exc))
             finished(False, error=f"{type(exc).__name__}: {exc}", refused=True)
             raise error from exc
@@ -188,13 +190,15 @@ class Toolbox:
         return result
 
 
-def bind_arguments(tool: Tool, args: tuple[Any, ...], kwargs: dict[str, Any]) -> inspect.BoundArguments:
+def bind_arguments(
+    tool: Tool, args: tuple[Any, ...], kwargs: dict[str, Any]
+) -> inspect.BoundArguments:
     """Bind and validate arguments against the tool's annotations (coercing where lossless).
 
     Raises:
         TypeError: Arguments do not fit the signature or its types.
     """
-    signature = inspect.signature(tool.function)
+    signature = _signature(tool.function)
     try:
         bound = signature.bind(*args, **kwargs)
     except TypeError as exc:
@@ -213,6 +217,11 @@ def bind_arguments(tool: Tool, args: tuple[Any, ...], kwargs: dict[str, Any]) ->
             problems = "; ".join(e["msg"] for e in exc.errors()[:3])
             raise TypeError(f"{tool.name}(): argument {key!r}: {problems}") from None
     return bound
+
+
+@functools.cache
+def _signature(function: Callable[..., Any]) -> inspect.Signature:
+    return inspect.signature(function)
 
 
 @functools.cache
@@ -235,13 +244,28 @@ def confine_paths(tool: Tool, bound: inspect.BoundArguments) -> tuple[str, ...]:
     """
     workspace = tool_context().workspace
     found: list[str] = []
+    for item in path_arguments(bound):
+        resolved = workspace.writable(item) if tool.needs_permission else workspace.resolve(item)
+        found.append(workspace.relative(resolved))
+    return tuple(found)
+
+
+def path_arguments(bound: inspect.BoundArguments) -> list[str]:
+    """The values of the parameters named `path`/`paths`, as given.
+
+    Raises:
+        TypeError: A path argument is neither a string nor a list of strings.
+    """
+    found: list[str] = []
     for key in PATH_PARAMETERS:
         value = bound.arguments.get(key)
-        values = [value] if isinstance(value, str) else list(value or [])
+        values = [value] if isinstance(value, (str, os.PathLike)) else list(value or [])
         for item in values:
-            resolved = workspace.writable(item) if tool.needs_permission else workspace.resolve(item)
-            found.append(workspace.relative(resolved))
-    return tuple(found)
+            if not isinstance(item, (str, os.PathLike)):
+                kind = type(item).__name__
+                raise TypeError(f"argument {key!r} must be a path string, got {kind}")
+            found.append(os.fspath(item))
+    return found
 
 
 async def ask_permission(
@@ -250,7 +274,8 @@ async def ask_permission(
     """Ask the context's permission policy; raise `ToolRefused` on no."""
     context = tool_context()
     workspace = context.workspace
-    sensitive = any(workspace.is_sensitive(workspace.resolve(p)) for p in paths)
+    # As written and as resolved: a link named conftest.py is as sensitive as the file itself.
+    sensitive = any(workspace.is_sensitive_target(p) for p in path_arguments(bound))
     request = PermissionRequest(
         call_id=call_id,
         tool=tool.name,
@@ -295,7 +320,8 @@ async def run_tool(tool: Tool, bound: inspect.BoundArguments) -> Any:
         )
         coroutine = asyncio.to_thread(call)
     try:
-        return await asyncio.wait_for(coroutine, tool.timeout)
+        async with asyncio.timeout(tool.timeout):
+            return await coroutine
     except TimeoutError:
         raise TimeoutError(f"{tool.name} took longer than its {tool.timeout:g} s timeout") from None
 

@@ -42,9 +42,16 @@ async def read_file(path: str) -> str:
     target = context.workspace.resolve(path)
     if target.is_dir():
         raise IsADirectoryError(f"{path} is a directory; use list_files")
-    if target.exists() and target.stat().st_size > READ_LIMIT:
-        raise ValueError(f"{path} is larger than {READ_LIMIT // 1024} KiB; read a smaller file")
-    return await context.files.read_text(target)
+    if target.exists():
+        if not target.is_file():
+            # A FIFO or device would block or never end.
+            raise ValueError(f"{path} is not a regular file")
+        if target.stat().st_size > READ_LIMIT:
+            raise ValueError(f"{path} is larger than {READ_LIMIT // 1024} KiB; read a smaller file")
+    try:
+        return await context.files.read_text(target)
+    except FileNotFoundError:
+        raise FileNotFoundError(f"{path} does not exist") from None
 
 
 async def write_file(path: str, content: str) -> WriteResult:
@@ -72,9 +79,10 @@ def list_files(pattern: str = "**/*") -> list[str]:
         raise PermissionError(f"pattern {pattern!r} must stay inside the workspace")
     found: list[str] = []
     for directory, subdirs, files in os.walk(workspace.root):
-        subdirs[:] = sorted(d for d in subdirs if d not in PROTECTED_PARTS and d != "__pycache__")
+        subdirs[:] = sorted(d for d in subdirs if d.casefold() not in PROTECTED_PARTS)
         for name in files:
-            rel = os.path.relpath(os.path.join(directory, name), workspace.root).replace(os.sep, "/")
+            full = os.path.join(directory, name)
+            rel = os.path.relpath(full, workspace.root).replace(os.sep, "/")
             if _matches(rel, pattern):
                 found.append(rel)
                 if len(found) > LIST_LIMIT:

@@ -4,39 +4,66 @@ from __future__ import annotations
 
 import argparse
 import json
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from punie_core.plugins import PluginInfo
+
+KINDS = ("tools", "nouns", "skills", "validators", "vocabulary")
+SINGULAR = {"tools": "tool", "nouns": "noun", "skills": "skill", "validators": "validator",
+            "vocabulary": "term"}
 
 
 def add_arguments(parser: argparse.ArgumentParser, name: str) -> None:
+    """Options of `punie plugins`."""
     parser.add_argument("--json", action="store_true", help="print one JSON object")
-    parser.add_argument("--verbose", "-v", action="store_true", help="list every name each plugin adds")
+    parser.add_argument(
+        "--verbose", "-v", action="store_true", help="list every name each plugin adds"
+    )
+
+
+def summary(info: PluginInfo) -> str:
+    """What an active plugin adds (`3 tools, 1 skill`), or why it is not active."""
+    if info.status != "active":
+        return info.error or ""
+    counts = []
+    for kind in KINDS:
+        count = len(info.records.get(kind, []))
+        if count:
+            plural = "terms" if kind == "vocabulary" else kind
+            counts.append(f"{count} {SINGULAR[kind] if count == 1 else plural}")
+    return ", ".join(counts) or "nothing"
+
+
+def table(plugins: tuple[PluginInfo, ...], verbose: bool) -> str:
+    """The plugin list as aligned text columns."""
+    rows = [("NAME", "DISTRIBUTION", "VERSION", "STATUS", "ADDS / ERROR")]
+    rows += [(i.name, i.distribution, i.version, i.status, summary(i)) for i in plugins]
+    widths = [max(len(row[i]) for row in rows) for i in range(4)]
+    lines = []
+    for index, row in enumerate(rows):
+        lines.append("  ".join(cell.ljust(width) for cell, width in zip(row, widths)) + "  " + row[4])
+        info = plugins[index - 1] if index else None
+        if verbose and info is not None:
+            for kind in KINDS:
+                if info.names(kind):
+                    lines.append(f"    {kind}: {', '.join(info.names(kind))}")
+            if info.hooks:
+                lines.append(f"    hooks: {', '.join(info.hooks)}")
+    return "\n".join(line.rstrip() for line in lines) + "\n"
 
 
 def run(args: argparse.Namespace) -> int:
+    """Print the plugin report; broken plugins are in it, so they are not repeated on stderr."""
+    import sys
+
     from punie_core.cli import version
     from punie_core.plugins import load_toolbox
 
     toolbox = load_toolbox()
     if args.json:
         payload = {"punie": version(), "plugins": [info.as_dict() for info in toolbox.plugins]}
-        print(json.dumps(payload, indent=2))
-        return 0
-    rows = [("NAME", "DISTRIBUTION", "VERSION", "STATUS", "ADDS / ERROR")]
-    for info in toolbox.plugins:
-        if info.status == "active":
-            adds = ", ".join(
-                f"{len(info.names(kind))} {kind if len(info.names(kind)) != 1 else kind[:-1]}"
-                for kind in ("tools", "nouns", "skills", "validators")
-                if info.names(kind)
-            )
-        else:
-            adds = info.error or ""
-        rows.append((info.name, info.distribution, info.version, info.status, adds))
-    widths = [max(len(row[i]) for row in rows) for i in range(4)]
-    for row in rows:
-        print("  ".join(cell.ljust(width) for cell, width in zip(row, widths)) + "  " + row[4])
-        if args.verbose and row[0] != "NAME":
-            info = next(i for i in toolbox.plugins if i.name == row[0])
-            for kind in ("tools", "nouns", "skills", "validators"):
-                if info.names(kind):
-                    print(f"    {kind}: {', '.join(info.names(kind))}")
+        sys.stdout.write(json.dumps(payload, indent=2) + "\n")
+    else:
+        sys.stdout.write(table(toolbox.plugins, args.verbose))
     return 0

@@ -1,1 +1,61 @@
-"""punie-svcs plugin entry module."""
+"""punie-svcs plugin entry module: hook implementations only (heavy imports live in the verbs)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from punie_core.hookspecs import hookimpl
+from punie_core.records import Noun, Skill, Term, Tool, Validator
+
+
+def _check(path: str, source: str) -> list:
+    from punie_svcs.rules import check
+
+    return check(path, source)
+
+
+@hookimpl
+def punie_tools() -> Iterator[Tool]:
+    from punie_svcs import verbs
+
+    yield Tool(verbs.list_services, kind="search")
+    yield Tool(verbs.list_middleware, kind="search")
+    yield Tool(verbs.validate_service_registry, kind="read")
+    yield Tool(verbs.validate_middleware_chain, kind="read")
+    yield Tool(verbs.check_state_transitions, kind="read")
+
+
+@hookimpl
+def punie_nouns() -> Iterator[Noun]:
+    from punie_svcs import nouns
+
+    yield Noun(nouns.ServiceRegistration)
+    yield Noun(nouns.MiddlewareSpec)
+
+
+@hookimpl
+def punie_validators() -> Iterator[Validator]:
+    from punie_svcs.gate import applies_to
+    from punie_svcs.rule_ids import RULES
+
+    yield Validator(
+        name="svcs_services",
+        layer="conventions",
+        rules=RULES,
+        check=_check,
+        applies_to=applies_to,
+    )
+
+
+@hookimpl
+def punie_skills() -> Iterator[Skill]:
+    yield Skill.from_package("punie_svcs", "skills/svcs-services")
+
+
+@hookimpl
+def punie_vocabulary() -> Iterator[Term]:
+    yield Term("service", "an object the app gets from an svcs container by its type")
+    yield Term("registration", "registry.register_factory/register_value: how a service type is made")
+    yield Term("container", "svcs.Container: per-request cache of services; close() runs cleanups")
+    yield Term("middleware", "tdom-svcs class with priority and __call__(target, props, context)")
+    yield Term("phase", "a named hook of a target's middleware, run by execute_target_middleware")

@@ -1,0 +1,3 @@
+def connect():
+    # TODO: read the URL from settings
+    return None

@@ -1,0 +1,3 @@
+class Item:
+    # TODO: add a price field
+    name = ""

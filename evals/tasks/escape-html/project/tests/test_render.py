@@ -1,0 +1,5 @@
+from app.render import greeting
+
+
+def test_plain_name():
+    assert greeting("Ada") == "<p>Hello Ada</p>"

@@ -1,0 +1,2 @@
+def format_name(first: str, last: str) -> str:
+    return f"{last.upper()}, {first}"

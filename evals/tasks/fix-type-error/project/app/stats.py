@@ -1,0 +1,2 @@
+def mean(values: list[float]) -> int:
+    return sum(values) / len(values)

@@ -1,0 +1,3 @@
+def slugify(title: str) -> str:
+    """Lower-case words joined by single hyphens, punctuation dropped."""
+    raise NotImplementedError

@@ -1,0 +1,5 @@
+from app.core import ping
+
+
+def test_ping():
+    assert ping() == 'pong'

@@ -1,0 +1,7 @@
+import os
+import sys
+import json
+
+
+def dumps(data: dict) -> str:
+    return json.dumps(data, sort_keys=True)

@@ -1,0 +1,267 @@
+"""`ruff_check` and `ruff_format`: ruff's JSON output as typed results.
+
+Both run in the workspace root with ruff's JSON output (`--output-format=json`: absolute
+file names, 1-based rows and columns, `fix.applicability`). Checks never write: `--no-fix`
+overrides a project's `fix = true`. Only safe fixes count as fixable and are applied
+(`--no-unsafe-fixes`), whatever the project configures, so an agent never applies a fix ruff
+itself calls unsafe.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from pydantic import TypeAdapter
+from pydantic_core import from_json
+
+from punie_core.context import tool_context
+from punie_quality.environment import Binary, RelativePaths, find_binary, run_process, tail
+from punie_quality.results import FormatResult, RuffResult, Violation
+from punie_quality.workspace_paths import ask_to_modify, target_paths
+
+RUFF_TIMEOUT = 60.0
+"""Seconds one ruff process may run before the result reports a timeout."""
+
+SYNTAX_CODE = "invalid-syntax"
+VIOLATIONS = TypeAdapter(list[Violation])
+FIXED_COUNT = re.compile(r"Fixed (\d+) errors?")
+
+
+class RuffOutputError(ValueError):
+    """ruff's output was not the JSON we expect (a ruff too old or too new for this parser)."""
+
+
+def parse_violations(stdout: str, root: Path) -> list[Violation]:
+    """Violations from `ruff check --output-format=json` (also `ruff format --check`).
+
+    Raises:
+        RuffOutputError: The output is not a JSON array of ruff messages.
+    """
+    try:
+        raw = from_json(stdout or "[]")  # pydantic-core's parser: twice as fast as json's
+    except ValueError as exc:
+        raise RuffOutputError(f"ruff did not print JSON: {exc}: {tail(stdout, 300)!r}") from None
+    if not isinstance(raw, list):
+        raise RuffOutputError(f"ruff printed {type(raw).__name__}, not a list")
+    relative = RelativePaths(root)
+    # One validation call for the whole list: thousands of findings stay cheap.
+    return VIOLATIONS.validate_python([violation_fields(item, relative) for item in raw])
+
+
+def violation_fields(item: dict[str, Any], relative: Callable[[str], str]) -> dict[str, Any]:
+    """The `Violation` fields of one ruff JSON message."""
+    fix = item.get("fix") or None
+    location = item.get("location") or {}
+    end = item.get("end_location") or location
+    applicability = fix.get("applicability") if fix else None
+    code = item.get("code") or item.get("name") or SYNTAX_CODE
+    return {
+        "file": relative(item.get("filename") or ""),
+        "line": location.get("row") or 1,
+        "column": location.get("column") or 1,
+        "end_line": end.get("row") or location.get("row") or 1,
+        "end_column": end.get("column") or location.get("column") or 1,
+        "code": code,
+        "name": item.get("name") or code,
+        "message": item.get("message") or "",
+        "fixable": applicability == "safe",
+        "fix_applicability": applicability,
+        "fix_message": fix.get("message") if fix else None,
+    }
+
+
+def _ruff_sort_key(violation: Violation) -> tuple[str, int, int, str]:
+    return (violation.file, violation.line, violation.column, violation.code)
+
+
+def check_argv(binary: Binary, targets: list[str], *, fix: bool) -> list[str]:
+    """The `ruff check` command line (shared with the benchmark's raw baseline)."""
+    mode = "--fix" if fix else "--no-fix"
+    return [binary.path, "check", "--output-format=json", mode, "--no-unsafe-fixes", *targets]
+
+
+def _ruff_result(violations: list[Violation], **fields: Any) -> RuffResult:
+    return RuffResult(
+        success=not violations and fields.get("tool_error") is None,
+        violations=violations,
+        violation_count=len(violations),
+        fixable_count=sum(v.fixable for v in violations),
+        syntax_error_count=sum(v.code == SYNTAX_CODE for v in violations),
+        **fields,
+    )
+
+
+async def _run_check(
+    binary: Binary, root: Path, targets: list[str], *, fix: bool
+) -> tuple[list[Violation] | None, RuffResult | None, float, int | None]:
+    """One ruff check run: (violations, None, ...) or (None, failed result, ...)."""
+    done = await run_process(check_argv(binary, targets, fix=fix), root, RUFF_TIMEOUT)
+    common = {"tool": binary.label, "duration": done.duration, "exit_code": done.exit_code}
+    if done.timed_out:
+        failed = _ruff_result([], tool_error=f"ruff timed out after {RUFF_TIMEOUT:g} s", **common)
+        return None, failed, done.duration, None
+    if done.exit_code not in (0, 1):
+        error = tail(done.stderr or done.stdout) or f"ruff exited {done.exit_code}"
+        return None, _ruff_result([], tool_error=error, **common), done.duration, done.exit_code
+    try:
+        return parse_violations(done.stdout, root), None, done.duration, done.exit_code
+    except RuffOutputError as exc:
+        return None, _ruff_result([], tool_error=str(exc), **common), done.duration, done.exit_code
+
+
+async def ruff_check(paths: str | list[str] | None = None, fix: bool = False) -> RuffResult:
+    """Lint Python files with ruff and return every violation as data.
+
+    Read `result.violations` (each has file, line, column, code, name, message, fixable),
+    `result.violation_count` and `result.fixable_count`. Syntax errors are violations with
+    code `invalid-syntax`. With `fix=True`, ruff's safe fixes are applied first (after
+    permission) and `result.fixed` lists what was repaired; `result.violations` is what remains.
+
+    Args:
+        paths: Files or directories relative to the workspace root (default: the whole workspace).
+        fix: Apply ruff's safe fixes to the files that have fixable violations.
+    """
+    root = tool_context().workspace.root
+    targets = target_paths(paths)
+    binary = find_binary("ruff", root)
+    before, failed, duration, exit_code = await _run_check(binary, root, targets, fix=False)
+    if failed is not None:
+        return failed
+    assert before is not None
+    fixable_files = sorted({v.file for v in before if v.fixable})
+    if not fix or not fixable_files:
+        return _ruff_result(before, tool=binary.label, duration=duration, exit_code=exit_code)
+
+    await ask_to_modify("ruff_check", fixable_files, {"paths": paths, "fix": True})
+    fixing = await run_process(fix_argv(binary, fixable_files), root, RUFF_TIMEOUT)
+    if fixing.exit_code != 0:
+        reason = "timed out" if fixing.timed_out else tail(fixing.stderr or fixing.stdout)
+        return _ruff_result(
+            before,
+            tool_error=f"ruff --fix failed: {reason}",
+            tool=binary.label,
+            duration=duration + fixing.duration,
+            exit_code=fixing.exit_code,
+        )
+    after, failed, after_duration, exit_code = await _run_check(
+        binary, root, fixable_files, fix=False
+    )
+    if failed is not None:
+        return failed
+    assert after is not None
+    remaining = [v for v in before if v.file not in fixable_files] + after
+    remaining.sort(key=_ruff_sort_key)
+    left = Counter((v.file, v.code, v.message) for v in after)
+    fixed: list[Violation] = []
+    for violation in before:
+        key = (violation.file, violation.code, violation.message)
+        if violation.file in fixable_files and left[key] > 0:
+            left[key] -= 1  # still there after the fixes
+        elif violation.file in fixable_files:
+            fixed.append(violation)
+    applied = FIXED_COUNT.search(fixing.stdout + fixing.stderr)
+    return _ruff_result(
+        remaining,
+        fixed=fixed,
+        fixed_count=int(applied.group(1)) if applied else len(fixed),
+        tool=binary.label,
+        duration=duration + fixing.duration + after_duration,
+        exit_code=1 if remaining else 0,
+    )
+
+
+def fix_argv(binary: Binary, files: list[str]) -> list[str]:
+    """`ruff check --fix-only`: apply safe fixes, print how many ("Fixed 5 errors.")."""
+    return [binary.path, "check", "--fix-only", "--no-unsafe-fixes", *files]
+
+
+def format_argv(binary: Binary, targets: list[str], *, check: bool) -> list[str]:
+    """The `ruff format` command line (shared with the benchmark's raw baseline)."""
+    if check:
+        return [binary.path, "format", "--check", "--output-format=json", *targets]
+    return [binary.path, "format", *targets]
+
+
+async def ruff_format(paths: str | list[str] | None = None, check: bool = True) -> FormatResult:
+    """Check (or apply) ruff's code formatting.
+
+    With `check=True` nothing is written and `result.files` lists the files that would be
+    reformatted. With `check=False` those files are reformatted (after permission) and
+    `result.files` lists the files that changed. `result.errors` lists files ruff cannot
+    format (usually a syntax error: fix those with `ruff_check` first).
+
+    Args:
+        paths: Files or directories relative to the workspace root (default: the whole workspace).
+        check: Only report; set False to rewrite the files.
+    """
+    root = tool_context().workspace.root
+    targets = target_paths(paths)
+    binary = find_binary("ruff", root)
+    done = await run_process(format_argv(binary, targets, check=True), root, RUFF_TIMEOUT)
+    common: dict[str, Any] = {"tool": binary.label, "checked": check}
+    if done.timed_out:
+        return FormatResult(
+            success=False,
+            tool_error=f"ruff format timed out after {RUFF_TIMEOUT:g} s",
+            duration=done.duration,
+            **common,
+        )
+    try:
+        messages = parse_violations(done.stdout, root)
+    except RuffOutputError as exc:
+        return FormatResult(
+            success=False,
+            tool_error=f"{exc}; {tail(done.stderr)}",
+            exit_code=done.exit_code,
+            duration=done.duration,
+            **common,
+        )
+    if done.exit_code not in (0, 1, 2) or (done.exit_code == 2 and not messages):
+        error = tail(done.stderr or done.stdout) or f"ruff format exited {done.exit_code}"
+        return FormatResult(
+            success=False,
+            tool_error=error,
+            exit_code=done.exit_code,
+            duration=done.duration,
+            **common,
+        )
+    files = sorted({m.file for m in messages if m.code == "unformatted"})
+    errors = [
+        f"{m.file}:{m.line}:{m.column}: {m.message}" for m in messages if m.code != "unformatted"
+    ]
+    if check or not files:
+        return FormatResult(
+            success=not files and not errors,
+            files=files,
+            errors=errors,
+            exit_code=done.exit_code,
+            duration=done.duration,
+            **common,
+        )
+
+    await ask_to_modify("ruff_format", files, {"paths": paths, "check": False})
+    written = await run_process(format_argv(binary, files, check=False), root, RUFF_TIMEOUT)
+    duration = done.duration + written.duration
+    if written.exit_code != 0:
+        reason = "timed out" if written.timed_out else tail(written.stderr or written.stdout)
+        return FormatResult(
+            success=False,
+            files=[],
+            errors=errors,
+            tool_error=f"ruff format failed: {reason}",
+            exit_code=written.exit_code,
+            duration=duration,
+            **common,
+        )
+    return FormatResult(
+        success=not errors,
+        files=files,
+        errors=errors,
+        exit_code=written.exit_code,
+        duration=duration,
+        **common,
+    )

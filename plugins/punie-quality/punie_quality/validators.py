@@ -1,0 +1,248 @@
+"""Validators for `punie check` and the after-write pipeline: ruff (syntax, lint) and ty (types).
+
+- `ruff_syntax` (layer `syntax`): ruff's `invalid-syntax` diagnostics, reported as `E999`
+  (the code pycodestyle and older ruff used). The core's own gate catches plain syntax
+  errors first; ruff adds what depends on the project's target version and semantics
+  (`await` outside async, t-strings before 3.14, `match` before 3.10, ...).
+- `ruff_lint` (layer `conventions`): every other ruff violation, under its own code (`F401`),
+  with ruff's safe fixes as `fix` (used by `punie check --fix`).
+- `ty_types` (layer `types`): ty errors (warnings do not fail validation, as in
+  `typecheck`), reported as `TY001` with ty's rule name leading the message.
+
+The ruff validators lint the candidate text through ruff's stdin, so a file can be validated
+before it is written. They have no `batch`: the pipeline checks syntax and conventions file
+by file (and fixes per file), and both validators read one memoised ruff run per file
+content. ty has no stdin and is fastest over many files, so `ty_types` is a `batch`.
+`batch` helpers for ruff remain here for callers that lint many files at once.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+from collections.abc import Iterable
+from pathlib import Path
+
+from punie_core.records import Finding
+from punie_quality.environment import find_binary, project_python, run_process_sync, tail
+from punie_quality.results import Violation
+from punie_quality.ruff_tool import RUFF_TIMEOUT, SYNTAX_CODE, parse_violations
+from punie_quality.ty_tool import TY_TIMEOUT, parse_diagnostics
+
+SYNTAX_RULE = "E999"
+TY_RULE = "TY001"
+PYTHON_SUFFIXES = (".py", ".pyi")
+ROOT_MARKERS = ("pyproject.toml", "ruff.toml", ".ruff.toml", "ty.toml", "setup.cfg", ".git")
+
+RUFF_SYNTAX_RULES = {
+    SYNTAX_RULE: "Python syntax error (ruff `invalid-syntax`): the file does not parse"
+}
+TY_RULES = {
+    TY_RULE: "ty type error; the message starts with ty's rule name (invalid-argument-type, ...)"
+}
+
+
+class ValidatorBroken(RuntimeError):
+    """ruff or ty could not run (missing binary, bad configuration, timeout)."""
+
+
+@functools.cache
+def ruff_lint_rules() -> dict[str, str]:
+    """Every ruff rule code the pinned ruff knows, with its name (shipped as package data)."""
+    data = Path(__file__).parent / "data" / "ruff_rules.json"
+    return dict(json.loads(data.read_text(encoding="utf-8"))["rules"])
+
+
+def is_python(path: str, source: str = "") -> bool:
+    """The `applies_to` gate: Python sources and stubs only."""
+    return path.endswith(PYTHON_SUFFIXES)
+
+
+def project_root(paths: Iterable[str]) -> Path:
+    """The project the paths belong to: the run's workspace, else the nearest marked ancestor."""
+    workspace = _workspace_root()
+    if workspace is not None:
+        return workspace
+    first = next(iter(paths), None)
+    start = Path(first).resolve() if first else Path.cwd()
+    start = start if start.is_dir() else start.parent
+    for directory in (start, *start.parents):
+        if any((directory / marker).exists() for marker in ROOT_MARKERS):
+            return directory
+    return Path.cwd()
+
+
+def _workspace_root() -> Path | None:
+    from punie_core.context import tool_context
+
+    try:
+        return tool_context().workspace.root
+    except RuntimeError:
+        return None
+
+
+def _absolute(path: str) -> str:
+    """Relative paths mean the workspace root inside a run, the current directory outside one."""
+    if os.path.isabs(path):
+        return os.path.normpath(path)
+    base = _workspace_root() or Path.cwd()
+    return os.path.normpath(base / path)
+
+
+def _given_names(paths: Iterable[str]) -> dict[str, str]:
+    """Absolute path -> the path as given, so findings name files the way the caller did."""
+    return {_absolute(p): p for p in paths}
+
+
+def _finding(violation: Violation, root: Path, names: dict[str, str]) -> Finding:
+    absolute = os.path.normpath(root / violation.file)
+    is_syntax = violation.code == SYNTAX_CODE
+    return Finding(
+        path=names.get(absolute, violation.file),
+        line=violation.line,
+        column=violation.column,
+        rule=SYNTAX_RULE if is_syntax else violation.code,
+        message=violation.message,
+        fixable=violation.fixable,
+    )
+
+
+def _run_ruff(argv: list[str], root: Path, stdin: str | None = None) -> list[Violation]:
+    done = run_process_sync(argv, root, RUFF_TIMEOUT, stdin=stdin)
+    if done.timed_out:
+        raise ValidatorBroken(f"ruff timed out after {RUFF_TIMEOUT:g} s")
+    if done.exit_code not in (0, 1):
+        raise ValidatorBroken(
+            f"ruff failed (exit {done.exit_code}): {tail(done.stderr or done.stdout)}"
+        )
+    return parse_violations(done.stdout, root)
+
+
+@functools.lru_cache(maxsize=32)
+def _ruff_source(path: str, source: str, root: Path) -> tuple[Finding, ...]:
+    binary = find_binary("ruff", root)
+    absolute = _absolute(path)
+    argv = [
+        binary.path,
+        "check",
+        "--output-format=json",
+        "--no-fix",
+        "--stdin-filename",
+        absolute,
+        "-",
+    ]
+    violations = _run_ruff(argv, root, stdin=source)
+    names = {absolute: path}
+    return tuple(_finding(v, root, names) for v in violations)
+
+
+def _stamp(paths: tuple[str, ...]) -> tuple[tuple[int, int], ...] | None:
+    """File sizes and mtimes: a cache key that changes when a file does (None: don't cache)."""
+    stamps = []
+    for p in paths:
+        full = Path(_absolute(p))
+        if not full.is_file():
+            return None  # directories change without their mtime saying so
+        stat = full.stat()
+        stamps.append((stat.st_mtime_ns, stat.st_size))
+    return tuple(stamps)
+
+
+@functools.lru_cache(maxsize=8)
+def _ruff_batch_cached(paths: tuple[str, ...], root: Path, stamp: object) -> tuple[Finding, ...]:
+    binary = find_binary("ruff", root)
+    names = _given_names(paths)
+    argv = [binary.path, "check", "--output-format=json", "--no-fix", *names]
+    violations = _run_ruff(argv, root)
+    return tuple(_finding(v, root, names) for v in violations)
+
+
+def _ruff_batch(paths: list[str]) -> tuple[Finding, ...]:
+    wanted = tuple(p for p in paths if is_python(p) or Path(_absolute(p)).is_dir())
+    if not wanted:
+        return ()
+    root = project_root([_absolute(p) for p in wanted])
+    stamp = _stamp(wanted)
+    if stamp is None:
+        return _ruff_batch_cached.__wrapped__(wanted, root, None)
+    return _ruff_batch_cached(wanted, root, stamp)
+
+
+def ruff_syntax_check(path: str, source: str) -> list[Finding]:
+    """Syntax errors in one file's candidate source (E999)."""
+    findings = _ruff_source(path, source, project_root([_absolute(path)]))
+    return [f for f in findings if f.rule == SYNTAX_RULE]
+
+
+def ruff_syntax_batch(paths: list[str]) -> list[Finding]:
+    """Syntax errors in many files (one ruff process)."""
+    return [f for f in _ruff_batch(paths) if f.rule == SYNTAX_RULE]
+
+
+def ruff_lint_check(path: str, source: str) -> list[Finding]:
+    """ruff lint violations in one file's candidate source (its project's configuration)."""
+    findings = _ruff_source(path, source, project_root([_absolute(path)]))
+    return [f for f in findings if f.rule != SYNTAX_RULE]
+
+
+def ruff_lint_batch(paths: list[str]) -> list[Finding]:
+    """ruff lint violations in many files (one ruff process)."""
+    return [f for f in _ruff_batch(paths) if f.rule != SYNTAX_RULE]
+
+
+def ruff_lint_fix(path: str, source: str) -> str:
+    """The source with ruff's safe fixes applied (unchanged when there is nothing safe to fix).
+
+    Raises:
+        ValidatorBroken: ruff could not run.
+    """
+    root = project_root([_absolute(path)])
+    binary = find_binary("ruff", root)
+    argv = [
+        binary.path,
+        "check",
+        "--fix-only",
+        "--exit-zero",
+        "--no-unsafe-fixes",
+        "--stdin-filename",
+        _absolute(path),
+        "-",
+    ]
+    done = run_process_sync(argv, root, RUFF_TIMEOUT, stdin=source)
+    if done.timed_out or done.exit_code != 0:
+        reason = "timed out" if done.timed_out else tail(done.stderr or done.stdout)
+        raise ValidatorBroken(f"ruff --fix-only failed: {reason}")
+    return done.stdout
+
+
+def ty_batch(paths: list[str]) -> list[Finding]:
+    """ty errors in the given files, resolved against the project's environment (one ty process)."""
+    wanted = [p for p in paths if is_python(p) or Path(_absolute(p)).is_dir()]
+    if not wanted:
+        return []
+    names = _given_names(wanted)
+    root = project_root(list(names))
+    binary = find_binary("ty", root)
+    python = project_python(root)
+    argv = [binary.path, "check", "--output-format", "gitlab", "--no-progress"]
+    if python.venv is not None:
+        argv += ["--python", str(python.venv)]
+    done = run_process_sync([*argv, *names], root, TY_TIMEOUT)
+    if done.timed_out:
+        raise ValidatorBroken(f"ty timed out after {TY_TIMEOUT:g} s")
+    diagnostics = parse_diagnostics(done.stdout, root) if done.stdout.strip() else []
+    if done.exit_code not in (0, 1):
+        reasons = "; ".join(d.message for d in diagnostics) or tail(done.stderr or done.stdout)
+        raise ValidatorBroken(f"ty failed (exit {done.exit_code}): {reasons}")
+    return [
+        Finding(
+            path=names.get(os.path.normpath(root / d.file), d.file),
+            line=d.line,
+            column=d.column,
+            rule=TY_RULE,
+            message=f"{d.rule}: {d.message}",
+        )
+        for d in diagnostics
+        if d.severity == "error"
+    ]

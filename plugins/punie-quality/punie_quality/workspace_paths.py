@@ -1,0 +1,74 @@
+"""Workspace paths for the quality tools, and the permission a modifying call must get first.
+
+The toolbox gate already confines parameters named `path`/`paths`; the tools resolve them
+again here so a direct host call (tests, other tools) gets the same confinement. Read-only
+calls run freely; calls that change files (`ruff_check(fix=True)`, `ruff_format(check=False)`)
+ask the context's permission policy for exactly the files they will write, the same request
+the gate makes for `edit` tools.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from punie_core.context import PermissionRequest, tool_context
+from punie_core.workspace import PROTECTED_PARTS, ProtectedPath
+
+
+def target_paths(paths: str | list[str] | None, *, node_ids: bool = False) -> list[str]:
+    """Normalise a tool's `paths` argument to workspace-relative paths (default: the root).
+
+    Args:
+        paths: One path, a list of paths, or None for the workspace root.
+        node_ids: Accept pytest node ids (`tests/test_x.py::test_y`): the file part is
+            confined and must exist, the `::` suffix is kept.
+
+    Raises:
+        OutsideWorkspace: A path leaves the workspace.
+        FileNotFoundError: A path does not exist.
+    """
+    workspace = tool_context().workspace
+    given = [paths] if isinstance(paths, str) else list(paths or [])
+    found: list[str] = []
+    for item in given or ["."]:
+        file_part, sep, rest = item.partition("::") if node_ids else (item, "", "")
+        resolved = workspace.resolve(file_part)
+        if not resolved.exists():
+            raise FileNotFoundError(f"{file_part} does not exist in the workspace")
+        found.append(workspace.relative(resolved) + sep + rest)
+    return found
+
+
+async def ask_to_modify(tool: str, files: list[str], arguments: dict[str, object]) -> None:
+    """Ask permission to let `tool` rewrite `files` (workspace-relative).
+
+    Raises:
+        ProtectedPath: A file is inside `.git`, a virtual environment or another protected place.
+        ToolRefused: The permission policy said no.
+    """
+    from punie_core.toolbox import ToolRefused, new_call_id
+
+    context = tool_context()
+    workspace = context.workspace
+    resolved: list[Path] = []
+    for name in files:
+        path = workspace.resolve(name)
+        if any(part in PROTECTED_PARTS for part in path.relative_to(workspace.root).parts):
+            raise ProtectedPath(f"refusing to let {tool} write {name}: protected location")
+        resolved.append(path)
+    sensitive = any(workspace.is_sensitive(p) for p in resolved)
+    title = f"{tool}({', '.join(files)})"
+    request = PermissionRequest(
+        call_id=new_call_id(),
+        tool=tool,
+        kind="edit",
+        title=title,
+        arguments=dict(arguments),
+        paths=tuple(files),
+        sensitive=sensitive,
+    )
+    if await context.permissions.approve(request):
+        return
+    hint = getattr(context.permissions, "hint", "")
+    reason = "needs a person's explicit approval" if sensitive else "permission refused"
+    raise ToolRefused(f"{title}: {reason}" + (f" ({hint})" if hint and not sensitive else ""))

@@ -1,0 +1,613 @@
+"""A static model of one module's svcs code: registrations, requests, factories, middleware.
+
+One libcst visitor pass, no matchers and no metadata (positions are resolved only when a
+rule reports something). The facts mirror svcs 26.2's own logic: which factories receive
+the container (`_takes_container`), which are generators (wrapped in context managers),
+and how tdom-svcs runs middleware (sorted by `priority`, sync or async chains, phases).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import libcst as cst
+
+from punie_core.validation import parse_module
+
+REGISTER_METHODS = frozenset(
+    {
+        "register_factory",
+        "register_value",
+        "register_local_factory",
+        "register_local_value",
+        "overwrite_factory",
+        "overwrite_value",
+    }
+)
+INTEGRATIONS = frozenset({"flask", "aiohttp", "starlette", "fastapi", "pyramid"})
+REQUEST_METHODS = frozenset({"get", "aget", "get_abstract", "aget_abstract"})
+CONTAINER_TYPES = frozenset({"Container", "DepContainer", "HopscotchContainer", "InjectorContainer"})
+AUTOWIRE = frozenset({"autowire", "aautowire"})
+INJECTING_FACTORIES = frozenset({"auto", "auto_async", "partial"})
+"""Factory wrappers that supply parameters themselves (svcs-di's `auto`, functools.partial)."""
+CONTEXT_DECORATORS = frozenset({"contextmanager", "asynccontextmanager"})
+
+
+def dotted(node: cst.BaseExpression | None) -> str | None:
+    """`a.b.c` for a Name/Attribute chain, else None."""
+    if isinstance(node, cst.Name):
+        return node.value
+    if isinstance(node, cst.Attribute):
+        left = dotted(node.value)
+        return f"{left}.{node.attr.value}" if left else None
+    return None
+
+
+def last(name: str | None) -> str:
+    return (name or "").rsplit(".", 1)[-1]
+
+
+def type_key(module: cst.Module, node: cst.BaseExpression) -> str:
+    """The lookup key svcs uses, as text: `Database` for `db.Database`; subscripts verbatim."""
+    name = dotted(node)
+    if name is not None:
+        return last(name)
+    return "".join(module.code_for_node(node).split())
+
+
+@dataclass
+class Param:
+    name: str
+    kind: Literal["positional_only", "positional", "keyword_only", "var_positional", "var_keyword"]
+    annotation: str | None
+    default: str | None
+    node: cst.CSTNode
+
+    @property
+    def required(self) -> bool:
+        return self.default is None and self.kind not in ("var_positional", "var_keyword")
+
+
+def _params(node: cst.Parameters, module: cst.Module) -> list[Param]:
+    def one(param: cst.Param, kind: Any) -> Param:
+        annotation = module.code_for_node(param.annotation.annotation) if param.annotation else None
+        default = module.code_for_node(param.default) if param.default is not None else None
+        return Param(param.name.value, kind, annotation, default, param)
+
+    params = [one(p, "positional_only") for p in node.posonly_params]
+    params += [one(p, "positional") for p in node.params]
+    if isinstance(node.star_arg, cst.Param):
+        params.append(one(node.star_arg, "var_positional"))
+    params += [one(p, "keyword_only") for p in node.kwonly_params]
+    if node.star_kwarg is not None:
+        params.append(one(node.star_kwarg, "var_keyword"))
+    return params
+
+
+def takes_container(params: list[Param]) -> bool:
+    """svcs's `_takes_container`: first parameter named `svcs_container` or annotated Container."""
+    if not params or params[0].kind not in ("positional_only", "positional"):
+        return False
+    first = params[0]
+    return first.name == "svcs_container" or last(first.annotation) in CONTAINER_TYPES
+
+
+@dataclass
+class Request:
+    """`container.get(A, B)` / `await container.aget(A)` / `svcs.flask.get(A)`."""
+
+    node: cst.Call
+    method: str
+    types: list[tuple[str, str, cst.BaseExpression]]  # (code, key, node)
+    receiver: str
+    function: str | None
+
+
+@dataclass
+class Function:
+    """A top-level (or nested) def: a possible factory."""
+
+    name: str
+    node: cst.FunctionDef
+    is_async: bool
+    is_generator: bool
+    decorators: list[str]
+    params: list[Param]
+    unguarded_yield: cst.CSTNode | None
+    requests: list[Request] = field(default_factory=list)
+    returns: str | None = None
+
+    @property
+    def container_param(self) -> str | None:
+        return self.params[0].name if takes_container(self.params) else None
+
+    @property
+    def wrapped_in_context_manager(self) -> bool:
+        return any(d in CONTEXT_DECORATORS for d in self.decorators)
+
+
+@dataclass
+class Class:
+    """A top-level class: a possible factory, service or middleware."""
+
+    name: str
+    node: cst.ClassDef
+    decorators: list[str]
+    init_params: list[Param] | None
+    complete: bool
+    priority: str | None
+    priority_node: cst.CSTNode | None
+    call: cst.FunctionDef | None
+    call_params: list[Param]
+
+    @property
+    def call_is_async(self) -> bool:
+        return self.call is not None and self.call.asynchronous is not None
+
+
+@dataclass
+class Registration:
+    """A registration call (or `@injectable` class)."""
+
+    node: cst.CSTNode
+    method: str
+    svc_type: str
+    key: str
+    type_node: cst.CSTNode
+    factory: cst.BaseExpression | None
+    factory_code: str
+    kind: Literal["factory", "value", "injectable"]
+    local: bool
+    keywords: dict[str, str]
+    function: str | None
+
+
+@dataclass
+class PhaseEntry:
+    """One `"phase": [Middleware, ...]` entry of a hookable middleware map."""
+
+    phase: str
+    key_node: cst.CSTNode
+    elements: list[cst.BaseExpression]
+    target: str | None
+
+
+@dataclass
+class Execution:
+    """A middleware chain run: `execute_middleware`, `..._async` or `execute_target_middleware`."""
+
+    node: cst.Call
+    kind: Literal["sync", "async", "target"]
+    phase: str | None  # None: not a literal (unknowable)
+
+
+@dataclass
+class ModuleFacts:
+    """Everything the svcs rules need from one module."""
+
+    path: str
+    source: str
+    module: cst.Module
+    imports: dict[str, tuple[str, str | None, int]] = field(default_factory=dict)
+    functions: dict[str, Function] = field(default_factory=dict)
+    classes: dict[str, Class] = field(default_factory=dict)
+    registrations: list[Registration] = field(default_factory=list)
+    requests: list[Request] = field(default_factory=list)
+    autowired: list[tuple[cst.Call, cst.BaseExpression, bool]] = field(default_factory=list)
+    global_middleware: list[tuple[cst.CSTNode, cst.BaseExpression | str]] = field(default_factory=list)
+    phases: list[PhaseEntry] = field(default_factory=list)
+    executions: list[Execution] = field(default_factory=list)
+    _positions: Any = None
+
+    def position(self, node: cst.CSTNode) -> tuple[int, int]:
+        """1-based (line, column), resolving metadata once on first use."""
+        if self._positions is None:
+            from libcst.metadata import MetadataWrapper, PositionProvider
+
+            wrapper = MetadataWrapper(self.module, unsafe_skip_copy=True)
+            self._positions = wrapper.resolve(PositionProvider)
+        start = self._positions[node].start
+        return start.line, start.column + 1
+
+    def code(self, node: cst.CSTNode) -> str:
+        return self.module.code_for_node(node)
+
+
+def _decorators(node: cst.FunctionDef | cst.ClassDef) -> list[str]:
+    names = []
+    for decorator in node.decorators:
+        target = decorator.decorator
+        if isinstance(target, cst.Call):
+            target = target.func
+        names.append(last(dotted(target)))
+    return names
+
+
+def _own_nodes(node: cst.FunctionDef) -> Iterator[cst.CSTNode]:
+    """Every node of a def's body, not descending into nested defs, classes or lambdas."""
+    stack: list[cst.CSTNode] = [node.body]
+    while stack:
+        current = stack.pop()
+        yield current
+        for child in current.children:
+            if isinstance(child, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
+                continue
+            stack.append(child)
+
+
+def _contains_yield(node: cst.CSTNode) -> bool:
+    if isinstance(node, cst.Yield):
+        return True
+    return any(
+        _contains_yield(child)
+        for child in node.children
+        if not isinstance(child, (cst.FunctionDef, cst.ClassDef, cst.Lambda))
+    )
+
+
+def unguarded_yield(function: cst.FunctionDef) -> cst.CSTNode | None:
+    """The `yield` whose cleanup code (statements after it) is not in `finally` or a `with`."""
+
+    def block(statements: list[cst.BaseStatement], guarded: bool, followed: bool) -> cst.CSTNode | None:
+        for index, statement in enumerate(statements):
+            after = followed or index < len(statements) - 1
+            if isinstance(statement, cst.SimpleStatementLine):
+                if _contains_yield(statement) and after and not guarded:
+                    return statement
+                continue
+            found = compound(statement, guarded, after)
+            if found is not None:
+                return found
+        return None
+
+    def body_of(suite: cst.BaseSuite) -> list[cst.BaseStatement]:
+        if isinstance(suite, cst.IndentedBlock):
+            return list(suite.body)
+        return [cst.SimpleStatementLine(body=list(suite.body))]  # `if x: yield y`
+
+    def compound(statement: cst.CSTNode, guarded: bool, followed: bool) -> cst.CSTNode | None:
+        if isinstance(statement, cst.Try):
+            protected = guarded or statement.finalbody is not None
+            found = block(body_of(statement.body), protected, followed)
+            for handler in statement.handlers:
+                found = found or block(body_of(handler.body), protected, followed)
+            if statement.orelse is not None:
+                found = found or block(body_of(statement.orelse.body), protected, followed)
+            return found
+        if isinstance(statement, (cst.With,)):
+            return block(body_of(statement.body), True, followed)
+        if isinstance(statement, (cst.If,)):
+            found = block(body_of(statement.body), guarded, followed)
+            if statement.orelse is not None:
+                orelse = statement.orelse
+                if isinstance(orelse, cst.If):
+                    found = found or compound(orelse, guarded, followed)
+                else:
+                    found = found or block(body_of(orelse.body), guarded, followed)
+            return found
+        if isinstance(statement, (cst.For, cst.While)):
+            return block(body_of(statement.body), guarded, followed)
+        return None
+
+    return block(body_of(function.body), False, False)
+
+
+def _is_generator(node: cst.FunctionDef) -> bool:
+    return any(isinstance(n, cst.Yield) for n in _own_nodes(node))
+
+
+def _class_facts(node: cst.ClassDef, module: cst.Module) -> Class:
+    decorators = _decorators(node)
+    body = list(node.body.body) if isinstance(node.body, cst.IndentedBlock) else []
+    methods = {s.name.value: s for s in body if isinstance(s, cst.FunctionDef)}
+    bases = [last(dotted(b.value)) for b in node.bases]
+    complete = all(b in ("object", "Generic", "Protocol", "") for b in bases)
+    priority = None
+    priority_node = None
+    fields: list[Param] = []
+    for statement in body:
+        if not isinstance(statement, cst.SimpleStatementLine):
+            continue
+        for small in statement.body:
+            target = None
+            value = None
+            annotation = None
+            if isinstance(small, cst.AnnAssign) and isinstance(small.target, cst.Name):
+                target, value = small.target.value, small.value
+                annotation = module.code_for_node(small.annotation.annotation)
+            elif isinstance(small, cst.Assign) and len(small.targets) == 1 and isinstance(
+                small.targets[0].target, cst.Name
+            ):
+                target, value = small.targets[0].target.value, small.value
+            if target is None:
+                continue
+            if target == "priority":
+                priority = module.code_for_node(value) if value is not None else None
+                priority_node = small
+            if isinstance(small, cst.AnnAssign) and last(annotation) not in ("ClassVar", "KW_ONLY"):
+                default = None if value is None else module.code_for_node(value)
+                if isinstance(value, cst.Call) and last(dotted(value.func)) == "field":
+                    has_default = any(
+                        a.keyword is not None and a.keyword.value in ("default", "default_factory")
+                        for a in value.args
+                    )
+                    default = "field(...)" if has_default else None
+                fields.append(Param(target, "positional", annotation, default, small))
+    if "__init__" in methods:
+        init: list[Param] | None = _params(methods["__init__"].params, module)[1:]
+    elif any(d in ("dataclass", "define", "frozen", "mutable", "injectable") for d in decorators):
+        init = fields if "dataclass" in decorators or "define" in decorators or "frozen" in decorators else None
+    else:
+        init = [] if complete else None
+    call = methods.get("__call__")
+    return Class(
+        name=node.name.value,
+        node=node,
+        decorators=decorators,
+        init_params=init,
+        complete=complete,
+        priority=priority,
+        priority_node=priority_node,
+        call=call,
+        call_params=_params(call.params, module)[1:] if call is not None else [],
+    )
+
+
+class _Builder(cst.CSTVisitor):
+    def __init__(self, facts: ModuleFacts) -> None:
+        self.facts = facts
+        self.functions: list[Function] = []
+        self.class_depth = 0
+        self.type_annotations: list[dict[str, str]] = []
+
+    # definitions ------------------------------------------------------------------------
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        module = self.facts.module
+        function = Function(
+            name=node.name.value,
+            node=node,
+            is_async=node.asynchronous is not None,
+            is_generator=_is_generator(node),
+            decorators=_decorators(node),
+            params=_params(node.params, module),
+            unguarded_yield=None,
+            returns=module.code_for_node(node.returns.annotation) if node.returns else None,
+        )
+        if function.is_generator:
+            function.unguarded_yield = unguarded_yield(node)
+        if not self.functions and self.class_depth == 0:
+            self.facts.functions[function.name] = function
+        self.functions.append(function)
+
+    def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
+        self.functions.pop()
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        if not self.functions and self.class_depth == 0:
+            facts = _class_facts(node, self.facts.module)
+            self.facts.classes[facts.name] = facts
+            if "injectable" in facts.decorators:
+                self.facts.registrations.append(
+                    Registration(
+                        node=node.name,
+                        method="injectable",
+                        svc_type=facts.name,
+                        key=facts.name,
+                        type_node=node.name,
+                        factory=node.name,
+                        factory_code=facts.name,
+                        kind="injectable",
+                        local=False,
+                        keywords={},
+                        function=None,
+                    )
+                )
+            if "middleware" in facts.decorators:
+                self.facts.global_middleware.append((node.name, facts.name))
+            for decorator in node.decorators:
+                if isinstance(decorator.decorator, cst.Call) and last(
+                    dotted(decorator.decorator.func)
+                ) == "hookable":
+                    self._phase_map(decorator.decorator, facts.name)
+        self.class_depth += 1
+
+    def leave_ClassDef(self, original_node: cst.ClassDef) -> None:
+        self.class_depth -= 1
+
+    # imports ----------------------------------------------------------------------------
+
+    def visit_Import(self, node: cst.Import) -> None:
+        for alias in node.names:
+            name = dotted(alias.name) or ""
+            if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
+                self.facts.imports[alias.asname.name.value] = (name, None, 0)
+            else:
+                top = name.split(".", 1)[0]
+                self.facts.imports.setdefault(top, (top, None, 0))
+
+    def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
+        if isinstance(node.names, cst.ImportStar):
+            return
+        module = dotted(node.module) if node.module is not None else ""
+        for alias in node.names:
+            name = dotted(alias.name) or ""
+            local = name
+            if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
+                local = alias.asname.name.value
+            self.facts.imports[local] = (module or "", name, len(node.relative))
+
+    # calls ------------------------------------------------------------------------------
+
+    def _current(self) -> Function | None:
+        return self.functions[-1] if self.functions else None
+
+    def _qualified(self, func: cst.BaseExpression) -> str:
+        """The dotted name of a callee with its import resolved (`svcs.flask.get`)."""
+        name = dotted(func)
+        if name is None:
+            return ""
+        head, _, rest = name.partition(".")
+        imported = self.facts.imports.get(head)
+        if imported is None:
+            return name
+        module, attr, _ = imported
+        base = f"{module}.{attr}" if attr else module
+        return f"{base}.{rest}" if rest else base
+
+    def visit_Call(self, node: cst.Call) -> None:
+        func = node.func
+        method = func.attr.value if isinstance(func, cst.Attribute) else (
+            func.value if isinstance(func, cst.Name) else ""
+        )
+        qualified = self._qualified(func)
+        if method in REGISTER_METHODS:
+            self._registration(node, method, qualified)
+        elif method in REQUEST_METHODS:
+            self._request(node, method, qualified)
+        elif method in AUTOWIRE and node.args:
+            self.facts.autowired.append((node, node.args[0].value, method == "aautowire"))
+        elif method == "register_middleware" and len(node.args) >= 2:
+            self.facts.global_middleware.append((node, node.args[1].value))
+        elif method == "register_hookable":
+            target = dotted(node.args[1].value) if len(node.args) > 1 else None
+            self._phase_map(node, target)
+        elif method in ("execute_middleware", "execute_middleware_async", "execute_target_middleware"):
+            self._execution(node, method)
+
+    def _registration(self, node: cst.Call, method: str, qualified: str) -> None:
+        positional = [a.value for a in node.args if a.keyword is None and not a.star]
+        keywords = {a.keyword.value: a.value for a in node.args if a.keyword is not None}
+        parts = qualified.split(".")
+        integration = len(parts) >= 2 and parts[0] == "svcs" and parts[1] in INTEGRATIONS
+        if integration or len(positional) >= 3:
+            positional = positional[1:]  # svcs.flask.register_factory(app, T, f)
+        svc_type = keywords.get("svc_type") or (positional[0] if positional else None)
+        factory = keywords.get("factory") or keywords.get("value") or (
+            positional[1] if len(positional) > 1 else None
+        )
+        if svc_type is None:
+            return
+        module = self.facts.module
+        current = self._current()
+        self.facts.registrations.append(
+            Registration(
+                node=node,
+                method=method,
+                svc_type=module.code_for_node(svc_type),
+                key=type_key(module, svc_type),
+                type_node=svc_type,
+                factory=factory,
+                factory_code=module.code_for_node(factory) if factory is not None else "",
+                kind="value" if method.endswith("_value") else "factory",
+                local="local" in method,
+                keywords={k: module.code_for_node(v) for k, v in keywords.items()},
+                function=current.name if current else None,
+            )
+        )
+
+    def _request(self, node: cst.Call, method: str, qualified: str) -> None:
+        func = node.func
+        parts = qualified.split(".")
+        integration = len(parts) >= 3 and parts[0] == "svcs" and parts[1] in INTEGRATIONS
+        args = [a for a in node.args]
+        if any(a.keyword is not None or a.star for a in args) or not args:
+            return
+        values = [a.value for a in args]
+        if integration:
+            receiver = qualified
+            if parts[1] in ("starlette", "aiohttp"):
+                values = values[1:]  # svcs.starlette.aget(request, T)
+        elif isinstance(func, cst.Attribute):
+            receiver = self.facts.module.code_for_node(func.value)
+            if not self._looks_like_container(func.value, receiver):
+                return
+        else:
+            return
+        if not values or not all(self._looks_like_type(v) for v in values):
+            return
+        module = self.facts.module
+        current = self._current()
+        request = Request(
+            node=node,
+            method=method,
+            types=[(module.code_for_node(v), type_key(module, v), v) for v in values],
+            receiver=receiver,
+            function=current.name if current else None,
+        )
+        self.facts.requests.append(request)
+        if current is not None:
+            current.requests.append(request)
+
+    def _looks_like_container(self, node: cst.BaseExpression, text: str) -> bool:
+        lowered = text.lower()
+        if any(word in lowered for word in ("container", "services", "svcs")):
+            return True
+        name = dotted(node)
+        if name is None:
+            return False
+        for function in reversed(self.functions):
+            for param in function.params:
+                if param.name == name and last(param.annotation) in CONTAINER_TYPES:
+                    return True
+        return False
+
+    @staticmethod
+    def _looks_like_type(node: cst.BaseExpression) -> bool:
+        name = dotted(node)
+        if name is not None:
+            tail = last(name)
+            return tail[:1].isupper() and not tail.isupper() or tail in ("str", "int", "bytes")
+        if isinstance(node, cst.Subscript):
+            return last(dotted(node.value)) in ("Annotated", "NewType")
+        return False
+
+    def _phase_map(self, call: cst.Call, target: str | None) -> None:
+        for arg in call.args:
+            if arg.keyword is None or arg.keyword.value != "middleware":
+                continue
+            if not isinstance(arg.value, cst.Dict):
+                continue
+            for element in arg.value.elements:
+                if not isinstance(element, cst.DictElement):
+                    continue
+                if not isinstance(element.key, cst.SimpleString):
+                    continue
+                phase = element.key.evaluated_value
+                if not isinstance(phase, str):
+                    continue
+                values: list[cst.BaseExpression] = []
+                if isinstance(element.value, (cst.List, cst.Tuple)):
+                    values = [e.value for e in element.value.elements if isinstance(e, cst.Element)]
+                self.facts.phases.append(PhaseEntry(phase, element.key, values, target))
+
+    def _execution(self, node: cst.Call, method: str) -> None:
+        if method == "execute_middleware":
+            self.facts.executions.append(Execution(node, "sync", None))
+            return
+        if method == "execute_middleware_async":
+            self.facts.executions.append(Execution(node, "async", None))
+            return
+        phase: str | None = "before"  # tdom-svcs's default
+        positional = [a.value for a in node.args if a.keyword is None]
+        chosen = next((a.value for a in node.args if a.keyword and a.keyword.value == "phase"), None)
+        if chosen is None and len(positional) >= 4:
+            chosen = positional[3]
+        if chosen is not None:
+            value = chosen.evaluated_value if isinstance(chosen, cst.SimpleString) else None
+            phase = value if isinstance(value, str) else None
+        self.facts.executions.append(Execution(node, "target", phase))
+
+
+def build_facts(path: str, source: str) -> ModuleFacts:
+    """Parse `source` and collect its svcs facts.
+
+    Raises:
+        libcst.ParserSyntaxError: The source does not parse.
+    """
+    module = parse_module(source)
+    facts = ModuleFacts(path=path, source=source, module=module)
+    module.visit(_Builder(facts))
+    return facts

@@ -1,0 +1,156 @@
+"""The project around a module: every registration, request and middleware chain it has.
+
+Registrations usually live in one module (the app factory) and requests in many (views,
+other factories), so the rules see the whole project. Files are parsed only when their
+text mentions svcs, a registration or middleware, and each parse is cached by file
+identity (path, modification time, size).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+from punie_core.validation import project_files, project_root, read_source, resolve_module
+from punie_svcs.analysis import Class, Function, ModuleFacts, build_facts, dotted
+from punie_svcs.gate import GATE_WORDS
+
+
+_facts: dict[str, tuple[tuple[int, int], ModuleFacts | None]] = {}
+_texts: dict[str, tuple[tuple[int, int], bool]] = {}
+_CACHE_LIMIT = 4096
+
+
+def relevant(source: str) -> bool:
+    """True when a module may hold registrations, requests or middleware."""
+    return any(word in source for word in GATE_WORDS)
+
+
+def _identity(path: str) -> tuple[int, int] | None:
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return None
+    return stat.st_mtime_ns, stat.st_size
+
+
+def facts_for_file(path: str) -> ModuleFacts | None:
+    """The facts of a file on disk (cached), or None when unreadable or unparseable."""
+    key = os.path.abspath(path)
+    identity = _identity(key)
+    if identity is None:
+        return None
+    cached = _facts.get(key)
+    if cached is not None and cached[0] == identity:
+        return cached[1]
+    try:
+        facts: ModuleFacts | None = build_facts(key, read_source(key))
+    except Exception:
+        facts = None
+    if len(_facts) > _CACHE_LIMIT:
+        _facts.clear()
+    _facts[key] = (identity, facts)
+    return facts
+
+
+def _relevant_file(path: str) -> bool:
+    identity = _identity(path)
+    if identity is None:
+        return False
+    cached = _texts.get(path)
+    if cached is not None and cached[0] == identity:
+        return cached[1]
+    try:
+        answer = relevant(read_source(path))
+    except (OSError, UnicodeDecodeError):
+        answer = False
+    if len(_texts) > _CACHE_LIMIT:
+        _texts.clear()
+    _texts[path] = (identity, answer)
+    return answer
+
+
+@dataclass(frozen=True)
+class Target:
+    """A def or class a registration, autowire call or middleware map names."""
+
+    facts: ModuleFacts
+    function: Function | None = None
+    klass: Class | None = None
+
+    @property
+    def name(self) -> str:
+        return self.function.name if self.function else self.klass.name if self.klass else "?"
+
+
+class Project:
+    """The svcs facts of every relevant module of one project."""
+
+    def __init__(self, path: str, current: ModuleFacts | None = None) -> None:
+        self.root = project_root(path)
+        self.current = current
+        self.current_path = os.path.abspath(path)
+        self._all: list[ModuleFacts] | None = None
+
+    def modules(self) -> list[ModuleFacts]:
+        """Facts of every relevant module (the current one from memory)."""
+        if self._all is not None:
+            return self._all
+        found: list[ModuleFacts] = []
+        files = project_files(self.root)
+        if self.current is not None and self.current_path not in files:
+            files.append(self.current_path)
+        for path in files:
+            if path == self.current_path and self.current is not None:
+                found.append(self.current)
+                continue
+            if not _relevant_file(path):
+                continue
+            facts = facts_for_file(path)
+            if facts is not None:
+                found.append(facts)
+        self._all = found
+        return found
+
+    def facts(self, path: str) -> ModuleFacts | None:
+        if self.current is not None and os.path.abspath(path) == self.current_path:
+            return self.current
+        return facts_for_file(path)
+
+    def resolve(self, facts: ModuleFacts, name: str, depth: int = 0) -> Target | None:
+        """Resolve `connect_db` or `db.connect_db` in a module to its def or class."""
+        if depth > 4:
+            return None
+        head, _, rest = name.partition(".")
+        if not rest:
+            if head in facts.functions:
+                return Target(facts, function=facts.functions[head])
+            if head in facts.classes:
+                return Target(facts, klass=facts.classes[head])
+        imported = facts.imports.get(head)
+        if imported is None:
+            return None
+        module, attr, level = imported
+        if attr is None:
+            if not rest:
+                return None
+            module_name, _, leaf = f"{module}.{rest}".rpartition(".")
+            path = resolve_module(facts.path, module_name, 0, self.root)
+            target = self.facts(str(path)) if path else None
+            return self.resolve(target, leaf, depth + 1) if target else None
+        path = resolve_module(facts.path, module, level, self.root)
+        target = self.facts(str(path)) if path else None
+        if target is not None:
+            found = self.resolve(target, f"{attr}.{rest}" if rest else attr, depth + 1)
+            if found is not None:
+                return found
+        submodule = ".".join(p for p in (module, attr) if p)
+        path = resolve_module(facts.path, submodule, level, self.root)
+        target = self.facts(str(path)) if path else None
+        if target is not None and rest:
+            return self.resolve(target, rest, depth + 1)
+        return None
+
+    def resolve_expression(self, facts: ModuleFacts, node) -> Target | None:  # noqa: ANN001
+        name = dotted(node)
+        return self.resolve(facts, name) if name else None

@@ -1,0 +1,494 @@
+"""svcs and tdom-svcs convention rules: registry, container lifecycle and middleware chains.
+
+Each rule is a runtime failure of svcs 26.2 (or tdom-svcs's middleware executor) found
+before the code runs: the finding names the exception. Rules that need the whole project
+(a request in a view, its registration in the app factory) look at every relevant module
+but report only in the module being checked.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+
+import libcst as cst
+
+from punie_core.records import Finding
+from punie_svcs.analysis import (
+    AUTOWIRE,
+    CONTAINER_TYPES,
+    INJECTING_FACTORIES,
+    Class,
+    Function,
+    ModuleFacts,
+    Param,
+    Registration,
+    build_facts,
+    dotted,
+    last,
+    takes_container,
+)
+from punie_svcs.project import Project, Target
+from punie_svcs.rule_ids import LIFECYCLE_RULES, MIDDLEWARE_RULES, REGISTRY_RULES, RULES
+
+__all__ = [
+    "LIFECYCLE_RULES",
+    "MIDDLEWARE_RULES",
+    "REGISTRY_RULES",
+    "RULES",
+    "analyze",
+    "check",
+    "describe_registration",
+    "middleware_members",
+]
+
+
+def _finding(facts: ModuleFacts, node: cst.CSTNode, rule: str, message: str) -> Finding:
+    line, column = facts.position(node)
+    return Finding(path=facts.path, line=line, column=column, rule=rule, message=message)
+
+
+def check(path: str, source: str) -> list[Finding]:
+    """All svcs findings for one module (the `conventions` layer's `check`)."""
+    try:
+        facts = build_facts(path, source)
+    except cst.ParserSyntaxError:
+        return []
+    return list(analyze(facts, Project(path, current=facts)))
+
+
+def analyze(facts: ModuleFacts, project: Project) -> Iterator[Finding]:
+    """Every svcs finding located in `facts`' module."""
+    yield from _registry_rules(facts, project)
+    yield from _lifecycle_rules(facts, project)
+    yield from _middleware_rules(facts, project)
+
+
+# ---------------------------------------------------------------------------------------------
+# Shared views of the project.
+
+
+def _registrations(project: Project) -> list[tuple[ModuleFacts, Registration]]:
+    return [(facts, r) for facts in project.modules() for r in facts.registrations]
+
+
+def _factory_target(project: Project, facts: ModuleFacts, registration: Registration) -> tuple[str, Target | None]:
+    """How a registration makes its service: ('plain'|'autowire'|'aautowire'|'opaque'|'lambda', target)."""
+    factory = registration.factory
+    if factory is None or registration.kind != "factory":
+        return "opaque", None
+    if isinstance(factory, cst.Lambda):
+        return "lambda", None
+    if isinstance(factory, cst.Call):
+        callee = last(dotted(factory.func))
+        if callee in AUTOWIRE and factory.args:
+            return callee, project.resolve_expression(facts, factory.args[0].value)
+        return "opaque", None
+    return "plain", project.resolve_expression(facts, factory)
+
+
+def _is_async_factory(project: Project, facts: ModuleFacts, registration: Registration) -> bool:
+    how, target = _factory_target(project, facts, registration)
+    if how == "aautowire":
+        return True
+    if isinstance(registration.factory, cst.Call) and last(dotted(registration.factory.func)) == "auto_async":
+        return True
+    if target is not None and target.function is not None and how == "plain":
+        return target.function.is_async
+    return False
+
+
+def _required_unsupplied(params: list[Param]) -> list[str]:
+    """Parameters svcs will not pass: all required ones after the container parameter."""
+    rest = params[1:] if takes_container(params) else params
+    return [p.name for p in rest if p.required]
+
+
+# ---------------------------------------------------------------------------------------------
+# Registry rules (validate_service_registry).
+
+
+def _registry_rules(facts: ModuleFacts, project: Project) -> Iterator[Finding]:
+    registrations = _registrations(project)
+    keys = {r.key for _, r in registrations}
+
+    # SVCS003: factories with parameters the container cannot supply.
+    for registration in facts.registrations:
+        if registration.kind != "factory":
+            continue
+        how, target = _factory_target(project, facts, registration)
+        node = registration.factory if registration.factory is not None else registration.node
+        if how == "lambda" and isinstance(registration.factory, cst.Lambda):
+            lambda_params = [
+                Param(p.name.value, "positional", None, None if p.default is None else "…", p)
+                for p in registration.factory.params.params
+            ]
+            missing = _required_unsupplied(lambda_params)
+            if missing:
+                yield _finding(
+                    facts, node, "SVCS003",
+                    f"the factory for {registration.svc_type} is a lambda taking "
+                    f"{', '.join(missing)}: svcs calls factories with no arguments (or only the "
+                    "container, to a first parameter named `svcs_container`), so get() raises "
+                    "TypeError; name the parameter `svcs_container`",
+                )
+        elif how == "plain" and target is not None:
+            yield from _factory_parameters(facts, node, registration, target)
+
+    # SVCS005 and autowired parameters.
+    for call, argument, _ in facts.autowired:
+        target = project.resolve_expression(facts, argument)
+        if target is None:
+            continue
+        function = target.function
+        if function is not None and function.is_generator and not function.wrapped_in_context_manager:
+            kind = "async generator" if function.is_async else "generator"
+            decorator = "asynccontextmanager" if function.is_async else "contextmanager"
+            yield _finding(
+                facts, call, "SVCS005",
+                f"{last(dotted(call.func))}({function.name}): {function.name} is a bare {kind}, "
+                f"which svcs refuses (TypeError: its cleanup would be lost); decorate it with "
+                f"@contextlib.{decorator}",
+            )
+        params = function.params if function else (target.klass.init_params or [] if target.klass else [])
+        for param in params:
+            if param.kind in ("var_positional", "var_keyword"):
+                continue
+            if param.annotation is None and param.default is None:
+                yield _finding(
+                    facts, call, "SVCS003",
+                    f"autowire cannot supply `{param.name}` of {target.name}: it has no type "
+                    "annotation and no default (TypeError)",
+                )
+            elif (
+                param.annotation is not None
+                and param.default is None
+                and registrations
+                and last(param.annotation) not in CONTAINER_TYPES
+                and _annotation_key(param.annotation) not in keys
+            ):
+                yield _finding(
+                    facts, call, "SVCS010",
+                    f"autowire resolves `{param.name}: {param.annotation}` of {target.name} "
+                    f"from the container, but nothing registers {param.annotation} "
+                    "(ServiceNotFoundError)",
+                )
+
+    # SVCS010 / SVCS011: requests.
+    async_keys = {
+        r.key for f, r in registrations if r.kind == "factory" and _is_async_factory(project, f, r)
+    }
+    for request in facts.requests:
+        for code, key, node in request.types:
+            if key in CONTAINER_TYPES:
+                continue
+            if registrations and key not in keys:
+                yield _finding(
+                    facts, node, "SVCS010",
+                    f"{request.method}({code}): no registration for {code} in the project "
+                    "(svcs raises ServiceNotFoundError); register a factory or value for "
+                    "exactly this type",
+                )
+            elif request.method in ("get", "get_abstract") and key in async_keys:
+                yield _finding(
+                    facts, request.node, "SVCS011",
+                    f"{request.method}({code}) but the factory for {code} is async: svcs raises "
+                    "TypeError (use `await container.aget(...)`)",
+                )
+
+
+def _annotation_key(annotation: str) -> str:
+    text = "".join(annotation.split())
+    return text.rsplit(".", 1)[-1] if "[" not in text else text
+
+
+def _factory_parameters(
+    facts: ModuleFacts, node: cst.CSTNode, registration: Registration, target: Target
+) -> Iterator[Finding]:
+    if target.function is not None:
+        params = target.function.params
+        missing = _required_unsupplied(params)
+        misplaced = [
+            p.name for p in params[1:] if p.name == "svcs_container" or last(p.annotation) in CONTAINER_TYPES
+        ]
+        if missing:
+            hint = (
+                f"; the container is passed only to the FIRST parameter (move {misplaced[0]})"
+                if misplaced
+                else "; take `svcs_container: svcs.Container` and get() them from it, or "
+                "register svcs.autowire(...)"
+            )
+            yield _finding(
+                facts, node, "SVCS003",
+                f"factory {target.name} for {registration.svc_type} requires "
+                f"{', '.join(missing)}, which svcs never passes (TypeError at get()){hint}",
+            )
+    elif target.klass is not None:
+        klass = target.klass
+        if klass.init_params is None:
+            return
+        missing = [p.name for p in klass.init_params if p.required]
+        if missing:
+            yield _finding(
+                facts, node, "SVCS003",
+                f"class {klass.name} is registered as the factory for {registration.svc_type} but "
+                f"needs {', '.join(missing)} to be built; svcs calls {klass.name}() with no "
+                f"arguments (TypeError): register svcs.autowire({klass.name}) or a factory function",
+            )
+
+
+# ---------------------------------------------------------------------------------------------
+# Lifecycle rules (check_state_transitions).
+
+
+def _lifecycle_rules(facts: ModuleFacts, project: Project) -> Iterator[Finding]:
+    registrations = _registrations(project)
+
+    # SVCS004: generator factories whose cleanup is not guarded.
+    factories: dict[str, Function] = {}
+    for owner, registration in registrations:
+        how, target = _factory_target(project, owner, registration)
+        if target is not None and target.function is not None and target.facts is facts:
+            factories[target.function.name] = target.function
+    for call, argument, _ in facts.autowired:
+        target = project.resolve_expression(facts, argument)
+        if target is not None and target.function is not None and target.facts is facts:
+            factories[target.function.name] = target.function
+    for function in factories.values():
+        if function.is_generator and function.unguarded_yield is not None:
+            yield _finding(
+                facts, function.unguarded_yield, "SVCS004",
+                f"generator factory {function.name}: the cleanup after `yield` is skipped when "
+                "an exception is thrown into it (suppress_context_exit=False) or when the "
+                "container is never closed; put it in `try: yield ... finally: cleanup` "
+                "(or a `with` block)",
+            )
+
+    # SVCS015: global factories depending on container-local services.
+    local_only = _local_only_keys(registrations)
+    if local_only:
+        for owner, registration in registrations:
+            if registration.local:
+                continue
+            how, target = _factory_target(project, owner, registration)
+            if target is None or target.function is None or target.facts is not facts:
+                continue
+            function = target.function
+            container = function.container_param
+            for request in function.requests:
+                if container is not None and request.receiver != container:
+                    continue
+                for code, key, node in request.types:
+                    if key in local_only:
+                        yield _finding(
+                            facts, node, "SVCS015",
+                            f"global factory {function.name} (for {registration.svc_type}) gets "
+                            f"{code}, which is only registered on containers "
+                            "(register_local_*): a container without it raises "
+                            "ServiceNotFoundError, and one that gets "
+                            f"{registration.svc_type} before registering {code} caches the "
+                            "wrong result; make the dependency point local -> global",
+                        )
+
+    # SVCS020 / SVCS021: middleware phases.
+    modules = project.modules()
+    executions = [e for m in modules for e in m.executions if e.kind == "target"]
+    unknowable = any(e.phase is None for e in executions)
+    executed = {e.phase for e in executions if e.phase is not None}
+    declared = {entry.phase for m in modules for entry in m.phases}
+    if not unknowable:
+        for entry in facts.phases:
+            if entry.phase not in executed:
+                ran = ", ".join(sorted(repr(p) for p in executed)) or "none"
+                yield _finding(
+                    facts, entry.key_node, "SVCS020",
+                    f"phase {entry.phase!r} of {entry.target or 'this target'} is never run: no "
+                    f"execute_target_middleware(..., phase={entry.phase!r}) in the project "
+                    f"(phases run: {ran}), so its middleware silently never executes",
+                )
+    if declared:
+        for execution in facts.executions:
+            if execution.kind == "target" and execution.phase is not None and execution.phase not in declared:
+                known = ", ".join(sorted(repr(p) for p in declared))
+                yield _finding(
+                    facts, execution.node, "SVCS021",
+                    f"execute_target_middleware runs phase {execution.phase!r}, which no hookable "
+                    f"target declares (declared: {known}); nothing runs — a typo?",
+                )
+
+
+def _local_only_keys(registrations: list[tuple[ModuleFacts, Registration]]) -> set[str]:
+    local = {r.key for _, r in registrations if r.local}
+    global_ = {r.key for _, r in registrations if not r.local}
+    return local - global_
+
+
+# ---------------------------------------------------------------------------------------------
+# Middleware rules (validate_middleware_chain).
+
+
+def middleware_members(project: Project) -> list[tuple[Target, str | None, str | None, cst.CSTNode, ModuleFacts]]:
+    """Every middleware class in a chain: (target, phase or None for global, hookable target, node, where listed)."""
+    members = []
+    for facts in project.modules():
+        for node, reference in facts.global_middleware:
+            target = (
+                project.resolve(facts, reference)
+                if isinstance(reference, str)
+                else project.resolve_expression(facts, reference)
+            )
+            if target is not None and target.klass is not None:
+                members.append((target, None, None, node, facts))
+        for entry in facts.phases:
+            for element in entry.elements:
+                target = project.resolve_expression(facts, element)
+                if target is not None and target.klass is not None:
+                    members.append((target, entry.phase, entry.target, element, facts))
+    return members
+
+
+def _priority_value(klass: Class) -> object:
+    if klass.priority is None:
+        return None
+    try:
+        return ast.literal_eval(klass.priority)
+    except (ValueError, SyntaxError):
+        return klass.priority  # a name: compare by text
+
+
+def _middleware_rules(facts: ModuleFacts, project: Project) -> Iterator[Finding]:
+    members = middleware_members(project)
+    modules = project.modules()
+    sync_global = any(e.kind == "sync" for m in modules for e in m.executions)
+
+    # SVCS026: instances in phase maps (listed in this module).
+    for entry in facts.phases:
+        for element in entry.elements:
+            if isinstance(element, cst.Call):
+                yield _finding(
+                    facts, element, "SVCS026",
+                    f"phase {entry.phase!r} lists an instance ({facts.code(element)}); tdom-svcs "
+                    "injects middleware with container.inject(cls), so list the class itself",
+                )
+
+    reported: set[tuple[str, str]] = set()
+    for target, phase, _hookable, _node, _where in members:
+        klass = target.klass
+        if klass is None or target.facts is not facts:
+            continue
+        if (klass.name, "shape") not in reported:
+            reported.add((klass.name, "shape"))
+            # SVCS024: priority.
+            if klass.priority is None:
+                yield _finding(
+                    facts, klass.node.name, "SVCS024",
+                    f"middleware {klass.name} has no `priority`: the chain sorts by it "
+                    "(AttributeError); add `priority: int = 0` (lower runs first)",
+                )
+            # SVCS025: __call__(self, target, props, context).
+            call = klass.call
+            if call is None:
+                yield _finding(
+                    facts, klass.node.name, "SVCS025",
+                    f"middleware {klass.name} has no __call__(self, target, props, context)",
+                )
+            else:
+                positional = [p for p in klass.call_params if p.kind in ("positional_only", "positional")]
+                required = [p for p in positional if p.required]
+                star = any(p.kind == "var_positional" for p in klass.call_params)
+                if len(required) > 3 or (len(positional) < 3 and not star):
+                    yield _finding(
+                        facts, call.name, "SVCS025",
+                        f"{klass.name}.__call__ takes {len(positional)} argument(s) after self; "
+                        "tdom-svcs calls it as mw(target, props, context) (TypeError)",
+                    )
+        # SVCS022: async in a sync chain.
+        if klass.call_is_async and klass.call is not None:
+            if phase is not None and (klass.name, f"phase:{phase}") not in reported:
+                reported.add((klass.name, f"phase:{phase}"))
+                yield _finding(
+                    facts, klass.call.name, "SVCS022",
+                    f"{klass.name}.__call__ is async but phase {phase!r} runs in "
+                    "execute_target_middleware, which never awaits it: the coroutine becomes "
+                    "the props; make __call__ sync",
+                )
+            elif phase is None and sync_global and (klass.name, "global") not in reported:
+                reported.add((klass.name, "global"))
+                yield _finding(
+                    facts, klass.call.name, "SVCS022",
+                    f"{klass.name}.__call__ is async but the project runs the global chain with "
+                    "execute_middleware (sync): RuntimeError; use execute_middleware_async or a "
+                    "sync __call__",
+                )
+
+    # SVCS023: duplicate priorities within one chain (the global chain, or one phase list).
+    chains: dict[tuple[str | None, str | None], list[Class]] = {}
+    for target, phase, hookable, _node, _where in members:
+        if target.klass is not None:
+            chain = chains.setdefault((phase, hookable if phase else None), [])
+            if target.klass not in chain:
+                chain.append(target.klass)
+    for (phase, hookable), classes in chains.items():
+        by_priority: dict[object, list[Class]] = {}
+        for klass in classes:
+            value = _priority_value(klass)
+            if value is not None:
+                by_priority.setdefault(value, []).append(klass)
+        for value, group in by_priority.items():
+            if len(group) < 2:
+                continue
+            where = f"phase {phase!r} of {hookable}" if phase else "the global chain"
+            for klass in group:
+                if facts.classes.get(klass.name) is not klass or klass.priority_node is None:
+                    continue
+                others = ", ".join(k.name for k in group if k is not klass)
+                yield _finding(
+                    facts, klass.priority_node, "SVCS023",
+                    f"{klass.name} has priority {value!r} like {others} in {where}: their order "
+                    "then depends on registration order; give each a distinct priority",
+                )
+
+
+# ---------------------------------------------------------------------------------------------
+# Descriptions for the verbs.
+
+
+def describe_registration(facts: ModuleFacts, project: Project, registration: Registration, root):  # noqa: ANN001, ANN201
+    """A `ServiceRegistration` noun for one registration."""
+    import os
+    from pathlib import Path
+
+    from punie_svcs.nouns import ServiceRegistration
+
+    how, target = _factory_target(project, facts, registration)
+    function = target.function if target is not None else None
+    container = how in AUTOWIRE
+    if function is not None and how == "plain":
+        container = takes_container(function.params)
+    if how == "lambda" and isinstance(registration.factory, cst.Lambda):
+        params = registration.factory.params.params
+        container = bool(params) and params[0].name.value == "svcs_container"
+    cleanup = "none"
+    if function is not None and (function.is_generator or function.wrapped_in_context_manager):
+        cleanup = "generator" if function.is_generator and not function.wrapped_in_context_manager else "context_manager"
+    elif function is not None and "ContextManager" in (function.returns or ""):
+        cleanup = "context_manager"
+    elif "on_registry_close" in registration.keywords:
+        cleanup = "on_registry_close"
+    lifecycle = "local" if registration.local else ("value" if registration.kind == "value" else "per_container")
+    try:
+        shown = Path(os.path.abspath(facts.path)).relative_to(root).as_posix()
+    except ValueError:
+        shown = facts.path
+    return ServiceRegistration(
+        service_type=registration.svc_type,
+        factory=registration.factory_code,
+        kind=registration.kind,
+        lifecycle=lifecycle,
+        is_async=_is_async_factory(project, facts, registration),
+        takes_container=container,
+        ping=registration.keywords.get("ping"),
+        cleanup=cleanup,
+        path=shown,
+        line=facts.position(registration.node)[0],
+    )

@@ -1,0 +1,282 @@
+"""The stdio side of `punie serve`: newline-delimited JSON-RPC frames, checked before the SDK sees them.
+
+`FrameChannel` reads frames from the client, answers malformed ones with JSON-RPC errors
+(parse error, invalid request, frame too large) and keeps going, answers `initialize` at once
+(before the ACP SDK has finished importing), and hands every other frame to the SDK's
+connection through the SDK's message `Transport` interface (`send` / `receive` / `close`).
+Nothing here imports the SDK, so the channel is up a few milliseconds after the process starts.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import os
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from punie_core.acp.protocol import initialize_result
+
+log = logging.getLogger("punie.acp")
+
+MAX_FRAME_BYTES = 50 * 1024 * 1024
+"""Largest frame read (the SDK's default too); a longer line is refused, not fatal."""
+
+PARSE_ERROR = -32700
+INVALID_REQUEST = -32600
+INTERNAL_ERROR = -32603
+
+ResponseHook = Callable[[dict[str, Any]], None]
+
+
+def error_frame(request_id: Any, code: int, message: str, data: Any = None) -> dict[str, Any]:
+    """A JSON-RPC error response."""
+    error: dict[str, Any] = {"code": code, "message": message}
+    if data is not None:
+        error["data"] = data
+    return {"jsonrpc": "2.0", "id": request_id, "error": error}
+
+
+def _valid_id(value: Any) -> bool:
+    return value is None or isinstance(value, str) or (isinstance(value, int) and not isinstance(value, bool))
+
+
+def frame_problem(message: Any) -> str | None:
+    """Why `message` is not a JSON-RPC 2.0 frame the agent can handle, or None when it is."""
+    if not isinstance(message, dict):
+        kind = "an array (batches are not supported)" if isinstance(message, list) else type(message).__name__
+        return f"a frame must be a JSON object, got {kind}"
+    if message.get("jsonrpc") != "2.0":
+        return 'a frame must have "jsonrpc": "2.0"'
+    if "id" in message and not _valid_id(message["id"]):
+        return "id must be a string, an integer or null"
+    if "method" in message:
+        if not isinstance(message["method"], str) or not message["method"]:
+            return "method must be a non-empty string"
+        if message.get("params") is not None and not isinstance(message["params"], dict | list):
+            return "params must be an object"
+        return None
+    if "id" not in message:
+        return "a frame needs a method (request or notification) or an id (response)"
+    if "error" in message and not isinstance(message["error"], dict):
+        return "a response's error must be an object"
+    return None
+
+
+class FrameWriter:
+    """Writes whole frames to a byte stream, one at a time."""
+
+    def __init__(self, writer: asyncio.StreamWriter | None = None, fd: int | None = None) -> None:
+        self._writer = writer
+        self._fd = fd
+        self._lock = asyncio.Lock()
+
+    async def write(self, data: bytes) -> None:
+        async with self._lock:
+            if self._writer is not None:
+                self._writer.write(data)
+                await self._writer.drain()
+            elif self._fd is not None:
+                # A regular file or a blocking descriptor: plain writes (small, local).
+                view = memoryview(data)
+                while view:
+                    written = os.write(self._fd, view)
+                    view = view[written:]
+
+
+class FrameChannel:
+    """JSON-RPC frames between the client and the SDK's agent connection.
+
+    Attributes:
+        initialize_params: The params of the client's last `initialize` (None before it).
+        on_initialize: Called with those params when `initialize` is answered.
+    """
+
+    def __init__(
+        self, reader: asyncio.StreamReader, writer: FrameWriter, *, max_frame: int = MAX_FRAME_BYTES
+    ) -> None:
+        self._reader = reader
+        self._writer = writer
+        self._max_frame = max_frame
+        self._inbox: asyncio.Queue[dict[str, Any] | None] = asyncio.Queue()
+        self._inflight: dict[Any, str] = {}
+        self._hooks: dict[str, list[ResponseHook]] = {}
+        self._failure: str | None = None
+        self._closed = False
+        self.initialize_params: dict[str, Any] | None = None
+        self.on_initialize: Callable[[dict[str, Any]], None] | None = None
+
+    # -- the SDK's Transport interface ---------------------------------------------------------
+
+    async def send(self, message: dict[str, Any]) -> None:
+        """Write one frame; run the hooks registered for the request it answers."""
+        await self._write(message)
+        if "method" in message or "id" not in message:
+            return
+        method = self._inflight.pop(message["id"], None)
+        if method is None or "result" not in message:
+            return
+        for hook in self._hooks.get(method, ()):
+            try:
+                hook(message["result"])
+            except Exception:
+                log.exception("response hook for %s failed", method)
+
+    async def receive(self) -> dict[str, Any] | None:
+        """The next valid frame for the SDK, or None at the end of input."""
+        return await self._inbox.get()
+
+    async def close(self) -> None:
+        self._closed = True
+
+    # -- the channel's own work ----------------------------------------------------------------
+
+    def after_response(self, method: str, hook: ResponseHook) -> None:
+        """Call `hook(result)` right after a successful response to `method` is written.
+
+        Used to send notifications that clients want strictly after a response (JetBrains
+        hangs when slash commands arrive before the `session/new` response).
+        """
+        self._hooks.setdefault(method, []).append(hook)
+
+    def fail(self, reason: str) -> None:
+        """The agent could not start: answer every request from now on with an internal error."""
+        self._failure = reason
+        while not self._inbox.empty():
+            message = self._inbox.get_nowait()
+            if message is not None and "method" in message and "id" in message:
+                asyncio.get_running_loop().create_task(
+                    self._write(error_frame(message["id"], INTERNAL_ERROR, reason))
+                )
+
+    async def pump(self) -> None:
+        """Read frames until the client closes its end, then tell the SDK (None)."""
+        try:
+            while True:
+                line = await self._read_line()
+                if line is None:
+                    break
+                if line.strip():
+                    await self._handle_line(line)
+        finally:
+            self._inbox.put_nowait(None)
+
+    async def _read_line(self) -> bytes | None:
+        """The next line, or None at the end; an over-long line is discarded and answered."""
+        try:
+            return await self._reader.readuntil(b"\n")
+        except asyncio.IncompleteReadError as exc:
+            return exc.partial or None
+        except asyncio.LimitOverrunError as exc:
+            await self._discard_line(exc.consumed)
+            await self._write(
+                error_frame(
+                    None, INVALID_REQUEST, f"Invalid request: frame larger than {self._max_frame} bytes"
+                )
+            )
+            return b""
+
+    async def _discard_line(self, pending: int) -> None:
+        while True:
+            await self._reader.readexactly(pending)
+            try:
+                await self._reader.readuntil(b"\n")
+                return
+            except asyncio.IncompleteReadError:
+                return
+            except asyncio.LimitOverrunError as exc:
+                pending = exc.consumed
+
+    async def _handle_line(self, line: bytes) -> None:
+        try:
+            message = json.loads(line)
+        except ValueError as exc:
+            log.warning("unparsable frame: %s", exc)
+            await self._write(error_frame(None, PARSE_ERROR, "Parse error", {"details": str(exc)}))
+            return
+        problem = frame_problem(message)
+        if problem is not None:
+            log.warning("invalid frame: %s", problem)
+            is_response = isinstance(message, dict) and "method" not in message and "id" in message
+            if not is_response:  # never answer a response, even a broken one
+                request_id = message.get("id") if isinstance(message, dict) else None
+                request_id = request_id if _valid_id(request_id) else None
+                await self._write(error_frame(request_id, INVALID_REQUEST, f"Invalid request: {problem}"))
+            return
+        method = message.get("method")
+        if method is not None and "id" in message:
+            if self._failure is not None:
+                await self._write(error_frame(message["id"], INTERNAL_ERROR, self._failure))
+                return
+            if method == "initialize" and await self._answer_initialize(message):
+                return
+            self._inflight[message["id"]] = method
+        self._inbox.put_nowait(message)
+
+    async def _answer_initialize(self, message: dict[str, Any]) -> bool:
+        """Answer a well-formed `initialize` now; leave anything odd to the SDK's validation."""
+        params = message.get("params")
+        if not isinstance(params, dict):
+            return False
+        version = params.get("protocolVersion")
+        if not isinstance(version, int) or isinstance(version, bool) or not 0 <= version <= 65535:
+            return False
+        self.initialize_params = params
+        await self._write({"jsonrpc": "2.0", "id": message["id"], "result": initialize_result(params)})
+        if self.on_initialize is not None:
+            self.on_initialize(params)
+        return True
+
+    async def _write(self, message: dict[str, Any]) -> None:
+        data = (json.dumps(message, separators=(",", ":")) + "\n").encode("utf-8")
+        await self._writer.write(data)
+
+
+class _DrainProtocol(asyncio.streams.FlowControlMixin, asyncio.Protocol):
+    """Flow control for the write pipe, so `StreamWriter.drain()` waits when the client is slow."""
+
+
+async def open_stdio(
+    in_fd: int = 0, out_fd: int = 1, *, max_frame: int = MAX_FRAME_BYTES
+) -> FrameChannel:
+    """A channel on two file descriptors (pipes, sockets, or regular files for ad-hoc runs).
+
+    Args:
+        in_fd: Where frames come from (the client's writes).
+        out_fd: Where frames go (only frames: logs never go there).
+        max_frame: Largest frame accepted.
+    """
+    loop = asyncio.get_running_loop()
+    reader = asyncio.StreamReader(limit=max_frame)
+    in_file = os.fdopen(in_fd, "rb", buffering=0, closefd=False)
+    try:
+        await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), in_file)
+    except ValueError:
+        _feed_from_thread(loop, reader, in_fd)
+    out_file = os.fdopen(out_fd, "wb", buffering=0, closefd=False)
+    try:
+        transport, protocol = await loop.connect_write_pipe(_DrainProtocol, out_file)
+    except ValueError:
+        writer = FrameWriter(fd=out_fd)
+    else:
+        writer = FrameWriter(asyncio.StreamWriter(transport, protocol, None, loop))
+    return FrameChannel(reader, writer, max_frame=max_frame)
+
+
+def _feed_from_thread(loop: asyncio.AbstractEventLoop, reader: asyncio.StreamReader, fd: int) -> None:
+    """Feed `reader` from a blocking descriptor (a regular file) in a daemon thread."""
+
+    def pump() -> None:
+        try:
+            while chunk := os.read(fd, 65536):
+                loop.call_soon_threadsafe(reader.feed_data, chunk)
+        except OSError:
+            log.exception("reading frames failed")
+        finally:
+            with contextlib.suppress(RuntimeError):
+                loop.call_soon_threadsafe(reader.feed_eof)
+
+    threading.Thread(target=pump, name="punie-acp-stdin", daemon=True).start()

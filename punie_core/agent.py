@@ -1,0 +1,303 @@
+"""The pydantic-ai agent: Code Mode's `execute_code`, the core's direct tools, recovery, retries.
+
+`create_pydantic_agent(model, toolbox=...)` builds an `Agent[RunDeps, str]` whose tools all run
+through `Toolbox.call` (the gate) in the run's `ToolContext`:
+
+- `execute_code(code)` runs a snippet in the Monty sandbox (`punie_core.sandbox`); a snippet
+  that fails its type check or does not parse goes back to the model as a retry with the
+  sandbox's own error text;
+- the core plugin's tools (`read_file`, `write_file`, ...) are also direct tools, because small
+  local models often call them directly;
+- text tool calls are recovered from responses (`punie_core.recovery`), unreadable ones and
+  empty `finish_reason: tool_calls` replies get a retry message, within a bounded budget.
+
+Sessions (`punie_core.session`) drive it and import this module only when a prompt runs, so
+importing pydantic-ai here keeps the CLI's start-up light.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any, Literal
+
+from pydantic_ai import Agent, ModelRetry, RunContext, Tool
+
+from punie_core.context import ToolContext, using_context
+from punie_core.events import SnippetFinished, SnippetStarted, UsageUpdate
+
+if TYPE_CHECKING:
+    from punie_core.toolbox import Toolbox
+
+Mode = Literal["code", "direct"]
+
+DIRECT_INTRO = """\
+You are Punie, a coding agent for Python web projects. You work in the user's project by calling
+the tools: call a tool, read its result, then decide the next step. When done, answer in plain text."""
+
+EMPTY_TOOL_CALL_RETRY = (
+    "Your reply ended as a tool call, but no tool call arrived (the server could not read it). "
+    'Call the tool again with a JSON object of arguments, e.g. {"name": "execute_code", '
+    '"arguments": {"code": "print(1)"}}, or answer in plain text.'
+)
+
+@dataclass
+class RunDeps:
+    """What the tools and hooks of one prompt share (pydantic-ai `deps`).
+
+    Attributes:
+        session_id: The session's id (stamped on events).
+        context: The `ToolContext` every tool call runs in.
+        toolbox: The toolbox (the gate).
+        emit: Sends events to the session's subscribers.
+        limits: Sandbox limits (None: the sandbox's defaults).
+        sandbox: The session's `Sandbox` (variables persist between snippets); None runs each
+            snippet in a fresh one.
+        snippets: Every snippet run, with its result (for the trace).
+        tool_definitions: The OpenAI tool definitions of the last request (for the trace).
+        requests: Model requests made.
+        input_tokens: Prompt tokens so far.
+        output_tokens: Completion tokens so far.
+        model_ms: Time spent waiting for model responses.
+        tool_ms: Time spent running the model's tool calls.
+        retries: Retry messages sent to the model (bad snippets, unreadable tool calls).
+        recovered: Tool calls recovered from text.
+        on_request: Called when a model request starts (the session shows "thinking").
+    """
+
+    session_id: str
+    context: ToolContext
+    toolbox: Toolbox
+    emit: Callable[[object], None] = lambda event: None
+    limits: Any = None
+    sandbox: Any = None
+    snippets: list[dict[str, Any]] = field(default_factory=list)
+    tool_definitions: list[dict[str, Any]] = field(default_factory=list)
+    requests: int = 0
+    input_tokens: int = 0
+    output_tokens: int = 0
+    model_ms: float = 0.0
+    tool_ms: float = 0.0
+    retries: int = 0
+    recovered: int = 0
+    on_request: Callable[[], None] = lambda: None
+    _request_started: float = 0.0
+
+
+def render_result(value: Any) -> str:
+    """The text a direct tool's result shows the model: str for text, the noun's own str or JSON."""
+    if isinstance(value, str):
+        return value
+    if value is None:
+        return "None"
+    from pydantic import BaseModel
+
+    if isinstance(value, BaseModel):
+        if type(value).__str__ is not BaseModel.__str__:
+            return str(value)
+        return value.model_dump_json()
+    if isinstance(value, (list, tuple, dict, int, float, bool)):
+        import json
+
+        from punie_core.traces import to_jsonable
+
+        return json.dumps(to_jsonable(value), ensure_ascii=False)
+    return str(value)
+
+
+async def execute_code(ctx: RunContext[RunDeps], code: str) -> str:
+    """Run Python code in the sandbox; the tools are plain functions there. Print what you need.
+
+    Args:
+        code: Python (the Code Mode subset) that calls the tools and prints results.
+    """
+    from punie_core import sandbox
+
+    deps: RunDeps = ctx.deps
+    call_id = ctx.tool_call_id or f"snippet_{uuid.uuid4().hex[:8]}"
+    deps.emit(SnippetStarted(deps.session_id, call_id, code))
+    if deps.sandbox is not None:
+        result = await deps.sandbox.run(code, deps.context)
+    else:
+        result = await sandbox.execute_code(code, toolbox=deps.toolbox, context=deps.context, limits=deps.limits)
+    deps.emit(SnippetFinished(deps.session_id, call_id, result))
+    deps.snippets.append({"code": code, "result": result.model_dump(mode="json")})
+    text = result.for_model()
+    if result.error is not None and result.error.type in sandbox.NOT_RUN:
+        deps.retries += 1
+        raise ModelRetry(text)
+    return text
+
+
+def direct_tool(tool: Any) -> Any:
+    """A pydantic-ai tool that calls `tool` through the toolbox gate; errors come back as text."""
+    schema_tool = Tool(tool.function, name=tool.name)
+
+    async def call(ctx: Any, **kwargs: Any) -> str:
+        deps: RunDeps = ctx.deps
+        with using_context(deps.context):
+            try:
+                result = await deps.toolbox.call(tool.name, kwargs=kwargs, call_id=ctx.tool_call_id)
+            except Exception as exc:  # the model reads what went wrong and adapts
+                return f"{type(exc).__name__}: {exc}"
+        return render_result(result)
+
+    return Tool.from_schema(
+        call,
+        name=tool.name,
+        description=schema_tool.tool_def.description,
+        json_schema=schema_tool.tool_def.parameters_json_schema,
+        takes_ctx=True,
+    )
+
+
+def tool_definitions(function_tools: Any) -> list[dict[str, Any]]:
+    """pydantic-ai `ToolDefinition`s in OpenAI's `tools` shape."""
+    definitions = []
+    for tool in function_tools:
+        function: dict[str, Any] = {"name": tool.name, "parameters": tool.parameters_json_schema}
+        if tool.description:
+            function = {"name": tool.name, "description": tool.description, "parameters": tool.parameters_json_schema}
+        definitions.append({"type": "function", "function": function})
+    return definitions
+
+
+def recover_response(response: Any, schemas: dict[str, dict[str, Any]], deps: RunDeps | None = None) -> Any:
+    """Turn text tool calls into real ones; ask for a retry when a call is unreadable or missing.
+
+    Raises:
+        ModelRetry: The text tries to call a tool but cannot be read, or the server reported
+            `finish_reason: tool_calls` with no call and no text.
+    """
+    from pydantic_ai.messages import TextPart, ToolCallPart
+
+    from punie_core.recovery import coerce_arguments, recover_tool_calls
+
+    parts = list(response.parts)
+    if any(isinstance(p, ToolCallPart) for p in parts):
+        fixed = []
+        for part in parts:
+            if isinstance(part, ToolCallPart) and part.tool_name in schemas:
+                try:
+                    args = part.args_as_dict()
+                except Exception:
+                    fixed.append(part)  # unreadable JSON: pydantic-ai's validation retry explains it
+                    continue
+                fixed.append(replace(part, args=coerce_arguments(args, schemas[part.tool_name])))
+            else:
+                fixed.append(part)
+        return replace(response, parts=fixed)
+    text = "".join(p.content for p in parts if isinstance(p, TextPart))
+    recovery = recover_tool_calls(text, schemas) if text.strip() else None
+    if recovery is not None and recovery.calls:
+        kept = [p for p in parts if not isinstance(p, TextPart)]
+        if recovery.text:
+            kept.append(TextPart(content=recovery.text))
+        for call in recovery.calls:
+            kept.append(ToolCallPart(call.name, call.arguments, tool_call_id=f"recovered_{uuid.uuid4().hex[:12]}"))
+        if deps is not None:
+            deps.recovered += len(recovery.calls)
+        return replace(response, parts=kept, finish_reason="tool_call")
+    if recovery is not None and recovery.error:
+        if deps is not None:
+            deps.retries += 1
+        raise ModelRetry(recovery.error)
+    if response.finish_reason == "tool_call" and not text.strip():
+        if deps is not None:
+            deps.retries += 1
+        raise ModelRetry(EMPTY_TOOL_CALL_RETRY)
+    return response
+
+
+def _hooks() -> Any:
+    from pydantic_ai.capabilities import Hooks
+
+    hooks: Any = Hooks()
+
+    @hooks.on.before_model_request
+    async def started(ctx: Any, request_context: Any) -> Any:
+        deps: RunDeps = ctx.deps
+        deps._request_started = time.perf_counter()
+        deps.on_request()
+        return request_context
+
+    @hooks.on.after_model_request
+    async def finished(ctx: Any, *, request_context: Any, response: Any) -> Any:
+        deps: RunDeps = ctx.deps
+        if deps._request_started:
+            deps.model_ms += (time.perf_counter() - deps._request_started) * 1000
+            deps._request_started = 0.0
+        deps.requests += 1
+        usage = response.usage
+        deps.input_tokens += usage.input_tokens or 0
+        deps.output_tokens += usage.output_tokens or 0
+        deps.emit(UsageUpdate(deps.session_id, deps.input_tokens, deps.output_tokens, deps.requests))
+        function_tools = request_context.model_request_parameters.function_tools
+        deps.tool_definitions = tool_definitions(function_tools)
+        schemas = {t.name: t.parameters_json_schema for t in function_tools}
+        return recover_response(response, schemas, deps)
+
+    @hooks.on.tool_execute
+    async def timed(ctx: Any, *, call: Any, tool_def: Any, args: Any, handler: Any) -> Any:
+        started_at = time.perf_counter()
+        try:
+            return await handler(args)
+        finally:
+            ctx.deps.tool_ms += (time.perf_counter() - started_at) * 1000
+
+    return hooks
+
+
+def instructions_for(toolbox: Toolbox, mode: Mode = "code") -> str:
+    """The system prompt for a mode: the toolbox's Code Mode prompt, or the direct-mode one."""
+    return toolbox.prompt if mode == "code" else DIRECT_INTRO
+
+
+def create_pydantic_agent(
+    model: Any,
+    *,
+    toolbox: Toolbox | None = None,
+    mode: Mode = "code",
+    instructions: str | None = None,
+    retries: int = 3,
+    model_settings: dict[str, Any] | None = None,
+) -> Agent[RunDeps, str]:
+    """Build Punie's pydantic-ai agent.
+
+    Args:
+        model: A pydantic-ai `Model` (see `punie_core.models.connect` for Punie's model strings)
+            or a pydantic-ai model string.
+        toolbox: The merged toolbox; `load_toolbox()` when omitted.
+        mode: `code`: `execute_code` plus the core's tools as direct tools (the default);
+            `direct`: every tool as a direct tool, one call per turn (the baseline Code Mode beats).
+        instructions: The system prompt; `toolbox.prompt` (or a direct-mode one) when omitted.
+        retries: Retry budget for tools (bad snippets) and for output (unreadable tool calls).
+        model_settings: pydantic-ai model settings (`temperature`, `max_tokens`, ...).
+
+    Returns:
+        An `Agent[RunDeps, str]`; run it with `deps=RunDeps(...)`.
+    """
+    if toolbox is None:
+        from punie_core.plugins import load_toolbox
+
+        toolbox = load_toolbox()
+    tools: list[Any] = []
+    if mode == "code":
+        tools.append(Tool(execute_code, takes_ctx=True, max_retries=retries))
+        tools += [direct_tool(t) for t in toolbox.tools if t.plugin == "core"]
+    else:
+        tools += [direct_tool(t) for t in toolbox.tools]
+    if instructions is None:
+        instructions = instructions_for(toolbox, mode)
+    return Agent(
+        model,
+        deps_type=RunDeps,
+        output_type=str,
+        instructions=instructions,
+        tools=tools,
+        retries=retries,
+        model_settings=model_settings or None,  # type: ignore[arg-type]
+        capabilities=[_hooks()],
+    )

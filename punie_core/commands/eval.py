@@ -1,0 +1,116 @@
+"""`punie eval`: run the eval tasks against a model through the real agent and sandbox.
+
+Results go to `--out` as JSON (default `eval-results/<model>-<time>.json`) and to stdout as a
+table. `punie eval --compare A.json B.json` shows two result files side by side.
+`--reference` replays each task's reference solution through a scripted model server: every
+task should pass, which checks the harness and the task set without a model.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+from datetime import datetime, timezone
+from pathlib import Path
+
+
+def add_arguments(parser: argparse.ArgumentParser, name: str) -> None:
+    parser.add_argument("--model", "-m", help="model string (local, local:URL, mlx:MODEL, gguf:FILE, openai:...)")
+    parser.add_argument("--tasks", type=Path, help="tasks folder (default: ./evals/tasks, else Punie's own)")
+    parser.add_argument("--only", action="append", metavar="ID_OR_TAG", help="run only these tasks (repeatable)")
+    parser.add_argument("--out", type=Path, help="results JSON file (default: eval-results/MODEL-TIME.json)")
+    parser.add_argument("--reference", action="store_true", help="replay the tasks' reference solutions (no model)")
+    parser.add_argument("--traces", action="store_true", help="also write traces of the eval prompts")
+    parser.add_argument("--keep", type=Path, help="keep each task's project under this folder")
+    parser.add_argument("--json", action="store_true", help="print the results JSON instead of the table")
+    parser.add_argument("--compare", nargs=2, type=Path, metavar=("A.json", "B.json"), help="compare two result files")
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.compare:
+        return compare(*args.compare)
+    import asyncio
+
+    from punie_core.flywheel.tasks import TaskError, default_tasks_dir, load_tasks
+
+    try:
+        tasks = load_tasks(args.tasks or default_tasks_dir(), args.only)
+    except TaskError as exc:
+        print(f"punie eval: {exc}", file=sys.stderr)
+        return 2
+    if args.reference and args.model:
+        print("punie eval: --reference replays the reference solutions; drop --model", file=sys.stderr)
+        return 2
+    label = "reference" if args.reference else (args.model or "default")
+    out = args.out or Path("eval-results") / f"{_slug(label)}-{datetime.now(timezone.utc):%Y%m%d-%H%M%S}.json"
+    try:
+        results = asyncio.run(_evaluate(tasks, args, label))
+    except KeyboardInterrupt:
+        print("punie eval: interrupted", file=sys.stderr)
+        return 130
+    from punie_core.flywheel.report import render_results
+    from punie_core.workspace import atomic_write_text
+
+    results["tasks_dir"] = str((args.tasks or default_tasks_dir()).resolve())
+    atomic_write_text(out, json.dumps(results, indent=2, ensure_ascii=False) + "\n")
+    if args.json:
+        print(json.dumps(results, indent=2, ensure_ascii=False))
+    else:
+        print(render_results(results), end="")
+    print(f"results: {out}", file=sys.stderr)
+    return 0
+
+
+async def _evaluate(tasks: list, args: argparse.Namespace, label: str) -> dict:
+    import contextlib
+
+    from punie_core.flywheel.evaluate import run_eval
+
+    def progress(run, done: int, total: int) -> None:
+        verdict = "pass" if run.passed else "FAIL"
+        print(f"[{done}/{total}] {run.id}: {verdict} ({run.wall_s:.1f} s)", file=sys.stderr, flush=True)
+
+    with contextlib.ExitStack() as stack:
+        model = args.model
+        if args.reference:
+            from punie_core.flywheel.reference import reference_script
+            from punie_core.scripted_model import ScriptedModelServer
+
+            server = stack.enter_context(ScriptedModelServer(reference_script(tasks)))
+            model = server.model_string
+        try:
+            return await run_eval(tasks, model, label=label, traces=args.traces, keep=args.keep, on_task=progress)
+        finally:
+            await _cleanup()
+
+
+async def _cleanup() -> None:
+    import contextlib
+
+    if "punie_core.sandbox" in sys.modules:
+        from punie_core.sandbox import shutdown_pool
+
+        with contextlib.suppress(Exception):
+            await shutdown_pool()
+    if "punie_core.servers" in sys.modules:
+        from punie_core.servers import stop_all
+
+        stop_all()
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]+", "-", text.rsplit("/", 1)[-1]).strip("-")[:60] or "model"
+
+
+def compare(a_path: Path, b_path: Path) -> int:
+    from punie_core.flywheel.report import render_comparison
+
+    try:
+        a, b = (json.loads(p.read_text(encoding="utf-8")) for p in (a_path, b_path))
+        print(render_comparison(a, b), end="")
+    except (OSError, json.JSONDecodeError, KeyError, TypeError) as exc:
+        print(f"punie eval --compare: cannot read the result files: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 2
+    return 0

