@@ -47,7 +47,10 @@ def first_request(toolbox: object) -> dict:
     from punie_core.scripted_model import ScriptedModelServer
     from punie_core.session import Session
 
-    with tempfile.TemporaryDirectory() as project, ScriptedModelServer([{"text": "A web app."}]) as server:
+    with (
+        tempfile.TemporaryDirectory() as project,
+        ScriptedModelServer([{"text": "A web app."}]) as server,
+    ):
         os.environ["PUNIE_HOME"] = str(Path(project) / ".punie-home")  # traces stay out of ~
         session = Session(cwd=project, model=server.model_string, toolbox=toolbox, traces=False)
         outcome = asyncio.run(session.prompt(QUESTION))
@@ -58,7 +61,9 @@ def first_request(toolbox: object) -> dict:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
-    parser.add_argument("--append", action="store_true", help="append the figures to bench/RESULTS.md")
+    parser.add_argument(
+        "--append", action="store_true", help="append the figures to bench/RESULTS.md"
+    )
     args = parser.parse_args()
     for name in ("PUNIE_LOAD_PLUGINS", "PUNIE_DISABLE_PLUGINS", "PUNIE_STRICT_PLUGINS"):
         os.environ.pop(name, None)
@@ -68,7 +73,11 @@ def main() -> int:
 
     toolbox = load_toolbox()
     active = [i.name for i in toolbox.plugins if i.status == "active"]
-    broken = [f"{i.name} ({i.status}: {i.error})" for i in toolbox.plugins if i.status in ("failed", "conflict")]
+    broken = [
+        f"{i.name} ({i.status}: {i.error})"
+        for i in toolbox.plugins
+        if i.status in ("failed", "conflict")
+    ]
     prompt = toolbox.prompt
     exact = exact_counters()
 
@@ -91,31 +100,44 @@ def main() -> int:
         alone = load_toolbox().prompt
         del os.environ["PUNIE_LOAD_PLUGINS"]
         added = estimate_tokens(alone) - estimate_tokens(core_only)
-        rows.append(f"| &nbsp; added by plugin {name} alone | {len(alone) - len(core_only)} | ~{added} |" + " |" * len(exact))
+        rows.append(
+            f"| &nbsp; added by plugin {name} alone | {len(alone) - len(core_only)} | ~{added} |"
+            + " |" * len(exact)
+        )
     stubs = toolbox.stubs
     rows.append(f"| stub module (`punie stubs`, shown on demand) | {len(stubs)} | {count(stubs)} |")
 
     body = first_request(toolbox)
     tools_json = json.dumps(body.get("tools", []))
     body_json = json.dumps(body)
-    rows.append(f"| first request: tool definitions ({len(body.get('tools', []))} tools) | {len(tools_json)} | {count(tools_json)} |")
-    rows.append(f"| first request: whole HTTP body (JSON) | {len(body_json)} | {count(body_json)} |")
+    rows.append(
+        f"| first request: tool definitions ({len(body.get('tools', []))} tools) "
+        f"| {len(tools_json)} | {count(tools_json)} |"
+    )
+    rows.append(
+        f"| first request: whole HTTP body (JSON) | {len(body_json)} | {count(body_json)} |"
+    )
 
     tokens = estimate_tokens(prompt)
     verdict = "meets" if tokens <= GOAL else "MISSES"
     notes = [
-        f"Goal system prompt <= {GOAL} tokens with the first-party plugins: ~{tokens}, {verdict} it.",
-        f"Active plugins: {', '.join(active)}." + (f" Not active: {'; '.join(broken)}." if broken else ""),
+        f"Goal system prompt <= {GOAL} tokens with the first-party plugins: "
+        f"~{tokens}, {verdict} it.",
+        f"Active plugins: {', '.join(active)}."
+        + (f" Not active: {'; '.join(broken)}." if broken else ""),
     ]
     if not exact:
-        notes.append("Exact counts: rerun with `uv run --with bpe-openai python bench/bench_prompt.py`.")
+        notes.append(
+            "Exact counts: rerun with `uv run --with bpe-openai python bench/bench_prompt.py`."
+        )
     table = "\n".join(rows)
     print(table)
     print("\n".join(notes))
     if args.append:
         section = (
             "\n## System prompt size (bench/bench_prompt.py)\n\n"
-            f"{time.strftime('%Y-%m-%d')}, 2 vCPU, 24 GiB, {platform.system()} {platform.machine()}, "
+            f"{time.strftime('%Y-%m-%d')}, 2 vCPU, 24 GiB, "
+            f"{platform.system()} {platform.machine()}, "
             f"Python {platform.python_version()}. Estimate = `punie_core.prompt.estimate_tokens` "
             "(cl100k-style split, 7 letters per word token); exact columns from bpe-openai.\n\n"
             f"{table}\n\n" + "\n".join(f"- {note}" for note in notes) + "\n"
@@ -126,7 +148,10 @@ def main() -> int:
 
 
 def _titles(prompt: str) -> list[str]:
-    return [section.split("\n", 1)[0].split(" (", 1)[0].rstrip(":")[:40] for section in prompt.split("\n\n")]
+    return [
+        section.split("\n", 1)[0].split(" (", 1)[0].rstrip(":")[:40]
+        for section in prompt.split("\n\n")
+    ]
 
 
 if __name__ == "__main__":

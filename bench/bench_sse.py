@@ -1,4 +1,4 @@
-"""Web UI event latency: agent event -> arrival on an SSE client, with 1 session (baseline) and 20 at once.
+"""Web UI event latency: agent event -> SSE client, with 1 session (baseline) and 20 at once.
 
 One agent process (this one) runs the web UI and N real `Session`s in one asyncio loop, each
 answering prompts from the scripted model server (in its own process): every prompt runs a Code
@@ -34,11 +34,18 @@ ANSWER = "The project has one text file, notes.txt, holding eleven characters of
 
 
 def scripted_reply(body: dict, index: int) -> dict:
-    """Tool call first; once the snippet's result is in the conversation, the streamed answer."""
+    """Tool calls first; once their results are in the conversation, the streamed answer.
+
+    In Code Mode one snippet makes both tool calls; in direct mode the model calls both tools.
+    """
     last = body["messages"][-1]
     if last.get("role") == "tool":
         return {"text": ANSWER, "chunks": 24}
-    return {"tool_calls": [{"name": "execute_code", "arguments": {"code": CODE}}]}
+    tools = {t["function"]["name"] for t in body.get("tools", [])}
+    if "execute_code" in tools:
+        return {"tool_calls": [{"name": "execute_code", "arguments": {"code": CODE}}]}
+    calls = [{"name": "list_files", "arguments": {"pattern": "*.txt"}}]
+    return {"tool_calls": calls + [{"name": "read_file", "arguments": {"path": "notes.txt"}}]}
 
 
 def model_process(port_out: multiprocessing.Queue) -> None:
@@ -55,7 +62,7 @@ def model_process(port_out: multiprocessing.Queue) -> None:
         done.wait()
 
 
-CLIENT = r'''
+CLIENT = r"""
 import asyncio, json, sys, time
 
 async def follow(port, token, session_id, prompts, ready, arrivals, seqs):
@@ -78,7 +85,8 @@ async def follow(port, token, session_id, prompts, ready, arrivals, seqs):
         buffer += chunk[:-2]
         while b"\n\n" in buffer:
             block, buffer = buffer.split(b"\n\n", 1)
-            fields = dict(line.split(": ", 1) for line in block.decode().split("\n") if ": " in line and not line.startswith(":"))
+            lines = [l for l in block.decode().split("\n") if ": " in l and not l.startswith(":")]
+            fields = dict(line.split(": ", 1) for line in lines)
             if "data" not in fields:
                 continue
             payload = json.loads(fields["data"])
@@ -102,10 +110,12 @@ async def main():
     print(json.dumps({i: {"latencies": a, "seqs": s} for i, (a, s) in results.items()}), flush=True)
 
 asyncio.run(main())
-'''
+"""
 
 
-async def run_load(sessions: int, prompts: int, model_port: int, workspace: Path) -> dict:
+async def run_load(
+    sessions: int, prompts: int, model_port: int, workspace: Path, mode: str
+) -> dict:
     """One measurement: `sessions` sessions answering `prompts` prompts each, all at once."""
     from punie_core.approvals import PermissionBroker
     from punie_core.context import ToolContext
@@ -121,14 +131,22 @@ async def run_load(sessions: int, prompts: int, model_port: int, workspace: Path
     agents = []
     for _ in range(sessions):
         context = ToolContext(workspace=Workspace.at(workspace), permissions=PermissionBroker())
-        session = Session(cwd=workspace, model=model, context=context, toolbox=toolbox, traces=False)
+        session = Session(
+            cwd=workspace, model=model, context=context, toolbox=toolbox, traces=False, mode=mode
+        )
         agents.append(session)
     # Warm up every session once (model connection, agent, sandbox) before anyone watches.
     await asyncio.gather(*(s.prompt("warm up") for s in agents))
     for session in agents:
         web.attach(session)
     client = await asyncio.create_subprocess_exec(
-        sys.executable, "-c", CLIENT, str(web.port), web.token, str(prompts), *[s.id for s in agents],
+        sys.executable,
+        "-c",
+        CLIENT,
+        str(web.port),
+        web.token,
+        str(prompts),
+        *[s.id for s in agents],
         stdout=asyncio.subprocess.PIPE,
     )
     assert client.stdout is not None
@@ -164,7 +182,15 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--sessions", type=int, default=20)
     parser.add_argument("--prompts", type=int, default=3, help="prompts per session (default 3)")
-    parser.add_argument("--append", action="store_true", help="append the figures to bench/RESULTS.md")
+    parser.add_argument(
+        "--mode",
+        choices=("code", "direct"),
+        default="code",
+        help="code: each prompt runs a Code Mode snippet; direct: the model calls the tools itself",
+    )
+    parser.add_argument(
+        "--append", action="store_true", help="append the figures to bench/RESULTS.md"
+    )
     args = parser.parse_args()
     os.environ.setdefault("PUNIE_HOME", tempfile.mkdtemp(prefix="punie-bench-home-"))
     ports: multiprocessing.Queue = multiprocessing.Queue()
@@ -175,12 +201,17 @@ def main() -> int:
         with tempfile.TemporaryDirectory() as directory:
             workspace = Path(directory)
             (workspace / "notes.txt").write_text("hello notes")
-            baseline = asyncio.run(run_load(1, args.prompts, model_port, workspace))
-            load = asyncio.run(run_load(args.sessions, args.prompts, model_port, workspace))
+            baseline = asyncio.run(run_load(1, args.prompts, model_port, workspace, args.mode))
+            load = asyncio.run(
+                run_load(args.sessions, args.prompts, model_port, workspace, args.mode)
+            )
     finally:
         server.terminate()
         server.join(10)
-    rows = [("1 session (baseline)", baseline), (f"{args.sessions} sessions at once", load)]
+    rows = [
+        (f"1 session (baseline), {args.mode} mode", baseline),
+        (f"{args.sessions} sessions at once, {args.mode} mode", load),
+    ]
     lines = [
         "| load | events | median | p99 | max | events/s | streams with a lost event |",
         "|---|---|---|---|---|---|---|",
@@ -193,18 +224,26 @@ def main() -> int:
     ratio = load["p99_ms"] / baseline["p99_ms"] if baseline["p99_ms"] else float("nan")
     verdict = "met" if load["p99_ms"] < 100 and load["streams_with_loss"] == 0 else "NOT met"
     lines.append("")
-    lines.append(f"p99 under load / baseline p99: {ratio:.1f}x. Goal (p99 < 100 ms, no event lost): {verdict}.")
+    lines.append(
+        f"p99 under load / baseline p99: {ratio:.1f}x. "
+        f"Goal (p99 < 100 ms, no event lost): {verdict}."
+    )
     table = "\n".join(lines)
     print(table)
     if args.append:
-        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=ROOT)
+        commit = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=ROOT
+        )
         header = (
             f"\n## Web UI: agent event -> SSE client latency (`bench/bench_sse.py`)\n\n"
             f"{time.strftime('%Y-%m-%d')}, commit {commit.stdout.strip() or '?'}, "
-            f"{os.cpu_count()} vCPU, Linux {platform.machine()}, Python {platform.python_version()}. "
-            f"{args.prompts} prompts per session, each a Code Mode snippet with 2 tool calls and a "
-            "24-piece streamed answer, from the scripted model server (own process); one SSE client "
-            "process with one stream per session. Latency = arrival at the client - time the web UI "
+            f"{os.cpu_count()} vCPU, Linux {platform.machine()}, "
+            f"Python {platform.python_version()}. "
+            f"{args.prompts} prompts per session, each 2 tool calls (in one Code Mode snippet, or "
+            "called directly) and a 24-piece streamed answer, from the scripted model server (own "
+            "process); one SSE client "
+            "process with one stream per session. "
+            "Latency = arrival at the client - time the web UI "
             "got the event from the session.\n\n"
         )
         with open(ROOT / "bench" / "RESULTS.md", "a", encoding="utf-8") as results:

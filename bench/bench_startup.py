@@ -58,7 +58,9 @@ def heavy_imports(args: list[str]) -> list[str]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--runs", type=int, default=21, help="runs per command (default 21)")
-    parser.add_argument("--append", action="store_true", help="append the figures to bench/RESULTS.md")
+    parser.add_argument(
+        "--append", action="store_true", help="append the figures to bench/RESULTS.md"
+    )
     args = parser.parse_args()
 
     # Bytecode is cached as after any normal install (pip and uv compile it, or the first run
@@ -96,17 +98,23 @@ def main() -> int:
     verdict = "meets" if help_ratio <= 10 else "MISSES"
     notes = [
         f"Goal `punie --help` <= 10x bare Python: {help_ratio:.1f}x, {verdict} it.",
-        *[f"Heavy libraries imported by `{c}`: {', '.join(m) or 'none'}." for c, m in heavy.items()],
+        *[
+            f"Heavy libraries imported by `{c}`: {', '.join(m) or 'none'}."
+            for c, m in heavy.items()
+        ],
     ]
     table = "\n".join(lines)
     print(table)
     print("\n".join(notes))
     if args.append:
-        plugins = subprocess.run([PUNIE, "plugins"], capture_output=True, text=True, env=base_env).stdout
+        plugins = subprocess.run(
+            [PUNIE, "plugins"], capture_output=True, text=True, env=base_env
+        ).stdout
         active = [row.split()[0] for row in plugins.splitlines()[1:] if " active " in row]
         section = (
             f"\n## Cold start (bench/bench_startup.py)\n\n"
-            f"{time.strftime('%Y-%m-%d')}, 2 vCPU, 24 GiB, {platform.system()} {platform.machine()}, "
+            f"{time.strftime('%Y-%m-%d')}, 2 vCPU, 24 GiB, "
+            f"{platform.system()} {platform.machine()}, "
             f"Python {platform.python_version()}; active plugins: {', '.join(active)}.\n\n"
             f"{table}\n\n" + "\n".join(f"- {note}" for note in notes) + "\n"
         )

@@ -21,6 +21,7 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic_ai import Agent, ModelRetry, RunContext, Tool
@@ -31,7 +32,16 @@ from punie_core.events import SnippetFinished, SnippetStarted, UsageUpdate
 if TYPE_CHECKING:
     from punie_core.toolbox import Toolbox
 
-Mode = Literal["code", "direct"]
+Mode = Literal["code", "direct", "chat"]
+
+EMBEDDED_INTRO = """\
+You are Punie, a coding assistant for Python web projects, running on a tiny local model with no
+tools. Answer the user's question briefly, using only the project overview below."""
+
+EMBEDDED_SETTINGS = {"max_tokens": 200, "temperature": 0.2, "frequency_penalty": 0.3}
+"""Sampling for the embedded 135M model: short answers, and a penalty so it does not loop."""
+
+OVERVIEW_LIMIT = 40
 
 DIRECT_INTRO = """\
 You are Punie, a coding agent for Python web projects. You work in the user's project by calling
@@ -250,9 +260,40 @@ def _hooks() -> Any:
     return hooks
 
 
-def instructions_for(toolbox: Toolbox, mode: Mode = "code") -> str:
-    """The system prompt for a mode: the toolbox's Code Mode prompt, or the direct-mode one."""
-    return toolbox.prompt if mode == "code" else DIRECT_INTRO
+def project_overview(root: Path, limit: int = OVERVIEW_LIMIT) -> str:
+    """The project's top two levels, breadth first (directories end in `/`), at most `limit` lines.
+
+    Version control, environments, caches and hidden entries are skipped.
+    """
+    from punie_core.workspace import PROTECTED_PARTS
+
+    def entries(directory: Path) -> list[Path]:
+        try:
+            children = sorted(directory.iterdir(), key=lambda p: (p.is_file(), p.name))
+        except OSError:
+            return []
+        return [c for c in children if not c.name.startswith(".") and c.name not in PROTECTED_PARTS | {"__pycache__"}]
+
+    found: list[str] = []
+    top = entries(root)
+    for child in top:
+        found.append(child.name + ("/" if child.is_dir() else ""))
+    for child in top:
+        if child.is_dir():
+            found += [f"{child.name}/{c.name}" + ("/" if c.is_dir() else "") for c in entries(child)]
+    shown = "\n".join(f"- {path}" for path in found[:limit])
+    more = "\n- ... (more files not listed)" if len(found) > limit else ""
+    return f"Project overview (directory {root.name}):\n{shown or '- (no files)'}{more}"
+
+
+def instructions_for(toolbox: Toolbox, mode: Mode = "code", root: Path | None = None) -> str:
+    """The system prompt for a mode: Code Mode's (the toolbox's), direct mode's, or chat mode's
+    (no tools: the embedded tiny model, given an overview of the project at `root`)."""
+    if mode == "code":
+        return toolbox.prompt
+    if mode == "direct":
+        return DIRECT_INTRO
+    return EMBEDDED_INTRO + ("\n\n" + project_overview(root) if root is not None else "")
 
 
 def create_pydantic_agent(
@@ -271,7 +312,8 @@ def create_pydantic_agent(
             or a pydantic-ai model string.
         toolbox: The merged toolbox; `load_toolbox()` when omitted.
         mode: `code`: `execute_code` plus the core's tools as direct tools (the default);
-            `direct`: every tool as a direct tool, one call per turn (the baseline Code Mode beats).
+            `direct`: every tool as a direct tool, one call per turn (the baseline Code Mode beats);
+            `chat`: no tools (the embedded tiny model, which cannot call them).
         instructions: The system prompt; `toolbox.prompt` (or a direct-mode one) when omitted.
         retries: Retry budget for tools (bad snippets) and for output (unreadable tool calls).
         model_settings: pydantic-ai model settings (`temperature`, `max_tokens`, ...).
@@ -287,7 +329,7 @@ def create_pydantic_agent(
     if mode == "code":
         tools.append(Tool(execute_code, takes_ctx=True, max_retries=retries))
         tools += [direct_tool(t) for t in toolbox.tools if t.plugin == "core"]
-    else:
+    elif mode == "direct":
         tools += [direct_tool(t) for t in toolbox.tools]
     if instructions is None:
         instructions = instructions_for(toolbox, mode)

@@ -1,4 +1,4 @@
-"""A permission broker: one request asked of several people at once (IDE, browser, ...); the first answer wins.
+"""A permission broker: one request asked of several people at once; the first answer wins.
 
 `PermissionBroker` implements the `Permissions` protocol of `punie_core.context`. Each frontend
 adds an *asker* (an async function returning True to allow). When a tool call needs permission the
@@ -95,7 +95,7 @@ class PermissionBroker:
 
     @property
     def hint(self) -> str:
-        """Why the last call was refused, as its decider explains it (shown with the tool's error)."""
+        """Why the last call was refused, in its decider's words (shown with the tool's error)."""
         last = self._last
         if last is None:
             return getattr(self.fallback, "hint", "")
@@ -138,7 +138,7 @@ class PermissionBroker:
         return remove
 
     def subscribe(self, listener: Callable[[object], None]) -> Callable[[], None]:
-        """Receive `ApprovalRequested` / `ApprovalResolved` events; returns an unsubscribe function."""
+        """Receive `ApprovalRequested` / `ApprovalResolved` events; returns an unsubscribe."""
         self._listeners.append(listener)
 
         def unsubscribe() -> None:

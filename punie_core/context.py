@@ -57,7 +57,7 @@ class Permissions(Protocol):
 
 @dataclass
 class AutoApprove:
-    """Approve ordinary writes and commands (`--yes`); refuse sensitive paths, which need a person."""
+    """Approve ordinary writes and commands (`--yes`); refuse sensitive paths (a person decides)."""
 
     async def approve(self, request: PermissionRequest) -> bool:
         return not request.sensitive
@@ -117,11 +117,22 @@ class Commands(Protocol):
     async def run(self, command: str, cwd: Path, timeout: float) -> CommandResult: ...
 
 
+INLINE_READ_LIMIT = 256 * 1024
+"""Files up to this size are read on the event loop (well under a millisecond)."""
+
+
 @dataclass
 class LocalFiles:
     """Files on this machine's disk; writes are atomic."""
 
     async def read_text(self, path: Path) -> str:
+        # A thread hop costs more than reading a small file; only big ones leave the loop.
+        try:
+            small = path.stat().st_size <= INLINE_READ_LIMIT
+        except OSError:
+            small = True  # let read_text raise the real error
+        if small:
+            return path.read_text(encoding="utf-8")
         return await asyncio.to_thread(path.read_text, encoding="utf-8")
 
     async def write_text(self, path: Path, content: str) -> None:
@@ -133,7 +144,7 @@ OUTPUT_LIMIT = 64 * 1024
 
 @dataclass
 class LocalCommands:
-    """Commands in a local shell, in their own process group so a timeout or cancel kills all of it."""
+    """Commands in a local shell, in their own process group so a timeout or cancel kills it all."""
 
     output_limit: int = OUTPUT_LIMIT
 
@@ -198,9 +209,16 @@ class ToolContext:
     command_timeout: float = 120.0
 
     @classmethod
-    def local(cls, root: str | os.PathLike[str], *, yes: bool = False, **kwargs: Any) -> ToolContext:
-        """A context on this machine rooted at `root`; `yes` approves ordinary writes and commands."""
-        permissions: Permissions = AutoApprove() if yes else RefuseAll()
+    def local(
+        cls, root: str | os.PathLike[str], *, yes: bool = False, **kwargs: Any
+    ) -> ToolContext:
+        """A context on this machine rooted at `root`; `yes` approves ordinary writes and commands.
+
+        A `permissions=` keyword replaces the policy `yes` would choose.
+        """
+        permissions: Permissions = kwargs.pop("permissions", None) or (
+            AutoApprove() if yes else RefuseAll()
+        )
         return cls(workspace=Workspace.at(root), permissions=permissions, **kwargs)
 
 

@@ -1,4 +1,4 @@
-"""Plugin discovery and isolation: load each plugin on its own, exclude broken ones whole, merge the rest.
+"""Plugin discovery and isolation: load each plugin alone, exclude broken ones whole, merge others.
 
 The loop is ours, not pluggy's `load_setuptools_entrypoints`, because a plugin that fails
 must never take the others (or Punie) down. Every phase is guarded per plugin, and each phase
@@ -19,7 +19,7 @@ import inspect
 import os
 import sys
 import types
-from collections.abc import Iterable, Iterator
+from collections.abc import Generator, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -90,6 +90,26 @@ class PluginInfo:
     def names(self, kind: str) -> list[str]:
         """Sorted names of the records of one kind (`tools`, `nouns`, ...)."""
         return sorted(r.name for r in self.records.get(kind, []))
+
+    @property
+    def tools(self) -> list[Tool]:
+        """The tools it adds."""
+        return [r for r in self.records.get("tools", []) if isinstance(r, Tool)]
+
+    @property
+    def nouns(self) -> list[Noun]:
+        """The nouns it adds (declared, and found in its tools' signatures)."""
+        return [r for r in self.records.get("nouns", []) if isinstance(r, Noun)]
+
+    @property
+    def skills(self) -> list[Skill]:
+        """The skills it adds."""
+        return [r for r in self.records.get("skills", []) if isinstance(r, Skill)]
+
+    @property
+    def validators(self) -> list[Validator]:
+        """The validators it adds."""
+        return [r for r in self.records.get("validators", []) if isinstance(r, Validator)]
 
     def as_dict(self) -> dict[str, Any]:
         """The JSON shape of `punie plugins --json`."""
@@ -310,7 +330,7 @@ def _describe(exc: BaseException) -> str:
 
 
 @contextlib.contextmanager
-def _plugin_code() -> Iterator[None]:
+def _plugin_code() -> Generator[None]:
     """Run plugin code with its prints sent to stderr: stdout may be the ACP channel."""
     with contextlib.redirect_stdout(sys.stderr):
         yield
@@ -364,7 +384,9 @@ def _load_and_register(
         )
         return None
     info.hooks = sorted(
-        caller.name for caller in manager.get_hookcallers(plugin) or [] if caller.name in KNOWN_HOOKS
+        caller.name
+        for caller in manager.get_hookcallers(plugin) or []
+        if caller.name in KNOWN_HOOKS
     )
     return plugin
 
@@ -447,15 +469,14 @@ def _check_unique(info: PluginInfo) -> None:
     if both:
         raise RecordError(f"{sorted(both)[0]!r} is yielded both as a tool and as a noun")
     rules: dict[str, str] = {}
-    for validator in info.records.get("validators", []):
+    for validator in info.validators:
         for rule in validator.rules:
             if rule in rules:
                 raise RecordError(
                     f"rule id {rule!r} is declared by both {rules[rule]!r} and {validator.name!r}"
                 )
             rules[rule] = validator.name
-    nouns = info.records.get("nouns", [])
-    info.records["nouns"] = list({id(n.model): n for n in nouns}.values())
+    info.records["nouns"] = list({id(n.model): n for n in info.nouns}.values())
 
 
 def _add_used_nouns(item: _Loaded) -> None:
@@ -463,8 +484,8 @@ def _add_used_nouns(item: _Loaded) -> None:
     from punie_core.stubs import nouns_used_by
 
     info = item.info
-    declared = {n.model for n in info.records.get("nouns", [])}
-    for model in nouns_used_by(info.records.get("tools", [])):
+    declared = {n.model for n in info.nouns}
+    for model in nouns_used_by(info.tools):
         if model not in declared:
             info.records["nouns"].append(stamp(Noun(model), info.name, info.distribution))
             item.used_nouns.add(model)
@@ -477,9 +498,7 @@ def _is_model_class(value: Any) -> bool:
     return isinstance(value, type) and issubclass(value, BaseModel)
 
 
-def _resolve_conflicts(
-    manager: pluggy.PluginManager, active: list[_Loaded], strict: bool
-) -> None:
+def _resolve_conflicts(manager: pluggy.PluginManager, active: list[_Loaded], strict: bool) -> None:
     """Exclude plugins that claim a name another plugin claims; the core always keeps its names.
 
     Tools and nouns share one namespace (both are top-level names of the stub module). The
@@ -494,11 +513,11 @@ def _resolve_conflicts(
             for record in records:
                 if kind in ("tools", "nouns"):
                     identity = record.model if isinstance(record, Noun) else record
-                    claims.setdefault(("name", record.name), []).append(
-                        (info, kind[:-1], identity)
-                    )
+                    claims.setdefault(("name", record.name), []).append((info, kind[:-1], identity))
                 elif kind in ("skills", "validators"):
-                    claims.setdefault((kind[:-1], record.name), []).append((info, kind[:-1], record))
+                    claims.setdefault((kind[:-1], record.name), []).append(
+                        (info, kind[:-1], record)
+                    )
                 if isinstance(record, Validator):
                     for rule in record.rules:
                         claims.setdefault(("rule id", rule), []).append((info, "rule id", record))
@@ -531,13 +550,13 @@ def _drop_borrowed_nouns(active: list[_Loaded]) -> None:
     """A noun a plugin only uses, but another active plugin declares, is listed under its owner."""
     declared: dict[type, str] = {}
     for item in active:
-        for noun in item.info.records.get("nouns", []):
+        for noun in item.info.nouns:
             if noun.model not in item.used_nouns:
                 declared.setdefault(noun.model, item.info.name)
     for item in active:
         item.info.records["nouns"] = [
             n
-            for n in item.info.records.get("nouns", [])
+            for n in item.info.nouns
             if n.model not in item.used_nouns or n.model not in declared
         ]
 
@@ -551,18 +570,19 @@ class _RenderFailure(Exception):
 def _render_all(
     manager: pluggy.PluginManager, active: list[_Loaded], strict: bool
 ) -> dict[str, str]:
-    """Render every tool and noun; a renderer or record that fails excludes its plugin, then retry."""
+    """Render every tool and noun; a failing renderer or record excludes its plugin, then retry."""
     while True:
-        records = {
+        records: dict[str, Tool | Noun] = {
             record.name: record
             for item in active
             if item.info.status == "active"
-            for kind in ("tools", "nouns")
-            for record in item.info.records.get(kind, [])
+            for record in [*item.info.tools, *item.info.nouns]
         }
         try:
             with _plugin_code():
-                return {name: _render_one(manager, record) for name, record in sorted(records.items())}
+                return {
+                    name: _render_one(manager, record) for name, record in sorted(records.items())
+                }
         except _RenderFailure as failure:
             item = next((i for i in active if i.info.name == failure.culprit), None)
             if item is None:
@@ -583,15 +603,14 @@ def _render_one(manager: pluggy.PluginManager, record: Tool | Noun) -> str:
         try:
             text = impl.function(*(record for _ in impl.argnames))
         except Exception as exc:
-            raise _RenderFailure(
-                culprit, f"rendering {record.name!r}: {_describe(exc)}"
-            ) from exc
+            raise _RenderFailure(culprit, f"rendering {record.name!r}: {_describe(exc)}") from exc
         if text is None:
             continue
         if not isinstance(text, str):
             raise _RenderFailure(
                 culprit,
-                f"punie_render_stub returned {type(text).__name__} for {record.name!r}, expected str",
+                f"punie_render_stub returned {type(text).__name__} for {record.name!r}, "
+                "expected str",
             )
         try:
             check_stub(text, record.name, function=isinstance(record, Tool))

@@ -40,7 +40,8 @@ for p in list_files("**/*.py"):
 
 
 _PIECES = re.compile(
-    r"""'(?:[sdmt]|ll|ve|re)|[^\r\n\w]?[^\W\d_]+|_[^\W\d_]*|\d{1,3}| ?[^\s\w]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+""",
+    r"""'(?:[sdmt]|ll|ve|re)|[^\r\n\w]?[^\W\d_]+|_[^\W\d_]*|\d{1,3}"""
+    r"""| ?[^\s\w]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+""",
     re.IGNORECASE,
 )
 """The pre-tokenizer split of cl100k_base / o200k_base, approximated with Python's `re`."""
@@ -85,7 +86,7 @@ PLAIN_TYPES = frozenset({"str", "int", "float", "bool", "None"})
 
 
 def field_text(name: str, annotation: object) -> str:
-    """`name: type` for a noun field, or just `name` when the type is plain (`str`, `int | None`)."""
+    """`name: type` for a noun field, or `name` alone when its type is plain (`str`, `int`)."""
     rendered = format_annotation(annotation)
     if set(rendered.split(" | ")) <= PLAIN_TYPES:
         return name

@@ -88,7 +88,9 @@ class Tool:
         if not NAME_PATTERN.match(self.name):
             raise RecordError(f"tool name {self.name!r} is not a snake_case identifier")
         if not first_line(self.function.__doc__):
-            raise RecordError(f"tool {self.name!r} has no docstring (it is the model's documentation)")
+            raise RecordError(
+                f"tool {self.name!r} has no docstring (it is the model's documentation)"
+            )
 
     @property
     def description(self) -> str:
@@ -126,7 +128,9 @@ class Noun:
         from pydantic import BaseModel
 
         if not (isinstance(self.model, type) and issubclass(self.model, BaseModel)):
-            raise RecordError(f"Noun.model must be a pydantic BaseModel subclass, got {self.model!r}")
+            raise RecordError(
+                f"Noun.model must be a pydantic BaseModel subclass, got {self.model!r}"
+            )
         if not self.name:
             object.__setattr__(self, "name", self.model.__name__)
         if not self.name.isidentifier():
@@ -135,7 +139,7 @@ class Noun:
 
 @dataclass(frozen=True)
 class Skill:
-    """A skill document (Agent Skills `SKILL.md`): name and description in the prompt, body on demand.
+    """A skill document (Agent Skills `SKILL.md`): name and description in the prompt, body later.
 
     Attributes:
         name: Kebab-case name, equal to the `name:` in the frontmatter.
@@ -164,7 +168,9 @@ class Skill:
         if not isinstance(self.description, str) or not self.description.strip():
             raise RecordError(f"skill {self.name!r}{where} has an empty description")
         if len(self.description) > 1024:
-            raise RecordError(f"skill {self.name!r}{where}: description is longer than 1024 characters")
+            raise RecordError(
+                f"skill {self.name!r}{where}: description is longer than 1024 characters"
+            )
 
     @classmethod
     def from_path(cls, directory: str | Path) -> Skill:
@@ -190,7 +196,9 @@ class Skill:
         references = {}
         ref_dir = directory / "references"
         if ref_dir.is_dir():
-            references = {p.name: p.read_text(encoding="utf-8") for p in sorted(ref_dir.glob("*.md"))}
+            references = {
+                p.name: p.read_text(encoding="utf-8") for p in sorted(ref_dir.glob("*.md"))
+            }
         return cls(
             name=str(name),
             description=str(meta.get("description") or ""),

@@ -1,4 +1,4 @@
-"""The machine-wide list of running Punie agents: one small JSON file per process in `$PUNIE_HOME/agents/`.
+"""The machine-wide list of running Punie agents: a JSON file per process in `$PUNIE_HOME/agents/`.
 
 Every `punie serve` / `punie run --web` process registers itself (pid, project, model, start time,
 web UI address) so any one web UI can list and link to every agent on the machine. An entry whose
@@ -90,7 +90,7 @@ def process_start(pid: int) -> int | None:
 
 
 def is_alive(entry: AgentEntry) -> bool:
-    """True when the entry's process still runs (and is the same process, where that is knowable)."""
+    """True when the entry's process still runs (and is the same process, where knowable)."""
     try:
         os.kill(entry.pid, 0)
     except ProcessLookupError:

@@ -36,7 +36,7 @@ import re
 import threading
 import time
 import weakref
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from pathlib import PurePath
 from typing import TYPE_CHECKING, Any
 
@@ -67,6 +67,12 @@ REQUEST_TIMEOUT = 600.0
 FEED_GRACE = 1.0
 """Seconds past `wall_seconds` before the pool kills a worker that did not stop by itself."""
 
+MAX_WORKERS = max(8, 2 * (os.cpu_count() or 1))
+"""Worker processes the pool may run at once (spares included)."""
+
+MAX_SPARES = MAX_WORKERS // 2
+"""Sandboxes that may keep a warm spare session at once; the others warm up in their run."""
+
 CHECKER_BUILTINS = """
 
 # Builtins Monty's runtime has but its type checker's trimmed typeshed lacks.
@@ -82,8 +88,8 @@ class UnicodeDecodeError(ValueError): ...
 """Appended to `toolbox.stubs` for type checking only, so `except PermissionError:` type-checks
 as it runs. It declares no tool and no noun: the tool surface checked is exactly the stubs."""
 
-# Exception names Monty can raise inside the sandbox (pydantic_monty.ExcType), most specific first
-# when walking a host exception's MRO.
+# Builtin exception names Monty can raise inside the sandbox (from pydantic_monty.ExcType); a host
+# exception becomes the first of these along its MRO.
 SANDBOX_EXCEPTIONS = frozenset(
     {
         "Exception", "ArithmeticError", "OverflowError", "ZeroDivisionError", "LookupError",
@@ -94,11 +100,6 @@ SANDBOX_EXCEPTIONS = frozenset(
         "MemoryError", "TimeoutError", "TypeError",
     }
 )  # fmt: skip
-
-ErrorType = str
-"""`SnippetError.type`: a Python exception name (`KeyError`, `PermissionError`, ...) or one of
-`TypeCheckError`, `SyntaxError` (the code did not run), `ToolCallLimitExceeded`,
-`OutputLimitExceeded`, `SandboxCrashed`, `SandboxUnavailable`."""
 
 NOT_RUN = frozenset({"TypeCheckError", "SyntaxError"})
 
@@ -176,6 +177,8 @@ class CodeResult(BaseModel):
         error: Why it failed, or None.
         tool_calls: Every tool call, in order.
         ms: Total duration in milliseconds.
+        worker_ms: Of `ms`, the time spent waiting on the Monty worker (running the code, type
+            checking, IPC); not serialized.
     """
 
     ok: bool
@@ -184,6 +187,7 @@ class CodeResult(BaseModel):
     error: SnippetError | None = None
     tool_calls: list[SnippetToolCall] = Field(default_factory=list)
     ms: float = 0.0
+    worker_ms: float = Field(default=0.0, exclude=True)
 
     def for_model(self) -> str:
         """The compact text the model reads as `execute_code`'s result."""
@@ -252,7 +256,7 @@ async def sandbox_pool() -> AsyncMonty:
 
             pool = AsyncMonty(
                 min_processes=1,
-                max_processes=max(8, 2 * (os.cpu_count() or 1)),
+                max_processes=MAX_WORKERS,
                 checkout_timeout=30.0,
                 request_timeout=REQUEST_TIMEOUT,
                 max_checkouts_per_worker=200,
@@ -606,9 +610,10 @@ class Sandbox:
         value: Any = None
         error: SnippetError | None = None
         session: AsyncMontySession | None = None
+        timing = {"worker": 0.0}
         try:
             session = await self._take_session()
-            raw = await self._drive_guarded(session, code, context, output, calls, started)
+            raw = await self._drive_guarded(session, code, context, output, calls, started, timing)
             value = self._value(raw)
         except SnippetFailed as failed:
             error = failed.error
@@ -642,6 +647,7 @@ class Sandbox:
             error=error,
             tool_calls=calls,
             ms=(time.perf_counter() - started) * 1000,
+            worker_ms=timing["worker"] * 1000,
         )
 
     async def aclose(self) -> None:
@@ -660,6 +666,9 @@ class Sandbox:
     def _prepare_spare(self) -> None:
         loop = asyncio.get_running_loop()
         if self._spare is not None and self._spare_loop is loop:
+            return
+        # Spares hold workers; idle conversations must not starve running ones.
+        if sum(1 for sandbox in _live_sandboxes if sandbox._spare is not None) >= MAX_SPARES:
             return
         self._spare_loop = loop
         self._spare = loop.create_task(self._new_session())
@@ -715,6 +724,7 @@ class Sandbox:
         output: _Output,
         calls: list[SnippetToolCall],
         started: float,
+        timing: dict[str, float],
     ) -> Any:
         """Drive the snippet in a task that too much output cancels at once.
 
@@ -723,7 +733,7 @@ class Sandbox:
         """
         loop = asyncio.get_running_loop()
         with using_context(context):
-            drive = loop.create_task(self._drive(session, code, output, calls, started))
+            drive = loop.create_task(self._drive(session, code, output, calls, started, timing))
         output.on_overflow = lambda: loop.call_soon_threadsafe(drive.cancel)
         try:
             return await drive
@@ -745,15 +755,25 @@ class Sandbox:
         output: Any,
         calls: list[SnippetToolCall],
         started: float,
+        timing: dict[str, float],
     ) -> Any:
-        """Feed the snippet and answer every pause until it completes."""
+        """Feed the snippet and answer every pause until it completes.
+
+        `timing["worker"]` accumulates the seconds spent waiting on the worker (interpreter,
+        type checker, IPC), so `ms` minus it is what the host itself spent.
+        """
         from pydantic_monty import AsyncFunctionSnapshot, AsyncNameLookupSnapshot, MontyComplete
 
         limits = self.limits
-        inputs = {name: _noun_type(model) for name, model in self._nouns.items()}
-        snapshot = await session.feed_start(code, inputs=inputs, print_callback=output)
+        nouns = self._nouns
+        step: Awaitable[Any] = session.feed_start(code, print_callback=output)
         tool_seconds = 0.0
-        while not isinstance(snapshot, MontyComplete):
+        while True:
+            waited = time.perf_counter()
+            snapshot = await step
+            timing["worker"] += time.perf_counter() - waited
+            if isinstance(snapshot, MontyComplete):
+                return snapshot.output
             # The worker's clock stops while it waits on the host; this one covers round trips.
             if time.perf_counter() - started - tool_seconds > limits.wall_seconds:
                 raise SnippetFailed(
@@ -763,13 +783,14 @@ class Sandbox:
                     )
                 )
             if isinstance(snapshot, AsyncFunctionSnapshot):
+                name = snapshot.function_name
                 if snapshot.is_os_function:
                     # No filesystem, environment or network: Monty's default refusal.
-                    snapshot = await snapshot.resume_not_handled()
+                    step = snapshot.resume_not_handled()
                 elif snapshot.object_id is not None:
                     # A noun built or read through its host class (the policy is NounType's).
-                    snapshot = await snapshot.resume_auto()
-                elif snapshot.function_name in self._tool_names:
+                    step = snapshot.resume_auto()
+                elif name in self._tool_names:
                     if len(calls) >= limits.max_tool_calls:
                         raise SnippetFailed(
                             SnippetError(
@@ -782,19 +803,24 @@ class Sandbox:
                     tool_started = time.perf_counter()
                     answer = await self._call_tool(snapshot, calls)
                     tool_seconds += time.perf_counter() - tool_started
-                    snapshot = await snapshot.resume(answer)
+                    step = snapshot.resume(answer)
+                elif name in nouns:
+                    # `Report(...)`: a noun built (and validated) on the host.
+                    step = snapshot.resume(_construct(nouns[name], snapshot))
                 else:
-                    name = snapshot.function_name
-                    snapshot = await snapshot.resume(
-                        {"exc_type": "NameError", "message": f"name {name!r} is not defined"}
-                    )
+                    message = f"name {name!r} is not defined"
+                    step = snapshot.resume({"exc_type": "NameError", "message": message})
             elif isinstance(snapshot, AsyncNameLookupSnapshot):
-                # Undefined names stay undefined (NameError / AttributeError in the sandbox).
-                snapshot = await snapshot.resume()
+                # A noun's name read as a value (`isinstance(r, Report)`) is its host class;
+                # other undefined names stay undefined (NameError / AttributeError).
+                name = snapshot.variable_name
+                if snapshot.object_id is None and name in nouns:
+                    step = snapshot.resume(value=_noun_type(nouns[name]))
+                else:
+                    step = snapshot.resume()
             else:
                 # Futures arise only from sandbox asyncio; no host coroutine is ever handed out.
-                snapshot = await snapshot.resume_auto()
-        return snapshot.output
+                step = snapshot.resume_auto()
 
     async def _call_tool(self, snapshot: Any, calls: list[SnippetToolCall]) -> dict[str, Any]:
         """Run one tool call through the toolbox gate; the answer to resume the sandbox with."""
@@ -868,6 +894,14 @@ def _close_later(session: AsyncMontySession) -> None:
 def _close_when_done(task: asyncio.Task[AsyncMontySession]) -> None:
     if not task.cancelled() and task.exception() is None:
         _close_later(task.result())
+
+
+def _construct(model: type[BaseModel], snapshot: Any) -> dict[str, Any]:
+    """Build a noun the sandbox called by name; the answer to resume it with."""
+    try:
+        return {"return_value": _noun_type(model).construct(snapshot.args, snapshot.kwargs)}
+    except Exception as exc:
+        return sandbox_exception(exc)
 
 
 def _ms_since(started: float) -> float:

@@ -93,7 +93,8 @@ class Session:
             writes and commands when omitted.
         toolbox: The merged toolbox; every installed plugin's when omitted.
         session_id: The id to use; a new one when omitted.
-        mode: `code` (Code Mode plus direct core tools) or `direct` (one tool per turn).
+        mode: `code` (Code Mode plus direct core tools), `direct` (one tool per turn) or `chat`
+            (no tools; chosen automatically for the embedded model).
         traces: Write a trace record per prompt (`PUNIE_TRACES=0` turns it off too).
         request_limit: Model requests allowed per prompt (default: the config's, 50).
         limits: Code Mode limits (`punie_core.sandbox.Limits`; the sandbox's defaults if None).
@@ -107,7 +108,7 @@ class Session:
         context: ToolContext | None = None,
         toolbox: Any | None = None,
         session_id: str | None = None,
-        mode: Literal["code", "direct"] = "code",
+        mode: Literal["code", "direct", "chat"] = "code",
         traces: bool | None = None,
         request_limit: int | None = None,
         limits: Any = None,
@@ -134,6 +135,7 @@ class Session:
         self._cancelled = False
         self._traces = traces if traces is not None else os.environ.get("PUNIE_TRACES", "1") not in ("0", "false", "no")
         self._request_limit = request_limit
+        self.instructions = ""  # the system prompt, set when the agent is built
         self.limits = limits
         self._sandbox: Any = None
         # Per-prompt records, reset by `prompt`.
@@ -220,11 +222,21 @@ class Session:
                 from punie_core.plugins import load_toolbox
 
                 self._toolbox = load_toolbox()
+            from punie_core.agent import EMBEDDED_SETTINGS, instructions_for
             from punie_core.config import load_config
 
             settings = load_config().settings
+            if getattr(connection, "embedded", False):
+                # The embedded 135M model cannot call tools: it answers from a project overview.
+                self.mode = "chat"
+                settings = {**EMBEDDED_SETTINGS, **settings}
+            self.instructions = instructions_for(self._toolbox, self.mode, self.cwd)  # type: ignore[arg-type]
             self._agent = create_pydantic_agent(
-                connection.model, toolbox=self._toolbox, mode=self.mode, model_settings=settings
+                connection.model,
+                toolbox=self._toolbox,
+                mode=self.mode,  # type: ignore[arg-type]
+                model_settings=settings,
+                instructions=self.instructions,
             )
         return self._agent
 
@@ -328,9 +340,7 @@ class Session:
             deps.toolbox = self._toolbox
             if self.mode == "code":
                 deps.sandbox = self._sandbox_for(self._toolbox)
-            from punie_core.agent import instructions_for
-
-            system_prompt = instructions_for(self._toolbox, self.mode)
+            system_prompt = self.instructions
             outcome = await self._run_agent(agent, text, deps, messages)
         except asyncio.CancelledError:
             if not self._cancelled:

@@ -1,4 +1,4 @@
-"""Python stub text for tools and nouns: what the model reads and what Code Mode type-checks against.
+"""Python stub text for tools and nouns: what the model reads and Code Mode type-checks against.
 
 Tools render as functions with their full Google docstring; nouns (Pydantic models) render as
 keyword-only dataclasses with their fields, so `result.errors` and `Spec(name=...)` type-check
@@ -115,7 +115,10 @@ def format_annotation(annotation: Any) -> str:
     if origin is not None:
         name = getattr(origin, "__name__", "")
         name = _ABSTRACT_TO_CONCRETE.get(name, name)
-        if origin is not getattr(builtins, name, None) and name not in _ABSTRACT_TO_CONCRETE.values():
+        if (
+            origin is not getattr(builtins, name, None)
+            and name not in _ABSTRACT_TO_CONCRETE.values()
+        ):
             return "Any"  # a generic class the stub cannot import
         if not args:
             return name
@@ -171,7 +174,9 @@ def render_tool(tool: Tool) -> str:
     try:
         hints = get_type_hints(tool.function)
     except Exception as exc:
-        raise RecordError(f"tool {tool.name!r}: cannot resolve its type annotations: {exc}") from exc
+        raise RecordError(
+            f"tool {tool.name!r}: cannot resolve its type annotations: {exc}"
+        ) from exc
     params: list[str] = []
     positional_only = False
     star_done = False
@@ -237,9 +242,13 @@ def check_stub(text: str, name: str, function: bool = False) -> None:
     try:
         tree = ast.parse(text)
     except SyntaxError as exc:
-        raise RecordError(f"stub for {name!r} is not valid Python: {exc.msg} (line {exc.lineno})") from None
-    kinds = (ast.FunctionDef, ast.AsyncFunctionDef) if function else (
-        ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef
+        raise RecordError(
+            f"stub for {name!r} is not valid Python: {exc.msg} (line {exc.lineno})"
+        ) from None
+    kinds = (
+        (ast.FunctionDef, ast.AsyncFunctionDef)
+        if function
+        else (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
     )
     defined = {node.name for node in tree.body if isinstance(node, kinds)}
     if name not in defined:
@@ -262,13 +271,15 @@ def nouns_used_by(tools: Iterable[Tool]) -> list[type[BaseModel]]:
     Raises:
         RecordError: A tool's annotations cannot be resolved.
     """
-    found: dict[type, None] = {}
+    found: dict[type[BaseModel], None] = {}
     pending: list[type[BaseModel]] = []
     for tool in tools:
         try:
             hints = get_type_hints(tool.function)
         except Exception as exc:
-            raise RecordError(f"tool {tool.name!r}: cannot resolve its type annotations: {exc}") from exc
+            raise RecordError(
+                f"tool {tool.name!r}: cannot resolve its type annotations: {exc}"
+            ) from exc
         for hint in hints.values():
             pending.extend(_models_in(hint))
     while pending:
@@ -337,9 +348,11 @@ def stub_module(toolbox: Toolbox) -> str:
         parts.append("\n\n" + toolbox.stub_texts[tool.name])
     body = "".join(parts)
     imports = stdlib_imports(body)
-    header = STUB_HEADER if not imports else STUB_DOC + "\n" + "\n".join(
-        [*imports, *STUB_IMPORTS]
-    ) + "\n"
+    header = (
+        STUB_HEADER
+        if not imports
+        else STUB_DOC + "\n" + "\n".join([*imports, *STUB_IMPORTS]) + "\n"
+    )
     return header + body
 
 
@@ -353,7 +366,15 @@ def signature_line(stub: str, name: str) -> str:
             if first.lineno == node.lineno:
                 header = lines[node.lineno - 1][: first.col_offset]
             else:
-                header = " ".join(line.strip() for line in lines[node.lineno - 1 : first.lineno - 1])
-            header = header.strip().removeprefix("async ").removeprefix("def ").rstrip().removesuffix(":")
+                header = " ".join(
+                    line.strip() for line in lines[node.lineno - 1 : first.lineno - 1]
+                )
+            header = (
+                header.strip()
+                .removeprefix("async ")
+                .removeprefix("def ")
+                .rstrip()
+                .removesuffix(":")
+            )
             return header.replace("( ", "(").replace(", )", ")").strip()
     raise RecordError(f"stub does not define a function {name!r}")

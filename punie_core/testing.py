@@ -102,7 +102,7 @@ class PluginHarness:
         return plugin
 
     def toolbox(self, strict: bool = True) -> Toolbox:
-        """Build the merged toolbox from the core and the registered plugins, through the real loader.
+        """Build the merged toolbox of the core and the registered plugins, through the real loader.
 
         Args:
             strict: Raise on the first plugin failure (turn off to test failure reports).
@@ -115,7 +115,7 @@ class PluginHarness:
 
 
 def _plugin_name(plugin: Any) -> str:
-    """`tdom` for the module `punie_tdom.plugin`, `my_plugin` for `my_plugin`, else the class name."""
+    """`tdom` for the module `punie_tdom.plugin`, `mine` for `mine`, else the class name."""
     name = getattr(plugin, "__name__", None) or type(plugin).__name__
     parts = name.split(".")
     if len(parts) > 1 and parts[-1] == "plugin":
@@ -125,7 +125,7 @@ def _plugin_name(plugin: Any) -> str:
 
 @pytest.fixture
 def punie_pm() -> PluginHarness:
-    """A fresh, strict `PluginHarness`: built-ins only, no entry points, discarded after the test."""
+    """A fresh, strict `PluginHarness`: the core only, no entry points, dropped after the test."""
     return PluginHarness()
 
 
@@ -237,7 +237,7 @@ def _check_contract(plugin: Any, name: str | None) -> tuple[list[str], PluginInf
     import ast
 
     from punie_core.plugins import PluginError, candidate_from_object, load_toolbox
-    from punie_core.records import Noun, RecordError, Skill
+    from punie_core.records import RecordError, Skill
 
     name = name or _plugin_name(plugin)
     try:
@@ -250,16 +250,16 @@ def _check_contract(plugin: Any, name: str | None) -> tuple[list[str], PluginInf
     problems: list[str] = []
     if not info.hooks:
         problems.append(f"plugin {name!r} implements no punie_* hook")
-    for tool in info.records.get("tools", []):
+    for tool in info.tools:
         problems += _tool_problems(tool)
-    for noun in info.records.get("nouns", []):
-        assert isinstance(noun, Noun)
+    for noun in info.nouns:
         if not inspect.getdoc(noun.model) or noun.model.__doc__ is None:
             problems.append(f"noun {noun.name!r} has no docstring")
-    for skill in info.records.get("skills", []):
-        assert isinstance(skill, Skill)
+    for skill in info.skills:
         if not skill.path:
-            problems.append(f"skill {skill.name!r} was not read from a SKILL.md (use Skill.from_package)")
+            problems.append(
+                f"skill {skill.name!r} was not read from a SKILL.md (use Skill.from_package)"
+            )
             continue
         try:
             Skill.from_path(skill.path.removesuffix("SKILL.md").rstrip("/\\"))
@@ -267,7 +267,7 @@ def _check_contract(plugin: Any, name: str | None) -> tuple[list[str], PluginInf
             problems.append(str(exc))
         if not skill.body.strip():
             problems.append(f"skill {skill.name!r} ({skill.path}) has an empty body")
-    for validator in info.records.get("validators", []):
+    for validator in info.validators:
         if not validator.rules:
             problems.append(f"validator {validator.name!r} declares no rule ids")
         for rule, description in validator.rules.items():

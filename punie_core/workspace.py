@@ -136,6 +136,8 @@ class Workspace:
             resolved = Path(os.path.realpath(candidate))
         except (OSError, RuntimeError, ValueError) as exc:
             raise OutsideWorkspace(f"path {text!r} cannot be resolved: {exc}") from None
+        if resolved.is_symlink():  # realpath stops on a link it cannot resolve: a loop
+            raise OutsideWorkspace(f"path {text!r} is a symlink loop")
         if not self._inside(resolved):
             raise OutsideWorkspace(
                 f"path {text!r} resolves to {resolved}, outside the workspace {self.root}"

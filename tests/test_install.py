@@ -1,12 +1,12 @@
-"""Install for real: build the four wheels, install them into fresh virtual environments, run `punie`."""
+"""Install for real: build the four wheels, install them into fresh venvs, run `punie` there."""
 
 from __future__ import annotations
 
 import json
 import os
 import shutil
-import sys
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -24,8 +24,14 @@ def uv() -> str:
     return found
 
 
-def run(*args: str, cwd: Path = ROOT, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("PUNIE_", "VIRTUAL_ENV", "UV_PROJECT"))}
+def run(
+    *args: str, cwd: Path = ROOT, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("PUNIE_", "VIRTUAL_ENV", "UV_PROJECT"))
+    }
     result = subprocess.run(
         args, cwd=cwd, capture_output=True, text=True, timeout=300, env={**clean, **(env or {})}
     )
@@ -55,9 +61,22 @@ def test_the_four_wheels_install_into_a_fresh_venv_and_every_plugin_is_active(
     wheels: Path, tmp_path: Path
 ) -> None:
     names = sorted(p.name for p in wheels.glob("*.whl"))
-    assert [n.split("-")[0] for n in names] == ["punie", "punie_quality", "punie_svcs", "punie_tdom"]
+    assert [n.split("-")[0] for n in names] == [
+        "punie",
+        "punie_quality",
+        "punie_svcs",
+        "punie_tdom",
+    ]
     python = fresh_venv(tmp_path / "venv")
-    run(uv(), "pip", "install", "--quiet", "--python", str(python), *map(str, sorted(wheels.glob("*.whl"))))
+    run(
+        uv(),
+        "pip",
+        "install",
+        "--quiet",
+        "--python",
+        str(python),
+        *map(str, sorted(wheels.glob("*.whl"))),
+    )
     payload = plugins_json(tmp_path / "venv")
     assert payload["punie"] == "0.1.0"
     status = {e["name"]: (e["distribution"], e["status"], e["error"]) for e in payload["plugins"]}
@@ -73,7 +92,17 @@ def test_the_four_wheels_install_into_a_fresh_venv_and_every_plugin_is_active(
 def test_installing_one_plugin_brings_punie_as_its_dependency(wheels: Path, tmp_path: Path) -> None:
     python = fresh_venv(tmp_path / "venv")
     # Like `pip install punie-tdom`: name only the plugin; punie comes in as its dependency.
-    run(uv(), "pip", "install", "--quiet", "--python", str(python), "--find-links", str(wheels), "punie-tdom")
+    run(
+        uv(),
+        "pip",
+        "install",
+        "--quiet",
+        "--python",
+        str(python),
+        "--find-links",
+        str(wheels),
+        "punie-tdom",
+    )
     payload = plugins_json(tmp_path / "venv")
     status = {e["name"]: e["status"] for e in payload["plugins"]}
     assert status == {"core": "active", "tdom": "active"}

@@ -41,6 +41,7 @@ from acp.schema import (
     EmbeddedResourceContentBlock,
     InitializeRequest,
     ListSessionsResponse,
+    NewSessionRequest,
     ResourceContentBlock,
     SessionConfigOptionSelect,
     SessionInfo,
@@ -56,6 +57,7 @@ from punie_core.acp.channel import FrameChannel
 from punie_core.acp.history import stored_sessions, title_of
 from punie_core.acp.permissions import AcpPermissions
 from punie_core.acp.reporting import ToolCallReporter
+from punie_core.acp.threads import in_daemon_thread
 from punie_core.context import ToolContext
 from punie_core.workspace import Workspace
 
@@ -138,6 +140,21 @@ class PunieAgent:
         self.client_capabilities = request.client_capabilities
         self.client_info = request.client_info
 
+    def adopt_early_sessions(self, early: list[tuple[str, dict[str, Any]]]) -> None:
+        """Take over the sessions the channel opened while this agent loaded, then announce them."""
+        for session_id, params in early:
+            try:
+                servers = NewSessionRequest.model_validate(params).mcp_servers
+            except ValueError as exc:
+                log.warning("ignoring the MCP servers of session %s: %s", session_id, exc)
+                servers = []
+            try:
+                self._open(session_id, params["cwd"], servers)
+            except RequestError as exc:  # the directory vanished in the meantime
+                log.warning("could not open session %s: %s", session_id, exc.data)
+                continue
+            self._after_session_response({"sessionId": session_id}, None)
+
     # -- ACP methods ---------------------------------------------------------------------------
 
     async def initialize(
@@ -205,7 +222,12 @@ class PunieAgent:
         stored = await asyncio.to_thread(stored_sessions, self.trace_paths)
         wanted = str(Path(cwd).resolve()) if cwd else None
         rows = [
-            SessionInfo(session_id=s.session_id, cwd=s.cwd, title=s.title or None, updated_at=s.updated_at or None)
+            SessionInfo(
+                session_id=s.session_id,
+                cwd=s.cwd,
+                title=s.title or None,
+                updated_at=s.updated_at or None,
+            )
             for s in stored.values()
             if s.cwd and (wanted is None or s.cwd == wanted)
         ]
@@ -213,12 +235,16 @@ class PunieAgent:
         try:
             start = int(cursor) if cursor else 0
         except ValueError:
-            raise RequestError.invalid_params({"cursor": "not a cursor this agent returned"}) from None
+            raise RequestError.invalid_params(
+                {"cursor": "not a cursor this agent returned"}
+            ) from None
         page = rows[start : start + LIST_PAGE]
         next_cursor = str(start + LIST_PAGE) if start + LIST_PAGE < len(rows) else None
         return ListSessionsResponse(sessions=page, next_cursor=next_cursor)
 
-    async def set_session_mode(self, mode_id: str, session_id: str, **kwargs: Any) -> SetSessionModeResponse:
+    async def set_session_mode(
+        self, mode_id: str, session_id: str, **kwargs: Any
+    ) -> SetSessionModeResponse:
         session = self._session(session_id)
         await self._switch_mode(session, mode_id)
         return SetSessionModeResponse()
@@ -235,7 +261,9 @@ class PunieAgent:
     async def prompt(self, prompt: list[Any], session_id: str, **kwargs: Any) -> PromptResponse:
         session = self._session(session_id)
         if session.running is not None:
-            raise RequestError.invalid_request({"message": "a prompt is already running in this session"})
+            raise RequestError.invalid_request(
+                {"message": "a prompt is already running in this session"}
+            )
         text = prompt_text(prompt)
         session.cancelled = False
         session.running = asyncio.current_task()
@@ -277,7 +305,9 @@ class PunieAgent:
             )
         if stop == "error":
             message = outcome.error or "the model failed"
-            await session.reporter.send(update_agent_message_text(f"\n\nPunie could not finish: {message}"))
+            await session.reporter.send(
+                update_agent_message_text(f"\n\nPunie could not finish: {message}")
+            )
             raise RequestError.internal_error({"details": message})
         return PromptResponse(stop_reason=stop if stop in STOP_REASONS else "end_turn")
 
@@ -302,7 +332,7 @@ class PunieAgent:
         """Run `load` once, in a thread, so the loop keeps answering; later calls share it."""
         future = self._loading.get(name)
         if future is None:
-            future = self._loading[name] = asyncio.ensure_future(asyncio.to_thread(load))
+            future = self._loading[name] = in_daemon_thread(load, f"punie-load-{name}")
             future.add_done_callback(_log_load_failure)
         return future
 
@@ -317,7 +347,11 @@ class PunieAgent:
         say = session.reporter.send
         if name == "mode":
             if argument not in protocol.MODE_IDS:
-                await say(update_agent_message_text(f"Modes: {', '.join(protocol.MODE_IDS)}. Usage: /mode NAME"))
+                await say(
+                    update_agent_message_text(
+                        f"Modes: {', '.join(protocol.MODE_IDS)}. Usage: /mode NAME"
+                    )
+                )
                 return
             await self._switch_mode(session, argument)
             await say(update_agent_message_text(f"Mode: {argument}"))
@@ -335,20 +369,31 @@ class PunieAgent:
         try:
             workspace = Workspace.at(cwd)
         except (OSError, ValueError) as exc:
-            raise RequestError.invalid_params({"cwd": f"not a directory this agent can use: {exc}"}) from None
+            raise RequestError.invalid_params(
+                {"cwd": f"not a directory this agent can use: {exc}"}
+            ) from None
         if not Path(cwd).is_absolute():
             raise RequestError.invalid_params({"cwd": "must be an absolute path"})
         if mcp_servers:
             names = ", ".join(getattr(s, "name", "?") for s in mcp_servers)
-            log.info("accepted %d MCP server(s) (%s); Punie does not use MCP servers yet", len(mcp_servers), names)
+            log.info(
+                "accepted %d MCP server(s) (%s); Punie does not use MCP servers yet",
+                len(mcp_servers),
+                names,
+            )
         reporter = ToolCallReporter(session_id, self.client, workspace.root)
         reporter.start()
         permissions = AcpPermissions(session_id, self.client, reporter)
-        files, commands = choose_backends(self.client_capabilities, self.client, session_id, reporter)
+        files, commands = choose_backends(
+            self.client_capabilities, self.client, session_id, reporter
+        )
         from punie_core.web import shared_permissions  # the web UI can answer approvals too
 
         context = ToolContext(
-            workspace=workspace, files=files, commands=commands, permissions=shared_permissions(permissions)
+            workspace=workspace,
+            files=files,
+            commands=commands,
+            permissions=shared_permissions(permissions),
         )
         session = AcpSession(
             id=session_id,
@@ -375,7 +420,9 @@ class PunieAgent:
         session.permissions.mode = mode_id
         await session.reporter.send(update_current_mode(mode_id))
         await session.reporter.send(
-            ConfigOptionUpdate(session_update="config_option_update", config_options=self._config_options(session))
+            ConfigOptionUpdate(
+                session_update="config_option_update", config_options=self._config_options(session)
+            )
         )
 
     @staticmethod
@@ -385,13 +432,15 @@ class PunieAgent:
             for option in protocol.config_options(session.permissions.mode)
         ]
 
-    def _after_session_response(self, result: dict[str, Any]) -> None:
+    def _after_session_response(self, result: Any, params: Any) -> None:
         """After a `session/new` or `session/load` response: announce commands, start warming up."""
-        session_id = result.get("sessionId") if isinstance(result, dict) else None
-        for session in self.sessions.values():
-            if session_id is None or session.id == session_id:
-                commands = [AvailableCommand.model_validate(c) for c in protocol.available_commands()]
-                asyncio.get_running_loop().create_task(session.reporter.send(update_available_commands(commands)))
+        session_id = (result or {}).get("sessionId") or (params or {}).get("sessionId")
+        session = self.sessions.get(session_id) if isinstance(session_id, str) else None
+        if session is not None:
+            commands = [AvailableCommand.model_validate(c) for c in protocol.available_commands()]
+            asyncio.get_running_loop().create_task(
+                session.reporter.send(update_available_commands(commands))
+            )
         self._warm_up()
 
     async def _close(self, session: AcpSession) -> None:
@@ -420,8 +469,26 @@ def _load_toolbox() -> Any:
     return load_toolbox()
 
 
+AGENT_MODULES = (
+    "punie_core.session",
+    "punie_core.agent",
+    "punie_core.models",
+    "punie_core.sandbox",
+    "pydantic_ai",
+    "pydantic_ai.models.openai",
+    "pydantic_ai.providers.openai",
+)
+"""What a session imports on its first prompt. Importing them here, in a thread, keeps seconds of
+imports off the event loop, which must stay free to answer `session/cancel` and stream updates."""
+
+
 def _import_session_module() -> Any:
-    return importlib.import_module("punie_core.session")
+    for name in AGENT_MODULES[1:]:
+        try:
+            importlib.import_module(name)
+        except ImportError as exc:
+            log.debug("not preloading %s: %s", name, exc)
+    return importlib.import_module(AGENT_MODULES[0])
 
 
 def _log_load_failure(future: asyncio.Future[Any]) -> None:
@@ -438,13 +505,17 @@ def prompt_text(blocks: list[Any]) -> str:
         elif isinstance(block, EmbeddedResourceContentBlock):
             resource = block.resource
             if isinstance(resource, TextResourceContents):
-                parts.append(f"\nContext from {resource.uri}:\n```\n{resource.text.rstrip()}\n```\n")
+                parts.append(
+                    f"\nContext from {resource.uri}:\n```\n{resource.text.rstrip()}\n```\n"
+                )
             else:
                 parts.append(f"\n(attached binary resource {resource.uri}, not shown)\n")
         elif isinstance(block, ResourceContentBlock):
             parts.append(f"[{block.name}]({block.uri})")
         else:
-            parts.append(f"(a {getattr(block, 'type', 'content')} block Punie cannot read was left out)")
+            parts.append(
+                f"(a {getattr(block, 'type', 'content')} block Punie cannot read was left out)"
+            )
     return "".join(parts).strip()
 
 
@@ -464,7 +535,9 @@ def plugins_text(toolbox: Any) -> str:
     for info in toolbox.plugins:
         if info.status == "active":
             adds = ", ".join(
-                f"{len(info.names(kind))} {kind}" for kind in ("tools", "nouns", "skills", "validators") if info.names(kind)
+                f"{len(info.names(kind))} {kind}"
+                for kind in ("tools", "nouns", "skills", "validators")
+                if info.names(kind)
             )
         else:
             adds = info.error or ""

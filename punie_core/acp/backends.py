@@ -68,7 +68,9 @@ class IdeFiles:
             await self.local.write_text(path, content)
             return
         try:
-            await self.client.write_text_file(session_id=self.session_id, path=str(path), content=content)
+            await self.client.write_text_file(
+                session_id=self.session_id, path=str(path), content=content
+            )
         except RequestError as exc:
             raise OSError(f"the IDE could not write {path}: {exc}") from exc
         # An IDE may keep the change in an unsaved buffer for a while; local tools (ruff,
@@ -120,16 +122,23 @@ class IdeCommands:
             exit_code: int | None
             try:
                 status = await asyncio.wait_for(
-                    self.client.wait_for_terminal_exit(session_id=self.session_id, terminal_id=terminal_id),
+                    self.client.wait_for_terminal_exit(
+                        session_id=self.session_id, terminal_id=terminal_id
+                    ),
                     timeout,
                 )
                 exit_code = _exit_code(status.exit_code, status.signal)
             except TimeoutError:
                 await self._kill(terminal_id)
                 exit_code = None
-            output = await self.client.terminal_output(session_id=self.session_id, terminal_id=terminal_id)
+            output = await self.client.terminal_output(
+                session_id=self.session_id, terminal_id=terminal_id
+            )
             return CommandResult(
-                command=command, exit_code=exit_code, output=output.output, truncated=output.truncated
+                command=command,
+                exit_code=exit_code,
+                output=output.output,
+                truncated=output.truncated,
             )
         except asyncio.CancelledError:
             await asyncio.shield(self._kill(terminal_id))
@@ -152,7 +161,9 @@ def _exit_code(code: int | None, signal_name: str | None) -> int | None:
         return code
     if signal_name:
         with contextlib.suppress(KeyError, ValueError):
-            return -signal.Signals[signal_name if signal_name.startswith("SIG") else f"SIG{signal_name}"]
+            return -signal.Signals[
+                signal_name if signal_name.startswith("SIG") else f"SIG{signal_name}"
+            ]
         return -1
     return None
 

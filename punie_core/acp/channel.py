@@ -1,4 +1,4 @@
-"""The stdio side of `punie serve`: newline-delimited JSON-RPC frames, checked before the SDK sees them.
+"""The stdio side of `punie serve`: newline-delimited JSON-RPC frames, checked before the SDK.
 
 `FrameChannel` reads frames from the client, answers malformed ones with JSON-RPC errors
 (parse error, invalid request, frame too large) and keeps going, answers `initialize` at once
@@ -15,10 +15,11 @@ import json
 import logging
 import os
 import threading
+import uuid
 from collections.abc import Callable
 from typing import Any
 
-from punie_core.acp.protocol import initialize_result
+from punie_core.acp.protocol import DEFAULT_MODE, config_options, initialize_result, mode_state
 
 log = logging.getLogger("punie.acp")
 
@@ -29,7 +30,8 @@ PARSE_ERROR = -32700
 INVALID_REQUEST = -32600
 INTERNAL_ERROR = -32603
 
-ResponseHook = Callable[[dict[str, Any]], None]
+ResponseHook = Callable[[Any, Any], None]
+"""Called with a response's result and its request's params."""
 
 
 def error_frame(request_id: Any, code: int, message: str, data: Any = None) -> dict[str, Any]:
@@ -41,13 +43,21 @@ def error_frame(request_id: Any, code: int, message: str, data: Any = None) -> d
 
 
 def _valid_id(value: Any) -> bool:
-    return value is None or isinstance(value, str) or (isinstance(value, int) and not isinstance(value, bool))
+    return (
+        value is None
+        or isinstance(value, str)
+        or (isinstance(value, int) and not isinstance(value, bool))
+    )
 
 
 def frame_problem(message: Any) -> str | None:
     """Why `message` is not a JSON-RPC 2.0 frame the agent can handle, or None when it is."""
     if not isinstance(message, dict):
-        kind = "an array (batches are not supported)" if isinstance(message, list) else type(message).__name__
+        kind = (
+            "an array (batches are not supported)"
+            if isinstance(message, list)
+            else type(message).__name__
+        )
         return f"a frame must be a JSON object, got {kind}"
     if message.get("jsonrpc") != "2.0":
         return 'a frame must have "jsonrpc": "2.0"'
@@ -92,21 +102,34 @@ class FrameChannel:
 
     Attributes:
         initialize_params: The params of the client's last `initialize` (None before it).
+        initialized: Set once an `initialize` has been answered.
+        agent_ready: Set when the agent takes over every request (`session/new` included).
+        early_sessions: `(session id, params)` of the sessions opened before that, for the
+            agent to adopt.
         on_initialize: Called with those params when `initialize` is answered.
     """
 
     def __init__(
-        self, reader: asyncio.StreamReader, writer: FrameWriter, *, max_frame: int = MAX_FRAME_BYTES
+        self,
+        reader: asyncio.StreamReader,
+        writer: FrameWriter,
+        *,
+        max_frame: int = MAX_FRAME_BYTES,
+        transports: tuple[asyncio.BaseTransport, ...] = (),
     ) -> None:
         self._reader = reader
+        self._transports = transports
         self._writer = writer
         self._max_frame = max_frame
         self._inbox: asyncio.Queue[dict[str, Any] | None] = asyncio.Queue()
-        self._inflight: dict[Any, str] = {}
+        self._inflight: dict[Any, tuple[str, Any]] = {}
         self._hooks: dict[str, list[ResponseHook]] = {}
         self._failure: str | None = None
         self._closed = False
         self.initialize_params: dict[str, Any] | None = None
+        self.initialized = asyncio.Event()
+        self.agent_ready = False
+        self.early_sessions: list[tuple[str, dict[str, Any]]] = []
         self.on_initialize: Callable[[dict[str, Any]], None] | None = None
 
     # -- the SDK's Transport interface ---------------------------------------------------------
@@ -116,12 +139,12 @@ class FrameChannel:
         await self._write(message)
         if "method" in message or "id" not in message:
             return
-        method = self._inflight.pop(message["id"], None)
+        method, params = self._inflight.pop(message["id"], (None, None))
         if method is None or "result" not in message:
             return
         for hook in self._hooks.get(method, ()):
             try:
-                hook(message["result"])
+                hook(message["result"], params)
             except Exception:
                 log.exception("response hook for %s failed", method)
 
@@ -130,12 +153,17 @@ class FrameChannel:
         return await self._inbox.get()
 
     async def close(self) -> None:
+        """Stop: close the pipes' transports (so their descriptors leave the event loop)."""
+        if self._closed:
+            return
         self._closed = True
+        for transport in self._transports:
+            transport.close()
 
     # -- the channel's own work ----------------------------------------------------------------
 
     def after_response(self, method: str, hook: ResponseHook) -> None:
-        """Call `hook(result)` right after a successful response to `method` is written.
+        """Call `hook(result, params)` right after a successful response to `method` is written.
 
         Used to send notifications that clients want strictly after a response (JetBrains
         hangs when slash commands arrive before the `session/new` response).
@@ -174,7 +202,9 @@ class FrameChannel:
             await self._discard_line(exc.consumed)
             await self._write(
                 error_frame(
-                    None, INVALID_REQUEST, f"Invalid request: frame larger than {self._max_frame} bytes"
+                    None,
+                    INVALID_REQUEST,
+                    f"Invalid request: frame larger than {self._max_frame} bytes",
                 )
             )
             return b""
@@ -204,7 +234,9 @@ class FrameChannel:
             if not is_response:  # never answer a response, even a broken one
                 request_id = message.get("id") if isinstance(message, dict) else None
                 request_id = request_id if _valid_id(request_id) else None
-                await self._write(error_frame(request_id, INVALID_REQUEST, f"Invalid request: {problem}"))
+                await self._write(
+                    error_frame(request_id, INVALID_REQUEST, f"Invalid request: {problem}")
+                )
             return
         method = message.get("method")
         if method is not None and "id" in message:
@@ -213,7 +245,9 @@ class FrameChannel:
                 return
             if method == "initialize" and await self._answer_initialize(message):
                 return
-            self._inflight[message["id"]] = method
+            if method == "session/new" and await self._answer_new_session(message):
+                return
+            self._inflight[message["id"]] = (method, message.get("params"))
         self._inbox.put_nowait(message)
 
     async def _answer_initialize(self, message: dict[str, Any]) -> bool:
@@ -225,9 +259,38 @@ class FrameChannel:
         if not isinstance(version, int) or isinstance(version, bool) or not 0 <= version <= 65535:
             return False
         self.initialize_params = params
-        await self._write({"jsonrpc": "2.0", "id": message["id"], "result": initialize_result(params)})
+        await self._write(
+            {"jsonrpc": "2.0", "id": message["id"], "result": initialize_result(params)}
+        )
+        self.initialized.set()
         if self.on_initialize is not None:
             self.on_initialize(params)
+        return True
+
+    async def _answer_new_session(self, message: dict[str, Any]) -> bool:
+        """While the agent still loads, open a well-formed session now; the agent adopts it.
+
+        The IDE waits for this answer before showing the thread; the SDK import alone takes
+        about a second on a small machine. Anything unusual waits for the SDK's validation.
+        """
+        if self.agent_ready:
+            return False
+        params = message.get("params")
+        if not isinstance(params, dict) or set(params) - {"cwd", "mcpServers", "_meta"}:
+            return False
+        cwd, servers = params.get("cwd"), params.get("mcpServers")
+        if not (isinstance(cwd, str) and os.path.isabs(cwd) and os.path.isdir(cwd)):
+            return False
+        if not isinstance(servers, list):
+            return False
+        session_id = uuid.uuid4().hex
+        self.early_sessions.append((session_id, params))
+        result = {
+            "sessionId": session_id,
+            "modes": mode_state(DEFAULT_MODE),
+            "configOptions": config_options(DEFAULT_MODE),
+        }
+        await self._write({"jsonrpc": "2.0", "id": message["id"], "result": result})
         return True
 
     async def _write(self, message: dict[str, Any]) -> None:
@@ -251,22 +314,29 @@ async def open_stdio(
     """
     loop = asyncio.get_running_loop()
     reader = asyncio.StreamReader(limit=max_frame)
+    transports: list[asyncio.BaseTransport] = []
     in_file = os.fdopen(in_fd, "rb", buffering=0, closefd=False)
     try:
-        await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), in_file)
+        read_transport, _ = await loop.connect_read_pipe(
+            lambda: asyncio.StreamReaderProtocol(reader), in_file
+        )
+        transports.append(read_transport)
     except ValueError:
         _feed_from_thread(loop, reader, in_fd)
     out_file = os.fdopen(out_fd, "wb", buffering=0, closefd=False)
     try:
-        transport, protocol = await loop.connect_write_pipe(_DrainProtocol, out_file)
+        write_transport, protocol = await loop.connect_write_pipe(_DrainProtocol, out_file)
     except ValueError:
         writer = FrameWriter(fd=out_fd)
     else:
-        writer = FrameWriter(asyncio.StreamWriter(transport, protocol, None, loop))
-    return FrameChannel(reader, writer, max_frame=max_frame)
+        transports.append(write_transport)
+        writer = FrameWriter(asyncio.StreamWriter(write_transport, protocol, None, loop))
+    return FrameChannel(reader, writer, max_frame=max_frame, transports=tuple(transports))
 
 
-def _feed_from_thread(loop: asyncio.AbstractEventLoop, reader: asyncio.StreamReader, fd: int) -> None:
+def _feed_from_thread(
+    loop: asyncio.AbstractEventLoop, reader: asyncio.StreamReader, fd: int
+) -> None:
     """Feed `reader` from a blocking descriptor (a regular file) in a daemon thread."""
 
     def pump() -> None:

@@ -68,7 +68,9 @@ def stored_sessions(paths: Iterable[str | Path] | None = None) -> dict[str, Stor
         session.records.sort(key=lambda r: str(r.get("started") or ""))
         first = session.records[0]
         session.title = title_of(str(first.get("query") or ""))
-        session.updated_at = max(str(r.get("finished") or r.get("started") or "") for r in session.records)
+        session.updated_at = max(
+            str(r.get("finished") or r.get("started") or "") for r in session.records
+        )
         session.cwd = str(session.records[-1].get("cwd") or session.cwd)
     return sessions
 
@@ -91,7 +93,9 @@ def replay_updates(session: StoredSession) -> list[Any]:
                     kind="execute",
                     status="completed" if result.get("ok") else "failed",
                     content=[
-                        tool_content(text_block(f"```python\n{str(snippet.get('code', '')).rstrip()}\n```")),
+                        tool_content(
+                            text_block(f"```python\n{str(snippet.get('code', '')).rstrip()}\n```")
+                        ),
                         tool_content(text_block(clip(_snippet_text(result)))),
                     ],
                 )
@@ -100,7 +104,11 @@ def replay_updates(session: StoredSession) -> list[Any]:
             number += 1
             ok = bool(call.get("ok"))
             shown = call.get("result") if ok else call.get("error")
-            text = shown if isinstance(shown, str) else json.dumps(shown, ensure_ascii=False, default=str)
+            text = (
+                shown
+                if isinstance(shown, str)
+                else json.dumps(shown, ensure_ascii=False, default=str)
+            )
             arguments = call.get("arguments") if isinstance(call.get("arguments"), dict) else {}
             updates.append(
                 start_tool_call(
@@ -124,7 +132,11 @@ def _snippet_text(result: dict[str, Any]) -> str:
     if result.get("ok"):
         parts = [str(result.get("stdout") or "")]
         if result.get("value") is not None:
-            parts.append(f"=> {result['value']!r}" if not isinstance(result["value"], str) else result["value"])
+            parts.append(
+                f"=> {result['value']!r}"
+                if not isinstance(result["value"], str)
+                else result["value"]
+            )
         return "\n".join(p for p in parts if p) or "ok"
     error = result.get("error") or {}
     return f"{error.get('type', 'Error')}: {error.get('message', '')}"

@@ -20,7 +20,7 @@ import logging
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from acp import (
     plan_entry,
@@ -34,7 +34,7 @@ from acp import (
     update_plan,
     update_tool_call,
 )
-from acp.schema import ToolCallLocation, UsageUpdate
+from acp.schema import ToolCallLocation, ToolKind, UsageUpdate
 from pydantic import BaseModel
 
 from punie_core import events
@@ -43,7 +43,18 @@ from punie_core.context import CommandResult, PermissionRequest
 log = logging.getLogger("punie.acp")
 
 ACP_KINDS = frozenset(
-    {"read", "edit", "delete", "move", "search", "execute", "think", "fetch", "switch_mode", "other"}
+    {
+        "read",
+        "edit",
+        "delete",
+        "move",
+        "search",
+        "execute",
+        "think",
+        "fetch",
+        "switch_mode",
+        "other",
+    }
 )
 CHANGING_KINDS = frozenset({"edit", "delete", "move"})
 DIFF_LIMIT = 256 * 1024
@@ -63,12 +74,15 @@ def snippet_call_id(call_id: str) -> str:
     return f"code-{call_id}"
 
 
-def acp_kind(kind: str) -> str:
-    return kind if kind in ACP_KINDS else "other"
+def acp_kind(kind: str) -> ToolKind:
+    """The ACP tool kind for a Punie tool kind (`other` for anything ACP does not name)."""
+    return cast("ToolKind", kind) if kind in ACP_KINDS else "other"
 
 
 def clip(text: str, limit: int = TEXT_LIMIT) -> str:
-    return text if len(text) <= limit else text[:limit] + f"\n… ({len(text) - limit} more characters)"
+    return (
+        text if len(text) <= limit else text[:limit] + f"\n… ({len(text) - limit} more characters)"
+    )
 
 
 def shown_arguments(arguments: dict[str, Any]) -> dict[str, Any]:
@@ -154,7 +168,9 @@ class ToolCallReporter:
     def start(self) -> None:
         """Start the sender task (in the running loop)."""
         if self._task is None:
-            self._task = asyncio.get_running_loop().create_task(self._run(), name="punie-acp-updates")
+            self._task = asyncio.get_running_loop().create_task(
+                self._run(), name="punie-acp-updates"
+            )
 
     async def aclose(self) -> None:
         if self._task is not None:
@@ -192,7 +208,9 @@ class ToolCallReporter:
 
     def running_command_call(self) -> str | None:
         """The ACP id of the one command (`execute` tool call) running now, if exactly one is."""
-        running = [c for c in self._calls.values() if c.started and not c.done and c.kind == "execute"]
+        running = [
+            c for c in self._calls.values() if c.started and not c.done and c.kind == "execute"
+        ]
         return running[0].acp_id if len(running) == 1 else None
 
     async def attach_terminal(self, acp_id: str, terminal_id: str) -> None:
@@ -210,7 +228,7 @@ class ToolCallReporter:
         call.title = request.title
 
     async def announce(self, request: PermissionRequest) -> str:
-        """Show a call that waits for permission (`tool_call`, pending, with its diff); return its id."""
+        """Show a call that waits for permission (pending, with its diff); return its id."""
         call = self._call(request.call_id, request.kind, request.paths)
         content = self._pending_content(call, request.arguments)
         update = start_tool_call(
@@ -230,7 +248,11 @@ class ToolCallReporter:
         """Mark every call still shown as running failed (the prompt ended without finishing it)."""
         await self.flush()
         for acp_id in list(self._announced):
-            await self._send(update_tool_call(acp_id, status="failed", content=[tool_content(text_block(reason))]))
+            await self._send(
+                update_tool_call(
+                    acp_id, status="failed", content=[tool_content(text_block(reason))]
+                )
+            )
         self._announced.clear()
         self._calls.clear()
 
@@ -308,7 +330,11 @@ class ToolCallReporter:
             last_in, last_out = self._usage
             self._usage = (event.input_tokens, event.output_tokens)
             used = max(0, event.input_tokens - last_in) + max(0, event.output_tokens - last_out)
-            return [UsageUpdate(session_update="usage_update", used=used, size=max(used, context_window()))]
+            return [
+                UsageUpdate(
+                    session_update="usage_update", used=used, size=max(used, context_window())
+                )
+            ]
         return []
 
     def _started(self, event: events.ToolCallStarted) -> list[Any]:
@@ -360,7 +386,9 @@ class ToolCallReporter:
             )
             return updates
         updates.append(
-            update_tool_call(call.acp_id, status="completed", content=self._result_content(call, event.result))
+            update_tool_call(
+                call.acp_id, status="completed", content=self._result_content(call, event.result)
+            )
         )
         return updates
 
@@ -368,7 +396,11 @@ class ToolCallReporter:
         content: list[Any] = []
         if call.kind in CHANGING_KINDS:
             for path in call.paths:
-                new = call.new_text if len(call.paths) == 1 and call.new_text is not None else read_small(path)
+                new = (
+                    call.new_text
+                    if len(call.paths) == 1 and call.new_text is not None
+                    else read_small(path)
+                )
                 old = call.before.get(path)
                 if new is not None and new != old:
                     content.append(tool_diff_content(str(path), new, old))

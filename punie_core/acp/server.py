@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from punie_core.acp.channel import FrameChannel
+from punie_core.acp.threads import in_daemon_thread
 
 log = logging.getLogger("punie.acp")
 
@@ -47,14 +48,20 @@ async def serve_channel(
     """
     pump = asyncio.create_task(channel.pump(), name="punie-acp-frames")
     try:
-        agent_class, connection_class = await asyncio.to_thread(_import_agent_parts)
+        agent_class, connection_class = await in_daemon_thread(
+            _import_agent_parts, "punie-load-acp"
+        )
     except Exception as exc:
         log.exception("the ACP agent failed to load")
         channel.fail(f"Punie's ACP agent failed to load: {type(exc).__name__}: {exc}")
         await pump
+        await channel.close()
         return
     agent = agent_class(model=model, channel=channel, trace_paths=trace_paths)
     connection = connection_class(agent, channel, listening=False)
+    # From here on the agent answers everything; it adopts the sessions the channel opened.
+    channel.agent_ready = True
+    agent.adopt_early_sessions(channel.early_sessions)
     if on_agent is not None:
         on_agent(agent)
     try:
@@ -62,6 +69,7 @@ async def serve_channel(
     finally:
         await agent.shutdown()
         await connection.close()
+        await channel.close()
         pump.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await pump

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import fnmatch
 import os
 
 from pydantic import BaseModel
 
 from punie_core.context import CommandResult, tool_context
+from punie_core.validation import diagnostics_for_write
 from punie_core.workspace import PROTECTED_PARTS
 
 LIST_LIMIT = 2000
@@ -21,15 +23,19 @@ class WriteResult(BaseModel):
         path: The file written, relative to the workspace root.
         size: Characters written.
         created: True when the file did not exist before.
+        findings: Problems the fast validators found in the new text, as
+            `line:column RULE message` (empty when it is clean).
     """
 
     path: str
     size: int
     created: bool
+    findings: list[str] = []
 
     def __str__(self) -> str:
         verb = "created" if self.created else "updated"
-        return f"{verb} {self.path} ({self.size} characters)"
+        findings = "".join(f"\n{f}" for f in self.findings)
+        return f"{verb} {self.path} ({self.size} characters){findings}"
 
 
 async def read_file(path: str) -> str:
@@ -65,7 +71,9 @@ async def write_file(path: str, content: str) -> WriteResult:
     target = context.workspace.writable(path)
     created = not target.exists()
     await context.files.write_text(target, content)
-    return WriteResult(path=context.workspace.relative(target), size=len(content), created=created)
+    findings = await asyncio.to_thread(diagnostics_for_write, target, content)
+    relative = context.workspace.relative(target)
+    return WriteResult(path=relative, size=len(content), created=created, findings=findings)
 
 
 def list_files(pattern: str = "**/*") -> list[str]:

@@ -30,7 +30,7 @@ def add_arguments(parser: argparse.ArgumentParser, name: str) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from punie_core.plugins import load_toolbox, warn_failures
-    from punie_core.validation import UsageError, check_paths
+    from punie_core.validation import UsageError, check_paths, format_finding
 
     layers = [layer.strip() for layer in args.layers.split(",") if layer.strip()]
     unknown = sorted(set(layers) - set(LAYERS))
@@ -49,11 +49,7 @@ def run(args: argparse.Namespace) -> int:
         print(json.dumps(report.as_dict(), indent=2))
     else:
         for finding in report.findings:
-            fixable = " [fixable]" if finding.fixable else ""
-            print(
-                f"{finding.path}:{finding.line}:{finding.column}: {finding.rule} "
-                f"{finding.message}{fixable}"
-            )
+            print(format_finding(finding))
         print(_summary(report.files, report.fixed, report.findings, args.fix))
     return 1 if report.findings else 0
 

@@ -12,20 +12,40 @@ import argparse
 import json
 import re
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 
 def add_arguments(parser: argparse.ArgumentParser, name: str) -> None:
-    parser.add_argument("--model", "-m", help="model string (local, local:URL, mlx:MODEL, gguf:FILE, openai:...)")
-    parser.add_argument("--tasks", type=Path, help="tasks folder (default: ./evals/tasks, else Punie's own)")
-    parser.add_argument("--only", action="append", metavar="ID_OR_TAG", help="run only these tasks (repeatable)")
-    parser.add_argument("--out", type=Path, help="results JSON file (default: eval-results/MODEL-TIME.json)")
-    parser.add_argument("--reference", action="store_true", help="replay the tasks' reference solutions (no model)")
-    parser.add_argument("--traces", action="store_true", help="also write traces of the eval prompts")
+    parser.add_argument(
+        "--model", "-m", help="model string (local, local:URL, mlx:MODEL, gguf:FILE, openai:...)"
+    )
+    parser.add_argument(
+        "--tasks", type=Path, help="tasks folder (default: ./evals/tasks, else Punie's own)"
+    )
+    parser.add_argument(
+        "--only", action="append", metavar="ID_OR_TAG", help="run only these tasks (repeatable)"
+    )
+    parser.add_argument(
+        "--out", type=Path, help="results JSON file (default: eval-results/MODEL-TIME.json)"
+    )
+    parser.add_argument(
+        "--reference", action="store_true", help="replay the tasks' reference solutions (no model)"
+    )
+    parser.add_argument(
+        "--traces", action="store_true", help="also write traces of the eval prompts"
+    )
     parser.add_argument("--keep", type=Path, help="keep each task's project under this folder")
-    parser.add_argument("--json", action="store_true", help="print the results JSON instead of the table")
-    parser.add_argument("--compare", nargs=2, type=Path, metavar=("A.json", "B.json"), help="compare two result files")
+    parser.add_argument(
+        "--json", action="store_true", help="print the results JSON instead of the table"
+    )
+    parser.add_argument(
+        "--compare",
+        nargs=2,
+        type=Path,
+        metavar=("A.json", "B.json"),
+        help="compare two result files",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -41,10 +61,14 @@ def run(args: argparse.Namespace) -> int:
         print(f"punie eval: {exc}", file=sys.stderr)
         return 2
     if args.reference and args.model:
-        print("punie eval: --reference replays the reference solutions; drop --model", file=sys.stderr)
+        print(
+            "punie eval: --reference replays the reference solutions; drop --model", file=sys.stderr
+        )
         return 2
     label = "reference" if args.reference else (args.model or "default")
-    out = args.out or Path("eval-results") / f"{_slug(label)}-{datetime.now(timezone.utc):%Y%m%d-%H%M%S}.json"
+    out = (
+        args.out or Path("eval-results") / f"{_slug(label)}-{datetime.now(UTC):%Y%m%d-%H%M%S}.json"
+    )
     try:
         results = asyncio.run(_evaluate(tasks, args, label))
     except KeyboardInterrupt:
@@ -70,7 +94,11 @@ async def _evaluate(tasks: list, args: argparse.Namespace, label: str) -> dict:
 
     def progress(run, done: int, total: int) -> None:
         verdict = "pass" if run.passed else "FAIL"
-        print(f"[{done}/{total}] {run.id}: {verdict} ({run.wall_s:.1f} s)", file=sys.stderr, flush=True)
+        print(
+            f"[{done}/{total}] {run.id}: {verdict} ({run.wall_s:.1f} s)",
+            file=sys.stderr,
+            flush=True,
+        )
 
     with contextlib.ExitStack() as stack:
         model = args.model
@@ -81,7 +109,9 @@ async def _evaluate(tasks: list, args: argparse.Namespace, label: str) -> dict:
             server = stack.enter_context(ScriptedModelServer(reference_script(tasks)))
             model = server.model_string
         try:
-            return await run_eval(tasks, model, label=label, traces=args.traces, keep=args.keep, on_task=progress)
+            return await run_eval(
+                tasks, model, label=label, traces=args.traces, keep=args.keep, on_task=progress
+            )
         finally:
             await _cleanup()
 
@@ -111,6 +141,9 @@ def compare(a_path: Path, b_path: Path) -> int:
         a, b = (json.loads(p.read_text(encoding="utf-8")) for p in (a_path, b_path))
         print(render_comparison(a, b), end="")
     except (OSError, json.JSONDecodeError, KeyError, TypeError) as exc:
-        print(f"punie eval --compare: cannot read the result files: {type(exc).__name__}: {exc}", file=sys.stderr)
+        print(
+            f"punie eval --compare: cannot read the result files: {type(exc).__name__}: {exc}",
+            file=sys.stderr,
+        )
         return 2
     return 0

@@ -1,4 +1,4 @@
-"""`punie init`: add Punie to PyCharm's ACP agents (`~/.jetbrains/acp.json`), or print Zed's settings.
+"""`punie init`: add Punie to PyCharm's ACP agents (`~/.jetbrains/acp.json`) or print Zed's.
 
 The JetBrains file is merged, never replaced: other agents and top-level keys stay as they
 are, an existing Punie entry keeps its extra keys and environment, and the previous file is
@@ -22,12 +22,18 @@ DEFAULT_NAME = "Punie"
 
 def add_arguments(parser: argparse.ArgumentParser, name: str) -> None:
     parser.add_argument("--zed", action="store_true", help="print the Zed settings snippet instead")
-    parser.add_argument("--model", "-m", help="model string passed to `punie serve --model` (default: none)")
-    parser.add_argument("--name", default=DEFAULT_NAME, help=f"the agent's name in the IDE (default {DEFAULT_NAME})")
+    parser.add_argument(
+        "--model", "-m", help="model string passed to `punie serve --model` (default: none)"
+    )
+    parser.add_argument(
+        "--name", default=DEFAULT_NAME, help=f"the agent's name in the IDE (default {DEFAULT_NAME})"
+    )
     parser.add_argument(
         "--file", type=Path, help="the JetBrains file to merge into (default ~/.jetbrains/acp.json)"
     )
-    parser.add_argument("--dry-run", action="store_true", help="print the merged file, write nothing")
+    parser.add_argument(
+        "--dry-run", action="store_true", help="print the merged file, write nothing"
+    )
 
 
 def punie_command() -> list[str]:
@@ -81,7 +87,9 @@ def merged_config(existing: str | None, name: str, entry: dict[str, Any]) -> dic
         try:
             config = json.loads(existing)
         except json.JSONDecodeError as exc:
-            raise InitError(f"it is not valid JSON ({exc}); fix or move it, then run `punie init` again") from None
+            raise InitError(
+                f"it is not valid JSON ({exc}); fix or move it, then run `punie init` again"
+            ) from None
         if not isinstance(config, dict):
             raise InitError("it is not a JSON object")
     servers = config.setdefault("agent_servers", {})
@@ -110,7 +118,7 @@ def run(args: argparse.Namespace) -> int:
     command = punie_command()
     if args.zed:
         snippet = zed_settings(args.name, command, args.model)
-        print("Add this to ~/.config/zed/settings.json (merge into an existing \"agent_servers\"):")
+        print('Add this to ~/.config/zed/settings.json (merge into an existing "agent_servers"):')
         print(json.dumps(snippet, indent=2))
         return 0
     path: Path = args.file or Path.home() / ".jetbrains" / "acp.json"
@@ -135,5 +143,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"backed up {path} to {backup}")
     atomic_write_text(path, text)
     print(f"added the {args.name} agent to {path}: {' '.join([*command, *serve_args(args.model)])}")
-    print("In PyCharm: AI Chat, pick the agent list, then Punie (restart the IDE if it is not listed).")
+    print(
+        "In PyCharm: AI Chat, open the agent list, pick Punie (restart the IDE if it is missing)."
+    )
     return 0

@@ -10,8 +10,13 @@ if TYPE_CHECKING:
     from punie_core.plugins import PluginInfo
 
 KINDS = ("tools", "nouns", "skills", "validators", "vocabulary")
-SINGULAR = {"tools": "tool", "nouns": "noun", "skills": "skill", "validators": "validator",
-            "vocabulary": "term"}
+SINGULAR = {
+    "tools": "tool",
+    "nouns": "noun",
+    "skills": "skill",
+    "validators": "validator",
+    "vocabulary": "term",
+}
 
 
 def add_arguments(parser: argparse.ArgumentParser, name: str) -> None:
@@ -42,7 +47,11 @@ def table(plugins: tuple[PluginInfo, ...], verbose: bool) -> str:
     widths = [max(len(row[i]) for row in rows) for i in range(4)]
     lines = []
     for index, row in enumerate(rows):
-        lines.append("  ".join(cell.ljust(width) for cell, width in zip(row, widths)) + "  " + row[4])
+        lines.append(
+            "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=False))
+            + "  "
+            + row[4]
+        )
         info = plugins[index - 1] if index else None
         if verbose and info is not None:
             for kind in KINDS:

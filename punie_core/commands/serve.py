@@ -13,7 +13,7 @@ import contextlib
 import logging
 import os
 import sys
-from collections.abc import Coroutine
+from collections.abc import Awaitable, Coroutine
 from typing import Any
 
 
@@ -24,9 +24,13 @@ def add_arguments(parser: argparse.ArgumentParser, name: str) -> None:
         help="model string: local, local:NAME, local:http://HOST:PORT/v1, openai:... "
         "(default: PUNIE_MODEL, then the config file, then local)",
     )
-    parser.add_argument("--log-file", help="write logs to this file instead of stderr (or set PUNIE_LOG)")
+    parser.add_argument(
+        "--log-file", help="write logs to this file instead of stderr (or set PUNIE_LOG)"
+    )
     parser.add_argument("--verbose", "-v", action="store_true", help="log protocol-level details")
-    parser.add_argument("--http", metavar="HOST:PORT", help="web UI address (default: 127.0.0.1, a free port)")
+    parser.add_argument(
+        "--http", metavar="HOST:PORT", help="web UI address (default: 127.0.0.1, a free port)"
+    )
     parser.add_argument("--no-http", action="store_true", help="do not start the web UI")
 
 
@@ -40,13 +44,21 @@ def run(args: argparse.Namespace) -> int:
     return 130
 
 
+STARTUP_GRACE = 2.0
+"""Seconds other services wait for the client's `initialize` before starting anyway."""
+
+
 async def main(args: argparse.Namespace, frames_in: int, frames_out: int) -> int:
     """Run the ACP agent (and the other services of this process) until the client leaves."""
     from punie_core.acp.channel import open_stdio
     from punie_core.acp.server import serve_channel
 
     channel = await open_stdio(frames_in, frames_out)
-    acp = serve_channel(channel, model=args.model)
+    acp = asyncio.create_task(serve_channel(channel, model=args.model), name="punie-acp")
+    # The IDE gives up on agents that answer `initialize` late: other services start (and
+    # import what they need) only once it is answered.
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(asyncio.shield(channel.initialized.wait()), STARTUP_GRACE)
     others: list[Coroutine[Any, Any, Any]] = []
     # Other services of this process (the web UI) are appended to `others` here.
     if not args.no_http:
@@ -57,8 +69,10 @@ async def main(args: argparse.Namespace, frames_in: int, frames_out: int) -> int
     return 0
 
 
-async def run_until_first_ends(main_task: Coroutine[Any, Any, Any], others: list[Coroutine[Any, Any, Any]]) -> None:
-    """Run `main_task` with `others`; when it ends, cancel the others (a failing other is only logged)."""
+async def run_until_first_ends(
+    main_task: Awaitable[Any], others: list[Coroutine[Any, Any, Any]]
+) -> None:
+    """Run `main_task` with `others`; when it ends, cancel the others (failures are logged)."""
     tasks = [asyncio.create_task(coroutine) for coroutine in others]
     for task in tasks:
         task.add_done_callback(_log_failure)

@@ -1,4 +1,4 @@
-"""`punie traces stats|show|export`: inspect the collected traces and turn them into training data."""
+"""`punie traces stats|show|export`: inspect collected traces and turn them into training data."""
 
 from __future__ import annotations
 
@@ -22,25 +22,39 @@ def add_arguments(parser: argparse.ArgumentParser, name: str) -> None:
     show.add_argument("paths", nargs="*", help=paths_help)
     show.add_argument("--json", action="store_true", help="print the raw record")
 
-    export = sub.add_parser("export", help="write mlx-lm training data: DIR/{train,valid,test}.jsonl")
+    export = sub.add_parser(
+        "export", help="write mlx-lm training data: DIR/{train,valid,test}.jsonl"
+    )
     export.add_argument("paths", nargs="*", help=paths_help)
-    export.add_argument("--format", choices=("tools", "chat"), default="tools", help="mlx-lm dataset format (default tools)")
+    export.add_argument(
+        "--format",
+        choices=("tools", "chat"),
+        default="tools",
+        help="mlx-lm dataset format (default tools)",
+    )
     export.add_argument("--out", required=True, type=Path, help="output folder")
     export.add_argument("--all", action="store_true", help="include traces that were not validated")
-    export.add_argument("--seed", type=int, default=0, help="seed of the train/valid/test split (default 0)")
-    export.add_argument("--no-negatives", action="store_true", help="leave out error-then-fix examples")
+    export.add_argument(
+        "--seed", type=int, default=0, help="seed of the train/valid/test split (default 0)"
+    )
+    export.add_argument(
+        "--no-negatives", action="store_true", help="leave out error-then-fix examples"
+    )
     export.add_argument(
         "--arguments",
         choices=("string", "object"),
         default="string",
-        help="tool call arguments as a JSON string (OpenAI, default) or an object (Qwen2.5-style templates)",
+        help="tool call arguments as a JSON string (OpenAI, default) or an object "
+        "(Qwen2.5-style templates)",
     )
     export.add_argument("--json", action="store_true", help="print the export report as JSON")
 
 
 def run(args: argparse.Namespace) -> int:
     if args.action is None:
-        print("usage: punie traces {stats,show,export} ... (see punie traces --help)", file=sys.stderr)
+        print(
+            "usage: punie traces {stats,show,export} ... (see punie traces --help)", file=sys.stderr
+        )
         return 2
     from punie_core.flywheel.sources import iter_traces, trace_files
 
@@ -53,7 +67,10 @@ def run(args: argparse.Namespace) -> int:
         from punie_core.flywheel import stats
 
         data = stats.compute(iter_traces(files)).as_dict()
-        print(json.dumps(data, indent=2) if args.json else stats.render(data), end="\n" if args.json else "")
+        print(
+            json.dumps(data, indent=2) if args.json else stats.render(data),
+            end="\n" if args.json else "",
+        )
         return 0
     if args.action == "show":
         return show(args.id, iter_traces(files), as_json=args.json)
@@ -69,7 +86,11 @@ def show(trace_id: str, traces: Any, *, as_json: bool) -> int:
         return 1
     if len(matches) > 1:
         ids = ", ".join(str(t.get("id")) for t in matches[:10])
-        print(f"punie traces: {trace_id!r} matches {len(matches)} traces ({ids}); give more of the id", file=sys.stderr)
+        print(
+            f"punie traces: {trace_id!r} matches {len(matches)} traces ({ids}); "
+            "give more of the id",
+            file=sys.stderr,
+        )
         return 1
     trace = matches[0]
     if as_json:
@@ -88,7 +109,8 @@ def render_trace(trace: dict[str, Any]) -> str:
     failures = validation_failures(trace)
     lines = [
         f"trace {trace.get('id')}  session {trace.get('session_id')}",
-        f"model {trace.get('model')}  outcome {trace.get('outcome')}  retries {trace.get('retries', 0)}",
+        f"model {trace.get('model')}  outcome {trace.get('outcome')}  "
+        f"retries {trace.get('retries', 0)}",
         f"started {trace.get('started')}  total {timings.get('total_ms', '?')} ms  "
         f"requests {usage.get('requests', '?')}  tokens {usage.get('input_tokens', '?')} in / "
         f"{usage.get('output_tokens', '?')} out",
@@ -114,7 +136,11 @@ def render_trace(trace: dict[str, Any]) -> str:
                 parsed = json.loads(arguments) if isinstance(arguments, str) else arguments
             except json.JSONDecodeError:
                 parsed = arguments
-            if function.get("name") == "execute_code" and isinstance(parsed, dict) and "code" in parsed:
+            if (
+                function.get("name") == "execute_code"
+                and isinstance(parsed, dict)
+                and "code" in parsed
+            ):
                 lines.append(f"[{role} -> execute_code]")
                 lines.extend("    " + line for line in str(parsed["code"]).splitlines())
             else:
@@ -126,7 +152,8 @@ def render_trace(trace: dict[str, Any]) -> str:
         for finding in findings[:20]:
             if isinstance(finding, dict):
                 lines.append(
-                    f"  {finding.get('path')}:{finding.get('line')}: {finding.get('rule')} {finding.get('message')}"
+                    f"  {finding.get('path')}:{finding.get('line')}: "
+                    f"{finding.get('rule')} {finding.get('message')}"
                 )
             else:
                 lines.append(f"  {finding}")
@@ -165,7 +192,8 @@ def export(args: argparse.Namespace, traces: Any) -> int:
             print("examples by kind: " + ", ".join(f"{k} {v}" for k, v in report.kinds.items()))
         if report.skipped:
             print("skipped traces: " + ", ".join(f"{k} {v}" for k, v in report.skipped.items()))
-        print(f"wrote {args.out}/train.jsonl, valid.jsonl, test.jsonl ({args.format} format)")
+        written = ", ".join(Path(path).name for path in report.files.values()) or "nothing"
+        print(f"wrote {written} to {args.out} ({args.format} format; empty splits have no file)")
     if not report.examples["train"]:
         print(
             "punie traces export: no training examples"

@@ -1,15 +1,15 @@
 """Eval checks: each one runs something against the project the model worked in.
 
-| kind | options | passes when |
-|---|---|---|
-| `file` | `path`, `exists` (true), `contains`/`not_contains` (regexes), `defines` (names) | the file is there (or not) with those properties; `defines` parses it |
-| `unchanged` | `paths` | the files are byte-identical to the fixture (tests not touched) |
-| `command` | `run` (`{python}` is this interpreter), `exit_code` (0), `output` (regex) | the command, run in the project, exits so |
-| `tests_pass` | `args` | `{python} -m pytest -q ARGS` exits 0 in the project |
-| `validator_clean` | `paths` | `punie check PATHS` finds nothing |
-| `field_read` | `tool`, `field` (both optional) | a snippet read a field of a typed result (of that tool / that field) |
-| `answer` | `matches`, `not_matches` (regexes) | the final answer matches |
-| `tools_used` | `expected` (bool) | the model did (or did not) call tools |
+* `file` (`path`, `exists` true, `contains`/`not_contains` regexes, `defines` names): the file
+  is there (or not) with those properties; `defines` parses it.
+* `unchanged` (`paths`): the files are byte-identical to the fixture (tests not touched).
+* `command` (`run`, where `{python}` is this interpreter; `exit_code` 0; `output` regex): the
+  command, run in the project, exits so.
+* `tests_pass` (`args`): `{python} -m pytest -q ARGS` exits 0 in the project.
+* `validator_clean` (`paths`): `punie check PATHS` finds nothing.
+* `field_read` (`tool`, `field`, both optional): a snippet read a field of a typed result.
+* `answer` (`matches`, `not_matches` regexes): the final answer matches.
+* `tools_used` (`expected` bool): the model did (or did not) call tools.
 """
 
 from __future__ import annotations
@@ -98,8 +98,16 @@ def check_file(spec: dict[str, Any], evidence: Evidence) -> tuple[bool, str]:
         except SyntaxError as exc:
             return False, f"{spec['path']} does not parse: {exc.msg} (line {exc.lineno})"
         defined = {
-            node.name for node in tree.body if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
-        } | {t.id for node in tree.body if isinstance(node, ast.Assign) for t in node.targets if isinstance(t, ast.Name)}
+            node.name
+            for node in tree.body
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
+        } | {
+            t.id
+            for node in tree.body
+            if isinstance(node, ast.Assign)
+            for t in node.targets
+            if isinstance(t, ast.Name)
+        }
         missing = [n for n in names if n not in defined]
         if missing:
             return False, f"{spec['path']} does not define {', '.join(missing)}"
@@ -125,8 +133,10 @@ def _environment() -> dict[str, str]:
     return env
 
 
-def run_in_project(command: str, project: Path, timeout: float = COMMAND_TIMEOUT) -> tuple[int | None, str]:
-    """Run a shell command in the project (`{python}` is this interpreter); `(exit code, output)`."""
+def run_in_project(
+    command: str, project: Path, timeout: float = COMMAND_TIMEOUT
+) -> tuple[int | None, str]:
+    """Run a shell command in the project (`{python}`: this interpreter); `(exit code, output)`."""
     command = command.replace("{python}", shlex.quote(sys.executable))
     try:
         completed = subprocess.run(
@@ -149,7 +159,9 @@ def _tail(text: str, lines: int = 8) -> str:
 
 
 def check_command(spec: dict[str, Any], evidence: Evidence) -> tuple[bool, str]:
-    code, output = run_in_project(spec["run"], evidence.project, float(spec.get("timeout", COMMAND_TIMEOUT)))
+    code, output = run_in_project(
+        spec["run"], evidence.project, float(spec.get("timeout", COMMAND_TIMEOUT))
+    )
     expected = int(spec.get("exit_code", 0))
     if code != expected:
         return False, f"exit {code} (expected {expected}): {_tail(output)}"
@@ -161,7 +173,9 @@ def check_command(spec: dict[str, Any], evidence: Evidence) -> tuple[bool, str]:
 
 def check_tests_pass(spec: dict[str, Any], evidence: Evidence) -> tuple[bool, str]:
     args = spec.get("args", "")
-    code, output = run_in_project(f"{{python}} -m pytest -q -p no:cacheprovider {args}", evidence.project)
+    code, output = run_in_project(
+        f"{{python}} -m pytest -q -p no:cacheprovider {args}", evidence.project
+    )
     return (code == 0, "" if code == 0 else f"pytest exit {code}: {_tail(output)}")
 
 
@@ -176,7 +190,9 @@ def check_field_read(spec: dict[str, Any], evidence: Evidence) -> tuple[bool, st
     for read_tool, _noun, read_field in evidence.reads:
         if (tool is None or tool == read_tool) and (name is None or name == read_field):
             return True, ""
-    wanted = " ".join(x for x in (f"tool {tool}" if tool else "", f"field {name}" if name else "") if x)
+    wanted = " ".join(
+        x for x in (f"tool {tool}" if tool else "", f"field {name}" if name else "") if x
+    )
     return False, "no snippet read a typed result field" + (f" ({wanted})" if wanted else "")
 
 

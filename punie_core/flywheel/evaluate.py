@@ -18,7 +18,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -85,7 +85,7 @@ def summarize(runs: list[TaskRun]) -> dict[str, Any]:
     """Pass rate, discrimination, field access, retries, requests, tokens, time."""
     n = len(runs)
 
-    def rate(part: int, whole: int) -> float | None:
+    def rate(part: float, whole: int) -> float | None:
         return round(part / whole, 4) if whole else None
 
     tool_tasks = [r for r in runs if r.expects == "tools"]
@@ -98,7 +98,9 @@ def summarize(runs: list[TaskRun]) -> dict[str, Any]:
         "discrimination": {
             "accuracy": rate(sum(r.discriminated for r in runs), n),
             "tools_when_needed": rate(sum(r.used_tools for r in tool_tasks), len(tool_tasks)),
-            "direct_when_enough": rate(sum(not r.used_tools for r in direct_tasks), len(direct_tasks)),
+            "direct_when_enough": rate(
+                sum(not r.used_tools for r in direct_tasks), len(direct_tasks)
+            ),
         },
         "field_access_rate": rate(sum(r.reading_snippets for r in runs), typed),
         "retries_per_task": rate(sum(r.snippets_failed for r in runs), n),
@@ -120,11 +122,12 @@ class _Collector:
     errors: list[str] = field(default_factory=list)
 
     def __call__(self, event: object) -> None:
-        name = type(event).__name__
-        if name == "SnippetStarted":
-            self.codes.append(event.code)  # type: ignore[attr-defined]
-        elif name == "SnippetFinished":
-            result = event.result  # type: ignore[attr-defined]
+        from punie_core.events import SnippetFinished, SnippetStarted
+
+        if isinstance(event, SnippetStarted):
+            self.codes.append(event.code)
+        elif isinstance(event, SnippetFinished):
+            result = event.result
             if not getattr(result, "ok", True):
                 self.failed += 1
                 error = getattr(result, "error", None)
@@ -181,7 +184,9 @@ async def run_task(
         tool_calls=list(tool_calls),
         reads=reads,
     )
-    checks = [await asyncio.to_thread(run_check, kind, spec, evidence) for kind, spec in task.checks]
+    checks = [
+        await asyncio.to_thread(run_check, kind, spec, evidence) for kind, spec in task.checks
+    ]
     return TaskRun(
         id=task.id,
         expects=task.expects,
@@ -228,7 +233,7 @@ async def run_eval(
 
     toolbox = load_toolbox()
     types = ResultTypes.from_toolbox(toolbox)
-    started = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    started = datetime.now(UTC).isoformat(timespec="seconds")
     runs: list[TaskRun] = []
     with tempfile.TemporaryDirectory(prefix="punie-eval-") as temporary:
         workdir = keep or Path(temporary)

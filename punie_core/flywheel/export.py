@@ -1,5 +1,8 @@
 """Export traces as mlx-lm training data: `train.jsonl`, `valid.jsonl`, `test.jsonl` (streaming).
 
+A split that gets no example is left out (mlx-lm treats a missing split as empty but fails on
+an empty file).
+
 Formats (both are mlx-lm's chat dataset, detected from the first record):
 
 * `tools`: `{"messages": [...], "tools": [...]}` with OpenAI tool calls on assistant turns and
@@ -18,7 +21,6 @@ same files. Memory stays constant: traces are read, converted and written one at
 
 from __future__ import annotations
 
-import copy
 import hashlib
 import json
 import os
@@ -86,14 +88,17 @@ def split_of(trace_id: str, seed: int, fractions: tuple[float, float] = (0.8, 0.
     return "test"
 
 
-def trace_examples(trace: dict[str, Any], options: ExportOptions) -> tuple[list[tuple[str, dict[str, Any]]], str]:
+def trace_examples(
+    trace: dict[str, Any], options: ExportOptions
+) -> tuple[list[tuple[str, dict[str, Any]]], str]:
     """The training records of one trace, with their kinds, and why none (when empty)."""
     conv = conversation(trace)
     if conv is None:
         return [], "no_conversation"
-    if trace_tampering(trace):
+    tampering = trace_tampering(trace)
+    if tampering:
         return [], "tampered_tests"
-    validated = not validation_failures(trace)
+    validated = not validation_failures(trace, tampering)
     keep_all = validated or options.include_all
     records: list[tuple[str, dict[str, Any]]] = []
     for kind, index in conv.examples():
@@ -109,15 +114,33 @@ def trace_examples(trace: dict[str, Any], options: ExportOptions) -> tuple[list[
     return records, ""
 
 
-def render(messages: list[dict[str, Any]], tools: list[dict[str, Any]], options: ExportOptions) -> dict[str, Any]:
+def render(
+    messages: list[dict[str, Any]], tools: list[dict[str, Any]], options: ExportOptions
+) -> dict[str, Any]:
     """One JSONL record in the chosen format."""
     if options.format == "chat":
         return {"messages": as_chat(messages)}
-    rendered = copy.deepcopy(messages)
+    rendered = messages
     if options.arguments == "object":
-        for message in rendered:
-            for call in message.get("tool_calls", []):
-                call["function"]["arguments"] = json.loads(call["function"]["arguments"])
+        # New dicts only where arguments change: the cleaned messages are shared between examples.
+        rendered = [
+            {
+                **message,
+                "tool_calls": [
+                    {
+                        **call,
+                        "function": {
+                            **call["function"],
+                            "arguments": json.loads(call["function"]["arguments"]),
+                        },
+                    }
+                    for call in message["tool_calls"]
+                ],
+            }
+            if message.get("tool_calls")
+            else message
+            for message in messages
+        ]
     record: dict[str, Any] = {"messages": rendered}
     if tools:
         record["tools"] = tools
@@ -131,7 +154,11 @@ def as_chat(messages: list[dict[str, Any]]) -> list[dict[str, str]]:
         role = message["role"]
         if role == "tool":
             text = f"<tool_response>\n{message['content']}\n</tool_response>"
-            if out and out[-1]["role"] == "user" and out[-1]["content"].startswith("<tool_response>"):
+            if (
+                out
+                and out[-1]["role"] == "user"
+                and out[-1]["content"].startswith("<tool_response>")
+            ):
                 out[-1]["content"] += "\n" + text  # parallel results share one turn
             else:
                 out.append({"role": "user", "content": text})
@@ -141,7 +168,10 @@ def as_chat(messages: list[dict[str, Any]]) -> list[dict[str, str]]:
             calls = [
                 "<tool_call>\n"
                 + json.dumps(
-                    {"name": c["function"]["name"], "arguments": json.loads(c["function"]["arguments"])},
+                    {
+                        "name": c["function"]["name"],
+                        "arguments": json.loads(c["function"]["arguments"]),
+                    },
                     ensure_ascii=False,
                 )
                 + "\n</tool_call>"
@@ -164,15 +194,20 @@ class _SplitWriter:
     def write(self, split: str, record: dict[str, Any]) -> None:
         self.files[split].write(json.dumps(record, ensure_ascii=False) + "\n")
 
-    def commit(self) -> dict[str, str]:
+    def commit(self, counts: dict[str, int]) -> dict[str, str]:
+        """Move the files into place; an empty split leaves no file (mlx-lm rejects empty ones)."""
         final = {}
         for name, handle in self.files.items():
             handle.flush()
             os.fsync(handle.fileno())
             handle.close()
             target = self.out / f"{name}.jsonl"
-            os.replace(self.temps[name], target)
-            final[name] = str(target)
+            if counts[name]:
+                os.replace(self.temps[name], target)
+                final[name] = str(target)
+            else:
+                self.temps[name].unlink()
+                target.unlink(missing_ok=True)  # an older export's split must not linger
         return final
 
     def abort(self) -> None:
@@ -207,7 +242,7 @@ def export(traces: Iterable[dict[str, Any]], out: Path, options: ExportOptions) 
     except BaseException:
         writer.abort()
         raise
-    report.files = writer.commit()
+    report.files = writer.commit(report.examples)
     report.skipped = dict(sorted(skipped.items()))
     report.kinds = dict(sorted(kinds.items()))
     from punie_core.workspace import atomic_write_text

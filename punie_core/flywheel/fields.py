@@ -78,8 +78,9 @@ class ResultTypes:
             if model in seen:
                 continue
             seen.add(model)
-            nouns[model.__name__] = frozenset(model.model_fields)
-            for name, info in model.model_fields.items():
+            model_fields = getattr(model, "model_fields", {})
+            nouns[model.__name__] = frozenset(model_fields)
+            for name, info in model_fields.items():
                 shape, found = _shape_of(info.annotation)
                 if shape is not None:
                     field_shapes[(model.__name__, name)] = shape
@@ -119,7 +120,17 @@ def _shape_of(annotation: Any) -> tuple[Shape | None, list[type]]:
                 return shape, found
         return None, []
     element = args[-1] if origin in (dict, typing.Mapping, Mapping) else args[0]
-    containers = (list, tuple, set, frozenset, dict, abc.Sequence, abc.Iterable, abc.Mapping, abc.Set)
+    containers = (
+        list,
+        tuple,
+        set,
+        frozenset,
+        dict,
+        abc.Sequence,
+        abc.Iterable,
+        abc.Mapping,
+        abc.Set,
+    )
     if origin in containers and is_noun(element):
         return Shape(element.__name__, many=True), [element]
     return None, []
@@ -203,11 +214,16 @@ class _Analyzer:
             return self.typeof(node.value)
         if isinstance(node, ast.IfExp):
             return self.typeof(node.body) or self.typeof(node.orelse)
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in (
-            "list",
-            "sorted",
-            "tuple",
-            "reversed",
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Name)
+            and node.func.id
+            in (
+                "list",
+                "sorted",
+                "tuple",
+                "reversed",
+            )
         ):
             return self.typeof(node.args[0]) if node.args else None
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):

@@ -20,7 +20,7 @@ import shlex
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import PurePosixPath
-from typing import Any
+from typing import Any, TypeGuard
 
 WRITE_TOOLS = frozenset({"write_file"})
 READ_TOOLS = frozenset({"read_file"})
@@ -90,8 +90,10 @@ class TestShape:
     constant_asserts: int
 
 
-def _is_test_function(node: ast.AST) -> bool:
-    return isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name.startswith("test")
+def _is_test_function(node: ast.AST) -> TypeGuard[ast.FunctionDef | ast.AsyncFunctionDef]:
+    return isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name.startswith(
+        "test"
+    )
 
 
 def _count_asserts(node: ast.AST) -> tuple[int, int]:
@@ -128,7 +130,10 @@ def test_shape(source: str) -> TestShape:
             asserts[key] = asserts_here
             constant += constant_here
     return TestShape(
-        parsed=True, asserts=asserts, skips=len(SKIP_MARK.findall(source)), constant_asserts=constant
+        parsed=True,
+        asserts=asserts,
+        skips=len(SKIP_MARK.findall(source)),
+        constant_asserts=constant,
     )
 
 
@@ -183,7 +188,8 @@ def compare_tests(path: str, old: str | None, new: str) -> list[Tampering]:
 
 
 def _new_config_skip(old: str | None, new: str) -> bool:
-    """pyproject.toml: only its pytest section matters; an added ignore/deselect weakens the suite."""
+    """pyproject.toml: only its pytest section matters; an added ignore/deselect weakens tests."""
+
     def pytest_part(text: str) -> str:
         match = re.search(r"\[tool\.pytest[^\]]*\](.*?)(\n\[|\Z)", text, re.S)
         return match.group(1) if match else ""
@@ -205,7 +211,9 @@ def command_tampering(command: str) -> list[Tampering]:
         # Output redirection onto a test file (`> tests/test_x.py`) truncates it.
         for match in re.finditer(r">\s*([^\s;&|]+)", segment):
             if is_test_path(_norm(match.group(1))):
-                found.append(Tampering(match.group(1), f"overwritten by a redirect in `{segment.strip()}`"))
+                found.append(
+                    Tampering(match.group(1), f"overwritten by a redirect in `{segment.strip()}`")
+                )
         if re.search(r"\b(remove|unlink|rmtree|rmdir)\b", segment) and re.search(
             r"test_\w*\.py|\btests?/|conftest\.py", segment
         ):
@@ -278,11 +286,17 @@ def _calls(trace: dict[str, Any]) -> list[dict[str, Any]]:
     return [c for c in calls if isinstance(c, dict)] if isinstance(calls, list) else []
 
 
-def validation_failures(trace: dict[str, Any]) -> list[str]:
+def validation_failures(
+    trace: dict[str, Any], tampering: list[Tampering] | None = None
+) -> list[str]:
     """Why a trace does not count as validated (empty when it does).
 
     It must have the host's `validation_passed`, end normally (`end_turn`), have its last
     snippet run cleanly (when it ran any), and leave every test intact.
+
+    Args:
+        trace: The trace record.
+        tampering: `trace_tampering(trace)` when the caller has it already.
     """
     reasons = []
     if trace.get("validation_passed") is not True:
@@ -292,10 +306,12 @@ def validation_failures(trace: dict[str, Any]) -> list[str]:
         reasons.append(f"prompt ended with {outcome}")
     snippets = [s for s in trace.get("snippets") or [] if isinstance(s, dict)]
     if snippets:
-        last = snippets[-1].get("result") if isinstance(snippets[-1].get("result"), dict) else {}
+        result = snippets[-1].get("result")
+        last = result if isinstance(result, dict) else {}
         if last.get("ok") is False or last.get("error"):
             reasons.append("the last snippet failed")
-    reasons.extend(f"tests weakened: {t}" for t in trace_tampering(trace))
+    found = trace_tampering(trace) if tampering is None else tampering
+    reasons.extend(f"tests weakened: {t}" for t in found)
     return reasons
 
 

@@ -23,6 +23,40 @@ def _emit(stream: TextIO, event: str, **data: Any) -> None:
     stream.flush()
 
 
+class _Kept:
+    """A dataset restricted to some of its examples (mlx-lm datasets index and `process`)."""
+
+    def __init__(self, dataset: Any, indices: list[int]) -> None:
+        self.dataset = dataset
+        self.indices = indices
+
+    def __getitem__(self, index: int) -> Any:
+        return self.dataset[self.indices[index]]
+
+    def process(self, record: Any) -> Any:
+        return self.dataset.process(record)
+
+    def __len__(self) -> int:
+        return len(self.indices)
+
+
+def trainable(dataset: Any, max_seq_length: int) -> tuple[Any, int, int]:
+    """Drop examples whose trained part would be cut off by `max_seq_length`.
+
+    mlx-lm truncates long examples; with a masked prompt longer than the limit nothing is
+    left to train on and the loss becomes NaN. Returns `(dataset, dropped, longest)`.
+    """
+    kept: list[int] = []
+    longest = 0
+    for index in range(len(dataset)):
+        processed = dataset.process(dataset[index])
+        tokens, offset = processed if isinstance(processed, tuple) else (processed, 0)
+        longest = max(longest, len(tokens))
+        if offset < min(len(tokens), max_seq_length):
+            kept.append(index)
+    return _Kept(dataset, kept), len(dataset) - len(kept), longest
+
+
 def main(argv: list[str]) -> int:
     if len(argv) != 1:
         print("usage: python -m punie_core.flywheel.lora_runner CONFIG.json", file=sys.stderr)
@@ -66,7 +100,29 @@ def main(argv: list[str]) -> int:
     np.random.seed(options.seed)
     model, tokenizer = load(options.model)
     train_set, valid_set, test_set = load_dataset(options, tokenizer)
-    _emit(events, "start", iters=options.iters, offset=offset, train=len(train_set), valid=len(valid_set))
+    sets = {}
+    for name, dataset in (("train", train_set), ("valid", valid_set), ("test", test_set)):
+        if len(dataset):
+            dataset, dropped, longest = trainable(dataset, options.max_seq_length)
+            _emit(
+                events, "lengths", split=name, kept=len(dataset), dropped=dropped, longest=longest
+            )
+        sets[name] = dataset
+    train_set, valid_set, test_set = sets["train"], sets["valid"], sets["test"]
+    if not len(train_set):
+        _emit(events, "error", message="every training example is longer than --max-seq-length")
+        return 3
+    options.batch_size = min(options.batch_size, len(train_set), len(valid_set) or len(train_set))
+    if len(valid_set) < options.batch_size:
+        valid_set = []
+    _emit(
+        events,
+        "start",
+        iters=options.iters,
+        offset=offset,
+        train=len(train_set),
+        valid=len(valid_set),
+    )
     lora.train_model(options, model, train_set, valid_set, Report())
     if want_test and len(test_set) >= options.batch_size:
         model.eval()

@@ -20,7 +20,7 @@ from punie_core.flywheel.turns import CODE_TOOL, Conversation, _snippet_failed
 
 
 def error_text(snippet: dict[str, Any]) -> str:
-    """The text the model is shown for a failed snippet (the sandbox's own rendering when available)."""
+    """The text the model is shown for a failed snippet (the sandbox's rendering when available)."""
     result = snippet.get("result")
     if isinstance(result, dict):
         try:
@@ -64,7 +64,10 @@ def built_fix_examples(trace: dict[str, Any], conv: Conversation) -> Iterator[li
                     {
                         "id": call_id,
                         "type": "function",
-                        "function": {"name": CODE_TOOL, "arguments": json.dumps({"code": failed_code})},
+                        "function": {
+                            "name": CODE_TOOL,
+                            "arguments": json.dumps({"code": failed_code}),
+                        },
                     }
                 ],
             },

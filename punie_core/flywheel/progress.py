@@ -1,4 +1,4 @@
-"""Progress bars on stderr for long stages: redrawn in place on a terminal, a few lines otherwise."""
+"""Progress bars on stderr for long stages: redrawn in place on a terminal, else a few lines."""
 
 from __future__ import annotations
 

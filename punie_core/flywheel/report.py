@@ -15,7 +15,10 @@ def _num(value: float | None, digits: int = 1) -> str:
 
 def _table(rows: list[list[str]]) -> list[str]:
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-    return ["  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip() for row in rows]
+    return [
+        "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
+        for row in rows
+    ]
 
 
 SUMMARY_ROWS = (
@@ -35,7 +38,19 @@ SUMMARY_ROWS = (
 
 def render_results(results: dict[str, Any]) -> str:
     """The per-task table and the summary of one run."""
-    rows = [["TASK", "RESULT", "EXPECTS", "USED TOOLS", "RETRIES", "REQ", "TOKENS IN/OUT", "SECONDS", "FAILED CHECK"]]
+    rows = [
+        [
+            "TASK",
+            "RESULT",
+            "EXPECTS",
+            "USED TOOLS",
+            "RETRIES",
+            "REQ",
+            "TOKENS IN/OUT",
+            "SECONDS",
+            "FAILED CHECK",
+        ]
+    ]
     for task in results["tasks"]:
         failed = next((c for c in task["checks"] if not c["ok"]), None)
         note = f"{failed['kind']}: {failed['detail']}" if failed else ""
@@ -74,7 +89,9 @@ def render_comparison(a: dict[str, Any], b: dict[str, Any]) -> str:
         def cell(task: dict[str, Any] | None) -> str:
             if task is None:
                 return "-"
-            return ("pass" if task["passed"] else "FAIL") + (" (tools)" if task["used_tools"] else " (direct)")
+            return ("pass" if task["passed"] else "FAIL") + (
+                " (tools)" if task["used_tools"] else " (direct)"
+            )
 
         if cell(left) != cell(right):
             task_rows.append([task_id, cell(left), cell(right)])

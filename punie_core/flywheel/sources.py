@@ -53,7 +53,11 @@ def iter_traces(files: Iterable[Path]) -> Iterator[dict[str, Any]]:
                     record = json.loads(raw)
                 except (json.JSONDecodeError, UnicodeDecodeError):
                     where = "torn line" if not raw.endswith(b"\n") else "unreadable line"
-                    warnings.warn(f"{path}:{number}: skipped a {where} of a trace", TornTraceWarning, stacklevel=2)
+                    warnings.warn(
+                        f"{path}:{number}: skipped a {where} of a trace",
+                        TornTraceWarning,
+                        stacklevel=2,
+                    )
                     continue
                 if isinstance(record, dict):
                     yield record

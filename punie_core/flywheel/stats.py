@@ -9,6 +9,7 @@ from typing import Any
 
 from punie_core.flywheel.fields import ResultTypes, analyze
 from punie_core.flywheel.integrity import validation_failures
+from punie_core.flywheel.turns import mapping
 
 
 def _rate(part: int, whole: int) -> float | None:
@@ -54,7 +55,7 @@ class TraceStats:
             if not isinstance(snippet, dict):
                 continue
             self.snippets += 1
-            result = snippet.get("result") if isinstance(snippet.get("result"), dict) else {}
+            result = mapping(snippet.get("result"))
             if result.get("ok") is False or result.get("error"):
                 self.snippets_failed += 1
             code = snippet.get("code")
@@ -71,11 +72,11 @@ class TraceStats:
         self.retries += retries
         self.retried_prompts += retries > 0
         self.max_retries = max(self.max_retries, retries)
-        usage = trace.get("usage") if isinstance(trace.get("usage"), dict) else {}
+        usage = mapping(trace.get("usage"))
         self.input_tokens += int(usage.get("input_tokens") or 0)
         self.output_tokens += int(usage.get("output_tokens") or 0)
         self.requests += int(usage.get("requests") or 0)
-        timings = trace.get("timings") if isinstance(trace.get("timings"), dict) else {}
+        timings = mapping(trace.get("timings"))
         self.total_ms += float(timings.get("total_ms") or 0.0)
 
     def as_dict(self) -> dict[str, Any]:
@@ -140,9 +141,13 @@ def render(data: dict[str, Any]) -> str:
         f"validated: {v['validated']} ({_percent(v['pass_rate'])}); host passed {v['passed']}, "
         f"tampered with tests {v['tampered_tests']}"
     )
-    lines.append(f"retries per prompt: {r['per_prompt']} (prompts with retries {r['prompts_with_retries']}, max {r['max']})")
     lines.append(
-        f"field access: {_percent(f['rate'])} of {f['snippets_with_typed_results']} snippets with typed results"
+        f"retries per prompt: {r['per_prompt']} "
+        f"(prompts with retries {r['prompts_with_retries']}, max {r['max']})"
+    )
+    lines.append(
+        f"field access: {_percent(f['rate'])} of {f['snippets_with_typed_results']} "
+        "snippets with typed results"
     )
     lines.append(f"snippets: {data['snippets']['total']} ({data['snippets']['failed']} failed)")
     lines.append(
@@ -154,5 +159,7 @@ def render(data: dict[str, Any]) -> str:
         lines.extend(f"  {name:<40} {count}" for name, count in table.items())
     if data["tools"]:
         lines.append("by tool:              calls  failed")
-        lines.extend(f"  {name:<20} {t['calls']:>6} {t['failed']:>7}" for name, t in data["tools"].items())
+        lines.extend(
+            f"  {name:<20} {t['calls']:>6} {t['failed']:>7}" for name, t in data["tools"].items()
+        )
     return "\n".join(lines) + "\n"

@@ -85,10 +85,15 @@ def load_task(folder: Path) -> Task:
     checks = []
     for index, item in enumerate(data.get("checks") or []):
         if not (isinstance(item, dict) and len(item) == 1):
-            raise TaskError(f"{path}: check {index + 1} must be a one-key mapping like `tests_pass: {{}}`")
-        (kind, spec), = item.items()
+            raise TaskError(
+                f"{path}: check {index + 1} must be a one-key mapping like `tests_pass: {{}}`"
+            )
+        ((kind, spec),) = item.items()
         if kind not in CHECKS:
-            raise TaskError(f"{path}: check {index + 1}: unknown kind {kind!r}; known: {', '.join(sorted(CHECKS))}")
+            raise TaskError(
+                f"{path}: check {index + 1}: unknown kind {kind!r}; "
+                f"known: {', '.join(sorted(CHECKS))}"
+            )
         if spec is None:
             spec = {}
         if not isinstance(spec, dict):
@@ -98,7 +103,10 @@ def load_task(folder: Path) -> Task:
         raise TaskError(f"{path}: a task needs at least one check")
     reference = data.get("reference") or []
     if not isinstance(reference, list) or not all(
-        isinstance(step, dict) and len(step) == 1 and set(step) <= {"code", "answer"} and isinstance(next(iter(step.values())), str)
+        isinstance(step, dict)
+        and len(step) == 1
+        and set(step) <= {"code", "answer"}
+        and isinstance(next(iter(step.values())), str)
         for step in reference
     ):
         raise TaskError(f"{path}: `reference` must be a list of `code:` / `answer:` steps")
@@ -129,7 +137,9 @@ def load_tasks(root: Path, only: list[str] | None = None) -> list[Task]:
     """
     if not root.is_dir():
         raise TaskError(f"no tasks folder at {root}")
-    tasks = [load_task(folder) for folder in sorted(root.iterdir()) if (folder / "task.yaml").is_file()]
+    tasks = [
+        load_task(folder) for folder in sorted(root.iterdir()) if (folder / "task.yaml").is_file()
+    ]
     if not tasks:
         raise TaskError(f"{root} holds no tasks (folders with a task.yaml)")
     if only:

@@ -27,7 +27,7 @@ import sys
 import threading
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -55,7 +55,8 @@ class TrainOptions:
         learning_rate: Adam learning rate.
         num_layers: Layers to adapt (-1: all; more than the model has means all).
         rank: LoRA rank.
-        max_seq_length: Longer examples are truncated.
+        max_seq_length: Examples whose trained turn starts beyond it are left out (Punie's
+            system prompt and tool definitions alone take a few thousand tokens).
         mask_prompt: Train only on the last assistant turn of each example.
         bits: Quantization bits (0: keep the fused model unquantized).
         group_size: Quantization group size.
@@ -71,7 +72,7 @@ class TrainOptions:
     learning_rate: float = 1e-5
     num_layers: int = 16
     rank: int = 8
-    max_seq_length: int = 2048
+    max_seq_length: int = 8192
     mask_prompt: bool = True
     bits: int = 5
     group_size: int = 64
@@ -101,13 +102,16 @@ def check_ready(options: TrainOptions) -> dict[str, int]:
     counts = {name: count_examples(options.data / f"{name}.jsonl") for name in SPLITS}
     if counts["train"] == 0:
         raise TrainError(
-            f"{train_file} holds no examples: collect validated traces (punie run, or Punie in your IDE)\n"
+            f"{train_file} holds no examples: collect validated traces\n"
+            "(punie run, or Punie in your IDE) "
             "and export again; `punie traces stats` shows what you have"
         )
     base = Path(options.base).expanduser()
     looks_local = options.base.startswith((".", "/", "~")) or base.exists()
     if looks_local and not (base / "config.json").is_file():
-        raise TrainError(f"base model {options.base} is not an mlx model folder (no config.json there)")
+        raise TrainError(
+            f"base model {options.base} is not an mlx model folder (no config.json there)"
+        )
     if options.iters < 1 or options.batch_size < 1:
         raise TrainError("--iters and --batch-size must be at least 1")
     if options.bits not in (0, 2, 3, 4, 5, 6, 8):
@@ -134,10 +138,15 @@ def count_examples(path: Path) -> int:
                 raise TrainError(f"{path}:{number}: not JSON ({exc.msg})") from None
             if count == 0 and not (
                 isinstance(record, dict)
-                and ("messages" in record or "text" in record or {"prompt", "completion"} <= set(record))
+                and (
+                    "messages" in record
+                    or "text" in record
+                    or {"prompt", "completion"} <= set(record)
+                )
             ):
                 raise TrainError(
-                    f"{path}:{number}: not an mlx-lm record (needs messages, prompt+completion or text)"
+                    f"{path}:{number}: not an mlx-lm record "
+                    "(needs messages, prompt+completion or text)"
                 )
             count += 1
     return count
@@ -189,13 +198,16 @@ class Trainer:
             recorded = json.loads(plan.read_text(encoding="utf-8")).get("fingerprint")
             if recorded != fingerprint:
                 raise TrainError(
-                    f"{self.out} holds a run with other settings or data; use --fresh to start over "
+                    f"{self.out} holds a run with other settings or data; "
+                    "use --fresh to start over "
                     "or choose another --out"
                 )
         self.stages_dir.mkdir(parents=True, exist_ok=True)
         self.logs.mkdir(parents=True, exist_ok=True)
         settings = {k: str(v) for k, v in asdict(self.options).items()}
-        atomic_write_text(plan, json.dumps({"fingerprint": fingerprint, "settings": settings}, indent=2) + "\n")
+        atomic_write_text(
+            plan, json.dumps({"fingerprint": fingerprint, "settings": settings}, indent=2) + "\n"
+        )
 
     # -- the stages --------------------------------------------------------------------------
 
@@ -203,10 +215,14 @@ class Trainer:
         """Run (or resume) every stage; return the model folder."""
         counts = check_ready(self.options)
         self.prepare(fresh)
+        redo = False
         for stage in STAGES:
-            if self.done(stage) is not None:
+            if self.done(stage) is not None and not redo:
                 self.echo(f"{stage}: already done (resuming)")
                 continue
+            # Every stage after one that ran again works from its new output.
+            redo = True
+            (self.stages_dir / f"{stage}.json").unlink(missing_ok=True)
             getattr(self, f"stage_{stage}")(counts)
         return self.out / "model"
 
@@ -306,7 +322,11 @@ class Trainer:
         shutil.rmtree(adapters, ignore_errors=True)
         adapters.mkdir(parents=True)
         final = run_dir / "adapters.safetensors"
-        shutil.copyfile(final if final.is_file() else checkpoint, adapters / "adapters.safetensors")  # type: ignore[arg-type]
+        if not final.is_file():
+            if checkpoint is None:
+                raise TrainError(f"no adapters found under {lora_dir}; run again with --fresh")
+            final = checkpoint
+        shutil.copyfile(final, adapters / "adapters.safetensors")
         shutil.copyfile(run_dir / "adapter_config.json", adapters / "adapter_config.json")
         self.mark("lora", iterations=options.iters, batch_size=batch_size)
 
@@ -317,6 +337,7 @@ class Trainer:
         log_path = self.logs / "lora.log"
         bar = Bar("lora", total=self.options.iters)
         bar.update(offset)
+        failure = ""
         with open(log_path, "ab") as log, open(losses_path, "a", encoding="utf-8") as losses:
             process = subprocess.Popen(
                 [sys.executable, "-m", "punie_core.flywheel.lora_runner", str(config_path)],
@@ -336,6 +357,15 @@ class Trainer:
                     if kind in ("train", "val", "test"):
                         losses.write(json.dumps(event) + "\n")
                         losses.flush()
+                    if kind == "lengths" and event["dropped"]:
+                        self.echo(
+                            f"lora: {event['dropped']} {event['split']} examples are longer than "
+                            f"--max-seq-length {self.options.max_seq_length} "
+                            f"(longest {event['longest']} tokens) "
+                            "and are left out"
+                        )
+                    elif kind == "error":
+                        failure = str(event.get("message"))
                     if kind == "train":
                         bar.update(int(event["iteration"]), f"loss {event['train_loss']:.3f}")
                     elif kind == "val":
@@ -346,7 +376,13 @@ class Trainer:
                 process.wait()
                 raise
         if code != 0:
-            raise TrainError(f"lora training failed (exit {code}); log {log_path}:\n{_tail(log_path)}")
+            if failure:
+                raise TrainError(
+                    f"{failure} ({self.options.max_seq_length} tokens): raise --max-seq-length"
+                )
+            raise TrainError(
+                f"lora training failed (exit {code}); log {log_path}:\n{_tail(log_path)}"
+            )
         bar.finish()
 
     def _command_stage(self, stage: str, command: list[str]) -> None:
@@ -468,7 +504,7 @@ def model_card(options: TrainOptions, out: Path, counts: dict[str, int]) -> dict
     return {
         "model": model_string(out / "model"),
         "base": options.base,
-        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "data": {
             "folder": str(options.data.resolve()),
             "examples": counts,
@@ -477,16 +513,16 @@ def model_card(options: TrainOptions, out: Path, counts: dict[str, int]) -> dict
             "traces_read": export_info.get("traces"),
             "kinds": export_info.get("kinds"),
         },
-        "settings": {
-            k: v for k, v in asdict(options).items() if k not in ("data", "base", "out")
-        },
+        "settings": {k: v for k, v in asdict(options).items() if k not in ("data", "base", "out")},
         "losses": {
             "train_first": train[0]["train_loss"] if train else None,
             "train_last": train[-1]["train_loss"] if train else None,
             "val": [{"iteration": e["iteration"], "loss": e["val_loss"]} for e in val],
             "test": test[-1]["test_loss"] if test else None,
         },
-        "quantization": {"bits": options.bits, "group_size": options.group_size} if options.bits else None,
+        "quantization": {"bits": options.bits, "group_size": options.group_size}
+        if options.bits
+        else None,
     }
 
 
@@ -495,7 +531,9 @@ def render_card(card: dict[str, Any]) -> str:
     data, losses, settings = card["data"], card["losses"], card["settings"]
 
     def fmt(value: Any) -> str:
-        return f"{value:.4f}" if isinstance(value, float) else "n/a" if value is None else str(value)
+        return (
+            f"{value:.4f}" if isinstance(value, float) else "n/a" if value is None else str(value)
+        )
 
     val = ", ".join(f"{e['iteration']}: {fmt(e['loss'])}" for e in losses["val"]) or "n/a"
     quant = card["quantization"]
@@ -509,26 +547,29 @@ def render_card(card: dict[str, Any]) -> str:
         "",
         "# Punie fine-tune",
         "",
-        f"LoRA fine-tune of `{card['base']}` on Punie traces, made by `punie train` on {card['created']}.",
+        f"LoRA fine-tune of `{card['base']}` on Punie traces, "
+        f"made by `punie train` on {card['created']}.",
         "",
         "Use it:",
         "",
         "```",
-        f"punie run --model {card['model']} \"...\"",
+        f'punie run --model {card["model"]} "..."',
         f"punie eval --model {card['model']}",
         "```",
         "",
         "## Data",
         "",
         f"- folder: `{data['folder']}` ({fmt(data['format'])} format)",
-        f"- examples: train {data['examples']['train']}, valid {data['examples']['valid']}, test {data['examples']['test']}",
+        f"- examples: train {data['examples']['train']}, valid {data['examples']['valid']}, "
+        f"test {data['examples']['test']}",
         f"- traces: {fmt(data['traces_exported'])} exported of {fmt(data['traces_read'])} read",
         f"- example kinds: {fmt(data['kinds'])}",
         "",
         "## Training",
         "",
-        f"- iterations {settings['iters']}, batch size {settings['batch_size']}, learning rate {settings['learning_rate']}, "
-        f"LoRA rank {settings['rank']}, layers {settings['num_layers']}, max length {settings['max_seq_length']}, "
+        f"- iterations {settings['iters']}, batch size {settings['batch_size']}, "
+        f"learning rate {settings['learning_rate']}, LoRA rank {settings['rank']}, "
+        f"layers {settings['num_layers']}, max length {settings['max_seq_length']}, "
         f"mask prompt {settings['mask_prompt']}, seed {settings['seed']}",
         f"- train loss: {fmt(losses['train_first'])} (first) -> {fmt(losses['train_last'])} (last)",
         f"- validation loss by iteration: {val}",

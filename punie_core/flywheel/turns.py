@@ -21,6 +21,11 @@ RETRY_MARKERS = ("Fix the errors and try again", "TypeCheckError", "SyntaxError"
 Kind = Literal["step", "answer", "fix"]
 
 
+def mapping(value: Any) -> dict[str, Any]:
+    """`value` when it is a dict, else an empty one (trace fields may be missing or null)."""
+    return value if isinstance(value, dict) else {}
+
+
 def text_of(content: Any) -> str:
     """Message content as text (OpenAI content may be a list of parts)."""
     if content is None:
@@ -47,7 +52,7 @@ def parse_arguments(arguments: Any) -> dict[str, Any] | None:
 
 def clean_call(call: dict[str, Any], index: int) -> dict[str, Any] | None:
     """An OpenAI tool call with arguments as a JSON string; None when malformed."""
-    function = call.get("function") if isinstance(call.get("function"), dict) else call
+    function = mapping(call.get("function")) or call
     name = function.get("name")
     arguments = parse_arguments(function.get("arguments"))
     if not isinstance(name, str) or not name or arguments is None:
@@ -110,7 +115,7 @@ class Conversation:
 
 
 def _snippet_failed(snippet: dict[str, Any]) -> tuple[bool, str]:
-    result = snippet.get("result") if isinstance(snippet.get("result"), dict) else {}
+    result = mapping(snippet.get("result"))
     error = result.get("error")
     if result.get("ok") is False or error:
         if isinstance(error, dict):
@@ -150,12 +155,17 @@ def conversation(trace: dict[str, Any]) -> Conversation | None:
                 clean["name"] = str(message["name"])
         messages.append(clean)
     system_prompt = trace.get("system_prompt")
-    if isinstance(system_prompt, str) and system_prompt and (not messages or messages[0]["role"] != "system"):
+    if (
+        isinstance(system_prompt, str)
+        and system_prompt
+        and (not messages or messages[0]["role"] != "system")
+    ):
         messages.insert(0, {"role": "system", "content": system_prompt})
     start = _prompt_start(messages, text_of(trace.get("query")))
     if start is None:
         return None
-    tools = trace.get("tools") if isinstance(trace.get("tools"), list) else []
+    raw_tools = trace.get("tools")
+    tools: list[dict[str, Any]] = raw_tools if isinstance(raw_tools, list) else []
     conv = Conversation(messages=messages, tools=tools, turns=[])
     outcomes = _call_outcomes(trace, messages, start, conv)
     for index in range(start + 1, len(messages)):

@@ -1,4 +1,4 @@
-"""What the web UI knows: every attached session's transcript as numbered events, fanned out to SSE clients.
+"""What the web UI knows: each session's transcript as numbered events, sent to SSE clients.
 
 A `SessionView` subscribes to one `Session`'s events and to its permission broker. Each event
 becomes a `Record` (sequence number, type, time, JSON data, and its SSE bytes encoded once);
@@ -31,6 +31,9 @@ from punie_core.workspace import Workspace
 
 LOG_LIMIT = 20_000
 """Events kept per session for late or reconnecting clients."""
+
+SESSION_LIMIT = 100
+"""Sessions shown at most; beyond, the oldest idle ones are forgotten (traces stay on disk)."""
 
 BUSY_STATES = frozenset({"thinking", "running_tool", "waiting_approval"})
 STATES = ("idle", "thinking", "running_tool", "waiting_approval", "finished", "failed")
@@ -197,6 +200,8 @@ class SessionView:
             return "approval_requested", data
         if isinstance(event, ApprovalResolved):
             self.approvals.pop(event.request.call_id, None)
+            if not event.decision.allowed:
+                self.previews.pop(event.request.call_id, None)
             return "approval_resolved", {
                 "call_id": event.request.call_id,
                 "title": event.request.title,
@@ -319,7 +324,7 @@ class Hub:
         self.loop_thread = threading.get_ident()
 
     def attach(self, session: Any, broker: PermissionBroker | None = None) -> Callable[[], None]:
-        """Show `session`; with a broker (given, or the session's context permissions), answer from the browser.
+        """Show `session`; with a broker (given, or its context's), let the browser answer too.
 
         Returns:
             A function that detaches the session again.
@@ -333,6 +338,7 @@ class Hub:
         old = self.views.pop(view.id, None)
         if old is not None:
             old.disconnect()
+        self._forget_old_sessions()
         self.views[view.id] = view
         view.connect()
         self.session_changed(view, force=True)
@@ -345,6 +351,14 @@ class Hub:
 
         return detach
 
+    def _forget_old_sessions(self) -> None:
+        """Bound memory in a long `punie serve`: drop the oldest sessions that are not busy."""
+        idle = sorted((v for v in self.views.values() if not v.busy), key=lambda v: v.last_activity)
+        for view in idle[: max(0, len(self.views) + 1 - SESSION_LIMIT)]:
+            del self.views[view.id]
+            view.disconnect()
+            self._broadcast("session_removed", {"id": view.id})
+
     def view(self, session_id: str) -> SessionView | None:
         return self.views.get(session_id)
 
@@ -352,7 +366,7 @@ class Hub:
         return sorted((v.summary() for v in self.views.values()), key=lambda s: s["started"])
 
     def session_changed(self, view: SessionView, *, force: bool = False) -> None:
-        """Push the session's summary to dashboards when it changed (at most every 0.5 s otherwise)."""
+        """Send the session's summary to dashboards when it changed (else at most every 0.5 s)."""
         if not self.dashboard:
             return
         summary = view.summary()

@@ -1,4 +1,4 @@
-"""The OpenAPI 3.1 description of the web UI's JSON API (written by hand; a test checks it matches the routes)."""
+"""The OpenAPI 3.1 description of the web UI's JSON API (by hand; a test checks the routes)."""
 
 from __future__ import annotations
 
@@ -33,10 +33,11 @@ def _errors(*codes: int) -> dict[str, Any]:
 
 SESSION_ID = {"name": "session_id", "in": "path", "required": True, "schema": {"type": "string"}}
 EVENT_SCHEMA_NOTE = (
-    "Server-sent events. Each event has `id` (the sequence number), `event` (its type: prompt_started, "
-    "text_delta, thinking_delta, snippet_started, snippet_finished, tool_call_started, tool_call_finished, "
-    "usage_update, plan_update, state_changed, prompt_finished, approval_requested, approval_resolved, "
-    "error, reset) and `data`, a JSON `Event`. Reconnect with `Last-Event-ID` or `?after=SEQ` to get "
+    "Server-sent events. Each event has `id` (the sequence number), `event` (its type: "
+    "prompt_started, text_delta, thinking_delta, snippet_started, snippet_finished, "
+    "tool_call_started, tool_call_finished, usage_update, plan_update, state_changed, "
+    "prompt_finished, approval_requested, approval_resolved, error, reset) and `data`, a JSON "
+    "`Event`. Reconnect with `Last-Event-ID` or `?after=SEQ` to get "
     "what you missed."
 )
 
@@ -51,7 +52,8 @@ def openapi_spec() -> dict[str, Any]:
             "description": (
                 "Every request needs the launch token: `Authorization: Bearer TOKEN` (or "
                 "`X-Punie-Token`), or the cookie the page sets from `/?token=TOKEN`. POST "
-                "requests need `Content-Type: application/json`; from a browser, also a same-origin "
+                "requests need `Content-Type: application/json`; from a browser, also a "
+                "same-origin "
                 "`Origin`. The Host header must be a loopback name or the bound address."
             ),
         },
@@ -135,7 +137,8 @@ def openapi_spec() -> dict[str, Any]:
             "/api/events": {
                 "get": {
                     "summary": "Live session summaries for dashboards (SSE)",
-                    "description": "Events `session` (data: a `Session`) and `session_removed` (data: `{id}`). "
+                    "description": "Events `session` (data: a `Session`) and "
+                    "`session_removed` (data: `{id}`). "
                     "Every current session is sent first.",
                     "responses": {
                         "200": {
@@ -165,7 +168,7 @@ def openapi_spec() -> dict[str, Any]:
             },
             "/api/sessions/{session_id}/prompts": {
                 "post": {
-                    "summary": "Send a prompt to a session (runs in the background; follow the events)",
+                    "summary": "Send a prompt to a session (it runs in the background)",
                     "parameters": [SESSION_ID],
                     "requestBody": {
                         "required": True,
@@ -196,7 +199,7 @@ def openapi_spec() -> dict[str, Any]:
             },
             "/api/sessions/{session_id}/cancel": {
                 "post": {
-                    "summary": "Cancel the session's running prompt (it ends with stop_reason `cancelled`)",
+                    "summary": "Cancel the running prompt (it ends with stop_reason `cancelled`)",
                     "parameters": [SESSION_ID],
                     "requestBody": {
                         "content": {"application/json": {"schema": {"type": "object"}}}
@@ -212,7 +215,8 @@ def openapi_spec() -> dict[str, Any]:
             },
             "/api/sessions/{session_id}/approvals/{call_id}": {
                 "post": {
-                    "summary": "Allow or reject a pending permission request (the first answer, here or in the IDE, wins)",
+                    "summary": "Allow or reject a pending permission request "
+                    "(the first answer, here or in the IDE, wins)",
                     "parameters": [
                         SESSION_ID,
                         {

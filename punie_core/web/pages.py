@@ -1,4 +1,4 @@
-"""The two HTML pages: static shells; every dynamic value is filled in by the page scripts as text, never markup."""
+"""The two HTML pages: static shells; the page scripts fill in every dynamic value as text."""
 
 from __future__ import annotations
 
@@ -38,10 +38,12 @@ def dashboard_page() -> str:
 <section>
   <h1>Sessions</h1>
   <table id="sessions" class="grid">
-    <thead><tr><th>Session</th><th>State</th><th>Project</th><th>Model</th><th>Tokens (in / out)</th><th>Last activity</th></tr></thead>
+    <thead><tr><th>Session</th><th>State</th><th>Project</th><th>Model</th>
+      <th>Tokens (in / out)</th><th>Last activity</th></tr></thead>
     <tbody></tbody>
   </table>
-  <p id="no-sessions" class="muted">No session yet: start one from your IDE or with <code>punie run --web</code>.</p>
+  <p id="no-sessions" class="muted">No session yet: start one from your IDE or with
+    <code>punie run --web</code>.</p>
 </section>
 <section>
   <h2>Punie agents on this machine</h2>

@@ -28,7 +28,9 @@ BACKLOG_LIMIT = 10_000
 """Chunks a slow client may fall behind before it is disconnected (it reconnects and catches up)."""
 
 
-def run_eagerly(coroutine: Coroutine[Any, Any, Any], done: Callable[[BaseException | None], None]) -> None:
+def run_eagerly(
+    coroutine: Coroutine[Any, Any, Any], done: Callable[[BaseException | None], None]
+) -> None:
     """Run `coroutine` now, as far as it goes without waiting; finish it from the loop if it waits.
 
     This is what an asyncio task does with a coroutine, minus the first trip through the

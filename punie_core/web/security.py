@@ -1,4 +1,4 @@
-"""The web UI's gate: every request needs the launch token, a local Host header and, to change anything, a local Origin.
+"""The web UI's gate: the launch token, a local Host and, to change anything, a local Origin.
 
 An ASGI middleware in front of every route, in this order:
 
@@ -64,7 +64,7 @@ def is_loopback(host: str) -> bool:
 
 
 def split_host(value: str) -> tuple[str, int | None]:
-    """`"127.0.0.1:8000"` -> `("127.0.0.1", 8000)`; `"[::1]:80"` -> `("::1", 80)`; bad port -> -1."""
+    """`"127.0.0.1:8000"` -> `("127.0.0.1", 8000)`, `"[::1]:80"` -> `("::1", 80)`; bad port: -1."""
     value = value.strip().lower()
     if value.startswith("["):
         end = value.find("]")

@@ -1,4 +1,4 @@
-"""Turn agent events (dataclasses holding Pydantic nouns, paths, anything) into bounded JSON for the browser."""
+"""Agent events (dataclasses holding Pydantic nouns, paths, ...) as bounded JSON for the browser."""
 
 from __future__ import annotations
 

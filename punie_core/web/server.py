@@ -1,7 +1,7 @@
-"""`WebUI`: the web server running inside the agent's own asyncio loop (uvicorn, without its signal handling).
+"""`WebUI`: the web server inside the agent's own asyncio loop (uvicorn, minus its signal handling).
 
     web = WebUI(project=cwd, model=model_string)       # loopback, free port, fresh token
-    url = await web.start()                            # prints the URL on stderr, registers the agent
+    url = await web.start()                            # URL on stderr; registers the agent
     detach = web.attach(session)                       # show a session (and answer its approvals)
     ...
     await web.stop()                                   # unregisters, removes the URL file
@@ -232,7 +232,7 @@ class WebUI:
             A function that detaches the session.
         """
         if not self.hub.views and self.command == "serve" and getattr(session, "cwd", None):
-            # `punie serve` starts wherever the IDE launched it: its first session names the project.
+            # `punie serve` starts wherever the IDE launched it: its first session names the project
             self.project = str(session.cwd)
             if self.register and self._task is not None:
                 with contextlib.suppress(OSError):
@@ -325,7 +325,8 @@ class WebUI:
         if self.announce:
             if not is_loopback(self.host):
                 print(
-                    f"punie: WARNING: the web UI listens on {self.host}, reachable from other machines "
+                    f"punie: WARNING: the web UI listens on {self.host}, "
+                    "reachable from other machines "
                     "(anyone with the token can drive the agent)",
                     file=sys.stderr,
                 )

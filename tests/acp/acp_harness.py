@@ -1,4 +1,4 @@
-"""In-process ACP harness: Punie's agent on a real frame channel, the Python SDK's client on the other end.
+"""In-process ACP harness: Punie's agent on a real frame channel, the Python SDK's client facing it.
 
 The two ends talk through real OS pipes, so every frame crosses the same NDJSON channel as in
 `punie serve`. `IdeClient` plays the IDE: it records updates, answers permission requests
@@ -69,7 +69,9 @@ class IdeClient:
     async def session_update(self, session_id: str, update: Any, **kwargs: Any) -> None:
         self.updates.append((session_id, update))
 
-    async def request_permission(self, session_id: str, tool_call: Any, options: list[Any], **kwargs: Any):
+    async def request_permission(
+        self, session_id: str, tool_call: Any, options: list[Any], **kwargs: Any
+    ):
         self.permission_requests.append((tool_call, options))
         if self.permission_waiter is not None:
             self.permission_waiter.set()
@@ -80,9 +82,13 @@ class IdeClient:
         if answer == "cancelled":
             return RequestPermissionResponse(outcome=DeniedOutcome(outcome="cancelled"))
         option = next(o for o in options if o.kind == answer)
-        return RequestPermissionResponse(outcome=AllowedOutcome(outcome="selected", option_id=option.option_id))
+        return RequestPermissionResponse(
+            outcome=AllowedOutcome(outcome="selected", option_id=option.option_id)
+        )
 
-    async def read_text_file(self, session_id: str, path: str, line=None, limit=None, **kwargs: Any):
+    async def read_text_file(
+        self, session_id: str, path: str, line=None, limit=None, **kwargs: Any
+    ):
         self.reads.append(path)
         if path in self.buffers:
             return ReadTextFileResponse(content=self.buffers[path])
@@ -98,13 +104,25 @@ class IdeClient:
             Path(path).write_text(content, encoding="utf-8")
         return WriteTextFileResponse()
 
-    async def create_terminal(self, session_id: str, command: str, args=None, env=None, cwd=None,
-                              output_byte_limit=None, **kwargs: Any):
+    async def create_terminal(
+        self,
+        session_id: str,
+        command: str,
+        args=None,
+        env=None,
+        cwd=None,
+        output_byte_limit=None,
+        **kwargs: Any,
+    ):
         terminal_id = f"term-{len(self.terminals)}"
         self.terminal_calls.append(f"create {command} {' '.join(args or [])}")
         process = subprocess.Popen(
-            [command, *(args or [])], cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL, start_new_session=True,
+            [command, *(args or [])],
+            cwd=cwd,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
         )
         terminal = Terminal(process)
 
@@ -120,8 +138,9 @@ class IdeClient:
         self.terminal_calls.append(f"wait {terminal_id}")
         terminal = self.terminals[terminal_id]
         code = await asyncio.to_thread(terminal.process.wait)
-        return WaitForTerminalExitResponse(exit_code=code if code >= 0 else None,
-                                           signal=None if code >= 0 else f"SIG{-code}")
+        return WaitForTerminalExitResponse(
+            exit_code=code if code >= 0 else None, signal=None if code >= 0 else f"SIG{-code}"
+        )
 
     async def terminal_output(self, session_id: str, terminal_id: str, **kwargs: Any):
         self.terminal_calls.append(f"output {terminal_id}")
@@ -130,7 +149,9 @@ class IdeClient:
             await terminal.reader
         code = terminal.process.poll()
         status = None if code is None else TerminalExitStatus(exit_code=max(code, 0))
-        return TerminalOutputResponse(output=terminal.output.decode(), truncated=False, exit_status=status)
+        return TerminalOutputResponse(
+            output=terminal.output.decode(), truncated=False, exit_status=status
+        )
 
     async def kill_terminal(self, session_id: str, terminal_id: str, **kwargs: Any):
         self.terminal_calls.append(f"kill {terminal_id}")
@@ -173,7 +194,9 @@ class Harness:
         )
 
     async def new_session(self, cwd: Path, **kwargs: Any) -> str:
-        response = await self.conn.new_session(cwd=str(cwd), mcp_servers=kwargs.pop("mcp_servers", []), **kwargs)
+        response = await self.conn.new_session(
+            cwd=str(cwd), mcp_servers=kwargs.pop("mcp_servers", []), **kwargs
+        )
         return response.session_id
 
     agents: list[Any] = field(default_factory=list)
@@ -183,11 +206,15 @@ class Harness:
         return self.agents[0]
 
 
-async def _pipe_reader(fd: int, limit: int = 50 * 1024 * 1024) -> asyncio.StreamReader:
+async def _pipe_reader(
+    fd: int, limit: int = 50 * 1024 * 1024
+) -> tuple[asyncio.StreamReader, asyncio.BaseTransport]:
     loop = asyncio.get_running_loop()
     reader = asyncio.StreamReader(limit=limit)
-    await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), os.fdopen(fd, "rb", buffering=0))
-    return reader
+    transport, _ = await loop.connect_read_pipe(
+        lambda: asyncio.StreamReaderProtocol(reader), os.fdopen(fd, "rb", buffering=0)
+    )
+    return reader, transport
 
 
 async def _pipe_writer(fd: int) -> asyncio.StreamWriter:
@@ -199,26 +226,34 @@ async def _pipe_writer(fd: int) -> asyncio.StreamWriter:
 
 
 @contextlib.asynccontextmanager
-async def agent_pipes(max_frame: int | None = None) -> AsyncIterator[tuple[FrameChannel, asyncio.StreamWriter, asyncio.StreamReader, list[int]]]:
+async def agent_pipes(
+    max_frame: int | None = None,
+) -> AsyncIterator[tuple[FrameChannel, asyncio.StreamWriter, asyncio.StreamReader, list[int]]]:
     """A channel on fresh pipes, plus the client's ends (writer to the agent, reader from it)."""
     to_agent_r, to_agent_w = os.pipe()
     from_agent_r, from_agent_w = os.pipe()
     kwargs = {"max_frame": max_frame} if max_frame else {}
     channel = await open_stdio(to_agent_r, from_agent_w, **kwargs)
     writer = await _pipe_writer(to_agent_w)
-    reader = await _pipe_reader(from_agent_r)
+    reader, read_transport = await _pipe_reader(from_agent_r)
     try:
         yield channel, writer, reader, [to_agent_r, from_agent_w]
     finally:
         writer.close()
+        read_transport.close()
+        await channel.close()
         for fd in (to_agent_r, from_agent_w):
             with contextlib.suppress(OSError):
                 os.close(fd)
 
 
 @contextlib.asynccontextmanager
-async def harness(client: IdeClient | None = None, *, model: str | None = None,
-                  trace_paths: list[Path] | None = None) -> AsyncIterator[Harness]:
+async def harness(
+    client: IdeClient | None = None,
+    *,
+    model: str | None = None,
+    trace_paths: list[Path] | None = None,
+) -> AsyncIterator[Harness]:
     """Punie's agent served on pipes, and the SDK's client connected to it."""
     client = client or IdeClient()
     frames: list[dict[str, Any]] = []
@@ -227,7 +262,9 @@ async def harness(client: IdeClient | None = None, *, model: str | None = None,
         server = asyncio.ensure_future(
             serve_channel(channel, model=model, trace_paths=trace_paths, on_agent=agents.append)
         )
-        conn = connect_to_agent(client, writer, reader, observers=[lambda e: frames.append(e.message)])
+        conn = connect_to_agent(
+            client, writer, reader, observers=[lambda e: frames.append(e.message)]
+        )
         try:
             yield Harness(conn, client, channel, frames, agents)
         finally:
@@ -245,7 +282,7 @@ async def harness(client: IdeClient | None = None, *, model: str | None = None,
 
 def run(coroutine: Any) -> Any:
     """Run one scenario in a fresh event loop (the tests are plain functions)."""
-    return asyncio.run(asyncio.wait_for(coroutine, 60))
+    return asyncio.run(asyncio.wait_for(coroutine, 120))
 
 
 def snippet(code: str) -> dict[str, Any]:
@@ -306,6 +343,7 @@ async def scripted_prompt(
 
 async def wait_until(predicate: Any, timeout: float = 10) -> Any:
     """Wait for a condition the agent makes true through the client (notifications arrive async)."""
+
     async def poll() -> Any:
         while not (value := predicate()):
             await asyncio.sleep(0.01)

@@ -42,7 +42,12 @@ def test_init_merges_other_agents_keeps_settings_and_backs_up_the_old_file(home)
         "default_mcp_settings": {"use_idea_mcp": True, "use_custom_mcp": False},
         "agent_servers": {
             "Other Agent": {"command": "/opt/other", "args": ["acp"], "env": {"KEY": "x"}},
-            "Punie": {"command": "/old/punie", "args": ["serve"], "env": {"PUNIE_LOG": "/tmp/p.log"}, "use_idea_mcp": True},
+            "Punie": {
+                "command": "/old/punie",
+                "args": ["serve"],
+                "env": {"PUNIE_LOG": "/tmp/p.log"},
+                "use_idea_mcp": True,
+            },
         },
     }
     path.write_text(json.dumps(old))
@@ -77,7 +82,7 @@ def test_init_refuses_a_broken_file_and_leaves_it_alone(home):
 def test_init_zed_prints_a_custom_agent_server_snippet(home):
     result = punie("init", "--zed", "--model", "local", home=home)
     assert result.returncode == 0, result.stderr
-    snippet = json.loads(result.stdout[result.stdout.index("{"):])
+    snippet = json.loads(result.stdout[result.stdout.index("{") :])
     entry = snippet["agent_servers"]["Punie"]
     assert entry["type"] == "custom" and Path(entry["command"]).is_absolute()
     assert entry["args"][-3:] == ["serve", "--model", "local"]

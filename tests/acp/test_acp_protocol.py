@@ -43,7 +43,9 @@ def test_sdk_side_initialize_matches_the_fast_answer():
     from punie_core.acp.agent import PunieAgent
 
     response = asyncio.run(PunieAgent().initialize(protocol_version=1))
-    assert response.model_dump(by_alias=True, exclude_none=True) == InitializeResponse.model_validate(
+    assert response.model_dump(
+        by_alias=True, exclude_none=True
+    ) == InitializeResponse.model_validate(
         protocol.initialize_result({"protocolVersion": 1})
     ).model_dump(by_alias=True, exclude_none=True)
 
@@ -67,7 +69,8 @@ def test_new_session_offers_modes_and_config_and_announces_commands_after_the_re
     # JetBrains hangs when commands arrive before the session/new response: check the wire order.
     response_at = next(i for i, f in enumerate(frames) if f.get("id") == 1 and "result" in f)
     commands_at = next(
-        i for i, f in enumerate(frames)
+        i
+        for i, f in enumerate(frames)
         if f.get("method") == "session/update"
         and f["params"]["update"]["sessionUpdate"] == "available_commands_update"
     )
@@ -102,11 +105,20 @@ def test_set_session_mode_switches_and_is_announced(workspace):
             mode = h.agent().sessions[sid].permissions.mode
             with pytest.raises(RequestError) as bad:
                 await h.conn.set_session_mode(session_id=sid, mode_id="yolo")
-            config = await h.conn.set_config_option(config_id="mode", session_id=sid, value="accept-edits")
+            config = await h.conn.set_config_option(
+                config_id="mode", session_id=sid, value="accept-edits"
+            )
             with pytest.raises(RequestError) as unknown:
                 await h.conn.set_config_option(config_id="model", session_id=sid, value="x")
             await wait_until(lambda: len(h.client.of_kind("config_option_update")) == 2)
-            return mode, bad.value, config, unknown.value, h.client, h.agent().sessions[sid].permissions.mode
+            return (
+                mode,
+                bad.value,
+                config,
+                unknown.value,
+                h.client,
+                h.agent().sessions[sid].permissions.mode,
+            )
 
     mode, bad, config, unknown, client, final_mode = run(scenario())
     assert mode == "read-only" and final_mode == "accept-edits"
@@ -115,7 +127,10 @@ def test_set_session_mode_switches_and_is_announced(workspace):
     [option] = config.config_options
     option = getattr(option, "root", option)
     assert option.current_value == "accept-edits" and len(option.options) == 3
-    assert [u.current_mode_id for u in client.of_kind("current_mode_update")] == ["read-only", "accept-edits"]
+    assert [u.current_mode_id for u in client.of_kind("current_mode_update")] == [
+        "read-only",
+        "accept-edits",
+    ]
     assert len(client.of_kind("config_option_update")) == 2
 
 
@@ -180,9 +195,25 @@ def _frame(obj: object) -> bytes:
 
 
 def test_unimplemented_methods_answer_method_not_found():
-    methods = ["authenticate", "session/resume", "session/close", "session/fork", "_punie/secret", "foo/bar"]
-    lines = [_frame({"jsonrpc": "2.0", "id": i, "method": m, "params": {"sessionId": "x", "methodId": "y", "cwd": "/"}})
-             for i, m in enumerate(methods)]
+    methods = [
+        "authenticate",
+        "session/resume",
+        "session/close",
+        "session/fork",
+        "_punie/secret",
+        "foo/bar",
+    ]
+    lines = [
+        _frame(
+            {
+                "jsonrpc": "2.0",
+                "id": i,
+                "method": m,
+                "params": {"sessionId": "x", "methodId": "y", "cwd": "/"},
+            }
+        )
+        for i, m in enumerate(methods)
+    ]
     frames = asyncio.run(_exchange(lines, len(methods)))
     by_id = {f["id"]: f for f in frames}
     for i, method in enumerate(methods):
@@ -201,15 +232,26 @@ def test_malformed_frames_get_json_rpc_errors_and_the_agent_keeps_running():
         _frame({"jsonrpc": "2.0", "id": 3, "method": 42}),
         _frame({"jsonrpc": "2.0", "id": 4, "method": "session/new", "params": "cwd"}),
         _frame({"jsonrpc": "2.0"}),
-        _frame({"jsonrpc": "2.0", "id": 99, "error": "not an object"}),  # a broken response: dropped
-        _frame({"jsonrpc": "2.0", "id": 5, "method": "session/new", "params": {"cwd": "/tmp"}}),  # no mcpServers
-        _frame({"jsonrpc": "2.0", "id": 6, "method": "initialize", "params": {"protocolVersion": 1}}),
+        _frame(
+            {"jsonrpc": "2.0", "id": 99, "error": "not an object"}
+        ),  # a broken response: dropped
+        _frame(
+            {"jsonrpc": "2.0", "id": 5, "method": "session/new", "params": {"cwd": "/tmp"}}
+        ),  # no mcpServers
+        _frame(
+            {"jsonrpc": "2.0", "id": 6, "method": "initialize", "params": {"protocolVersion": 1}}
+        ),
     ]
     frames = asyncio.run(_exchange(lines, 11))
     codes = [(f.get("id"), f.get("error", {}).get("code")) for f in frames]
     assert codes[:2] == [(None, -32700), (None, -32700)]
     assert codes[2:4] == [(None, -32600), (None, -32600)]
-    assert (2, -32600) in codes and (None, -32600) in codes and (3, -32600) in codes and (4, -32600) in codes
+    assert (
+        (2, -32600) in codes
+        and (None, -32600) in codes
+        and (3, -32600) in codes
+        and (4, -32600) in codes
+    )
     assert (5, -32602) in codes  # mcpServers is required: the SDK's validation answers
     last = next(f for f in frames if f.get("id") == 6)
     assert last["result"]["protocolVersion"] == 1  # still running
@@ -218,7 +260,9 @@ def test_malformed_frames_get_json_rpc_errors_and_the_agent_keeps_running():
 
 def test_an_oversized_frame_is_refused_and_the_next_one_answered():
     big = _frame({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {"pad": "x" * 5000}})
-    ok = _frame({"jsonrpc": "2.0", "id": 2, "method": "initialize", "params": {"protocolVersion": 1}})
+    ok = _frame(
+        {"jsonrpc": "2.0", "id": 2, "method": "initialize", "params": {"protocolVersion": 1}}
+    )
     frames = asyncio.run(_exchange([big, ok], 2, max_frame=1024))
     assert frames[0]["id"] is None and frames[0]["error"]["code"] == -32600
     assert "larger" in frames[0]["error"]["message"]
@@ -235,10 +279,15 @@ def test_a_failed_load_answers_every_request_with_an_internal_error():
             frame = json.loads(await asyncio.wait_for(reader.readline(), 5))
             writer.close()
             await asyncio.wait_for(pump, 5)
+            await channel.close()
             return frame
 
     frame = asyncio.run(scenario())
-    assert frame["id"] == 1 and frame["error"]["code"] == -32603 and "boom" in frame["error"]["message"]
+    assert (
+        frame["id"] == 1
+        and frame["error"]["code"] == -32603
+        and "boom" in frame["error"]["message"]
+    )
 
 
 # -- the real process ----------------------------------------------------------------------------
@@ -251,14 +300,32 @@ def punie_command() -> list[str]:
 
 def test_serve_process_writes_only_protocol_frames_to_stdout(workspace, punie_home):
     frames = [
-        _frame({"jsonrpc": "2.0", "id": 0, "method": "initialize", "params": {"protocolVersion": 1}}),
+        _frame(
+            {"jsonrpc": "2.0", "id": 0, "method": "initialize", "params": {"protocolVersion": 1}}
+        ),
         b"garbage\n",
-        _frame({"jsonrpc": "2.0", "id": 1, "method": "session/new", "params": {"cwd": str(workspace), "mcpServers": []}}),
-        _frame({"jsonrpc": "2.0", "id": 2, "method": "session/prompt",
-                "params": {"sessionId": "none", "prompt": [{"type": "text", "text": "hi"}]}}),
+        _frame(
+            {
+                "jsonrpc": "2.0",
+                "id": 1,
+                "method": "session/new",
+                "params": {"cwd": str(workspace), "mcpServers": []},
+            }
+        ),
+        _frame(
+            {
+                "jsonrpc": "2.0",
+                "id": 2,
+                "method": "session/prompt",
+                "params": {"sessionId": "none", "prompt": [{"type": "text", "text": "hi"}]},
+            }
+        ),
     ]
     process = subprocess.Popen(
-        punie_command() + ["serve"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        punie_command() + ["serve"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
         env={**os.environ, "PUNIE_LOAD_PLUGINS": ""},
     )
     assert process.stdin is not None and process.stdout is not None
@@ -285,11 +352,58 @@ def test_claim_stdio_sends_stray_output_to_stderr():
         "print('stray print')\n"
         "os.write(1, b'stray fd write\\n')\n"
         "subprocess.run(['echo', 'child output'])\n"
-        "os.write(frames_out, b'{\"jsonrpc\":\"2.0\"}\\n')\n"
+        'os.write(frames_out, b\'{"jsonrpc":"2.0"}\\n\')\n'
         "print(repr(sys.stdin.read()), file=sys.stderr)\n"
     )
-    result = subprocess.run([sys.executable, "-c", code], input=b"frames for the agent\n", capture_output=True, timeout=30)
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        input=b"frames for the agent\n",
+        capture_output=True,
+        timeout=30,
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout == b'{"jsonrpc":"2.0"}\n'
-    assert b"stray print" in result.stderr and b"stray fd write" in result.stderr and b"child output" in result.stderr
+    assert (
+        b"stray print" in result.stderr
+        and b"stray fd write" in result.stderr
+        and b"child output" in result.stderr
+    )
     assert b"''" in result.stderr  # fd 0 is /dev/null: children cannot read the client's frames
+
+
+def test_sessions_opened_while_the_agent_loads_are_adopted(workspace, monkeypatch):
+    import threading
+
+    import punie_core.acp.server as server_module
+
+    release = threading.Event()
+    real_import = server_module._import_agent_parts
+
+    def held_import():
+        release.wait(30)  # the SDK and the agent are "still loading" until the test says so
+        return real_import()
+
+    monkeypatch.setattr(server_module, "_import_agent_parts", held_import)
+
+    async def scenario():
+        async with harness() as h:
+            await h.start()
+            early = await h.conn.new_session(cwd=str(workspace), mcp_servers=[])
+            bad = asyncio.ensure_future(h.conn.new_session(cwd="relative", mcp_servers=[]))
+            await asyncio.sleep(0)
+            announced_before = list(h.client.of_kind("available_commands_update"))
+            release.set()
+            with pytest.raises(RequestError) as error:
+                await bad
+            await wait_until(lambda: h.client.of_kind("available_commands_update"))
+            await h.conn.set_session_mode(session_id=early.session_id, mode_id="read-only")
+            help_ = await h.conn.prompt(session_id=early.session_id, prompt=[text_block("/help")])
+            session = h.agent().sessions[early.session_id]
+            return early, announced_before, error.value, help_, session
+
+    early, announced_before, error, help_, session = run(scenario())
+    assert early.modes.current_mode_id == "ask" and len(early.config_options) == 1
+    assert announced_before == []
+    assert error.code == -32602  # an unusual request waits for the SDK's validation
+    assert help_.stop_reason == "end_turn"
+    assert session.permissions.mode == "read-only" and session.cwd == workspace

@@ -1,4 +1,4 @@
-"""Prompt turns over ACP: tool calls reported, permissions by mode, IDE-delegated files and terminals."""
+"""Prompt turns over ACP: tool calls reported, permissions by mode, IDE files and terminals."""
 
 from __future__ import annotations
 
@@ -28,7 +28,11 @@ def test_a_snippet_reports_every_tool_call_and_streams_the_answer(workspace):
     read, write = calls[1], calls[2]
     assert "in_progress" in [u.status for u in turn.updates_for(read.tool_call_id)]
     [diff] = [c for c in write.content if c.type == "diff"]
-    assert diff.path == str(workspace / "copy.py") and diff.new_text == "PRINT('HELLO')\n" and diff.old_text is None
+    assert (
+        diff.path == str(workspace / "copy.py")
+        and diff.new_text == "PRINT('HELLO')\n"
+        and diff.old_text is None
+    )
     assert write.locations[0].path == str(workspace / "copy.py")
     code_call = calls[0]
     assert "read_file('app.py')" in code_call.content[0].content.text
@@ -36,31 +40,48 @@ def test_a_snippet_reports_every_tool_call_and_streams_the_answer(workspace):
     assert "copied" in done.content[0].content.text
     text = "".join(u.content.text for u in turn.client.of_kind("agent_message_chunk"))
     assert text == "Copied app.py."
-    assert turn.client.of_kind("usage_update") and all(u.used > 0 for u in turn.client.of_kind("usage_update"))
+    assert turn.client.of_kind("usage_update") and all(
+        u.used > 0 for u in turn.client.of_kind("usage_update")
+    )
     assert (workspace / "copy.py").read_text() == "PRINT('HELLO')\n"
 
 
 def test_the_pending_call_and_its_diff_come_before_the_permission_request(workspace):
     (workspace / "copy.py").write_text("old\n")
-    turn = run(scripted_prompt(workspace, [snippet("write_file('copy.py', 'new\\n')"), {"text": "ok"}]))
+    turn = run(
+        scripted_prompt(workspace, [snippet("write_file('copy.py', 'new\\n')"), {"text": "ok"}])
+    )
     [(tool_call, options)] = turn.client.permission_requests
     assert tool_call.title == "write_file(copy.py)" and tool_call.kind == "edit"
     assert [o.kind for o in options] == ["allow_once", "allow_always", "reject_once"]
     frames = turn.frames
     asked = next(i for i, f in enumerate(frames) if f.get("method") == "session/request_permission")
     shown = next(
-        i for i, f in enumerate(frames)
-        if f.get("method") == "session/update" and f["params"]["update"].get("toolCallId") == tool_call.tool_call_id
+        i
+        for i, f in enumerate(frames)
+        if f.get("method") == "session/update"
+        and f["params"]["update"].get("toolCallId") == tool_call.tool_call_id
     )
     assert shown < asked
     update = frames[shown]["params"]["update"]
     assert update["status"] == "pending"
-    assert update["content"][0] == {"type": "diff", "path": str(workspace / "copy.py"), "oldText": "old\n", "newText": "new\n"}
+    assert update["content"][0] == {
+        "type": "diff",
+        "path": str(workspace / "copy.py"),
+        "oldText": "old\n",
+        "newText": "new\n",
+    }
 
 
 def test_a_rejected_write_fails_and_changes_nothing(workspace):
     client = IdeClient(answers=["reject_once"])
-    turn = run(scripted_prompt(workspace, [snippet("write_file('new.py', 'x = 1\\n')"), {"text": "Refused."}], client=client))
+    turn = run(
+        scripted_prompt(
+            workspace,
+            [snippet("write_file('new.py', 'x = 1\\n')"), {"text": "Refused."}],
+            client=client,
+        )
+    )
     assert turn.response.stop_reason == "end_turn"
     write = next(c for c in turn.tool_calls() if c.kind == "edit")
     last = turn.updates_for(write.tool_call_id)[-1]
@@ -71,9 +92,16 @@ def test_a_rejected_write_fails_and_changes_nothing(workspace):
 
 def test_a_cancelled_permission_request_counts_as_a_refusal(workspace):
     client = IdeClient(answers=["cancelled"])
-    turn = run(scripted_prompt(workspace, [snippet("write_file('new.py', 'x')"), {"text": "ok"}], client=client))
+    turn = run(
+        scripted_prompt(
+            workspace, [snippet("write_file('new.py', 'x')"), {"text": "ok"}], client=client
+        )
+    )
     assert not (workspace / "new.py").exists()
-    assert turn.final_status(next(c for c in turn.tool_calls() if c.kind == "edit").tool_call_id) == "failed"
+    assert (
+        turn.final_status(next(c for c in turn.tool_calls() if c.kind == "edit").tool_call_id)
+        == "failed"
+    )
 
 
 def test_allow_always_is_remembered_for_the_rest_of_the_session(workspace):
@@ -81,15 +109,24 @@ def test_allow_always_is_remembered_for_the_rest_of_the_session(workspace):
     code = "write_file('a.py', 'a = 1\\n')\nwrite_file('b.py', 'b = 2\\n')"
     turn = run(scripted_prompt(workspace, [snippet(code), {"text": "ok"}], client=client))
     assert len(client.permission_requests) == 1
-    assert (workspace / "a.py").read_text() == "a = 1\n" and (workspace / "b.py").read_text() == "b = 2\n"
+    assert (workspace / "a.py").read_text() == "a = 1\n" and (
+        workspace / "b.py"
+    ).read_text() == "b = 2\n"
     assert [turn.final_status(c.tool_call_id) for c in turn.tool_calls()] == ["completed"] * 3
 
 
 def test_accept_edits_mode_writes_without_asking_but_asks_before_commands(workspace):
     client = IdeClient(answers=["reject_once"])
     code = "write_file('a.py', 'a = 1\\n')\nrun_command('echo hi > ran.txt')"
-    turn = run(scripted_prompt(workspace, [snippet(code), {"text": "ok"}], client=client, mode="accept-edits",
-                               caps=capabilities(fs=True, terminal=False)))
+    turn = run(
+        scripted_prompt(
+            workspace,
+            [snippet(code), {"text": "ok"}],
+            client=client,
+            mode="accept-edits",
+            caps=capabilities(fs=True, terminal=False),
+        )
+    )
     assert [t.title for t, _ in client.permission_requests] == ["run_command(echo hi > ran.txt)"]
     assert (workspace / "a.py").read_text() == "a = 1\n"
     assert not (workspace / "ran.txt").exists()
@@ -99,7 +136,9 @@ def test_accept_edits_mode_writes_without_asking_but_asks_before_commands(worksp
 def test_read_only_mode_refuses_changes_without_asking(workspace):
     client = IdeClient()
     code = "print(read_file('app.py'))\nwrite_file('a.py', 'x')"
-    turn = run(scripted_prompt(workspace, [snippet(code), {"text": "ok"}], client=client, mode="read-only"))
+    turn = run(
+        scripted_prompt(workspace, [snippet(code), {"text": "ok"}], client=client, mode="read-only")
+    )
     assert client.permission_requests == []
     assert not (workspace / "a.py").exists()
     write = next(c for c in turn.tool_calls() if c.kind == "edit")
@@ -111,8 +150,14 @@ def test_read_only_mode_refuses_changes_without_asking(workspace):
 
 def test_sensitive_files_are_always_asked_and_never_allowed_always(workspace):
     client = IdeClient(answers=["allow_once"])
-    turn = run(scripted_prompt(workspace, [snippet("write_file('conftest.py', 'x = 1\\n')"), {"text": "ok"}],
-                               client=client, mode="accept-edits"))
+    turn = run(
+        scripted_prompt(
+            workspace,
+            [snippet("write_file('conftest.py', 'x = 1\\n')"), {"text": "ok"}],
+            client=client,
+            mode="accept-edits",
+        )
+    )
     [(tool_call, options)] = client.permission_requests
     assert [o.kind for o in options] == ["allow_once", "reject_once"]
     assert (workspace / "conftest.py").read_text() == "x = 1\n"
@@ -134,11 +179,19 @@ def test_reads_see_unsaved_editor_buffers_and_writes_reach_the_editor_and_the_di
 def test_commands_run_in_an_ide_terminal_shown_in_the_tool_call(workspace):
     client = IdeClient()
     code = "r = run_command('echo from-terminal; exit 3')\nprint(r.output.strip(), r.exit_code)"
-    turn = run(scripted_prompt(workspace, [snippet(code), {"text": "ok"}], client=client,
-                               caps=capabilities(fs=True, terminal=True)))
+    turn = run(
+        scripted_prompt(
+            workspace,
+            [snippet(code), {"text": "ok"}],
+            client=client,
+            caps=capabilities(fs=True, terminal=True),
+        )
+    )
     assert client.terminal_calls[0] == "create /bin/sh -c echo from-terminal; exit 3"
     assert client.terminal_calls[-1] == "release term-0"
-    command = next(c for c in turn.tool_calls() if c.kind == "execute" and c.title.startswith("run_command"))
+    command = next(
+        c for c in turn.tool_calls() if c.kind == "execute" and c.title.startswith("run_command")
+    )
     contents = [c for u in turn.updates_for(command.tool_call_id) for c in (u.content or [])]
     assert any(c.type == "terminal" and c.terminal_id == "term-0" for c in contents)
     assert turn.final_status(command.tool_call_id) == "completed"
@@ -157,8 +210,14 @@ def test_without_client_capabilities_tools_run_locally_inside_the_workspace(work
         "except Exception as e:\n"
         "    print('refused:', e)\n"
     )
-    turn = run(scripted_prompt(workspace, [snippet(code), {"text": "ok"}], client=client,
-                               caps=capabilities(fs=False, terminal=False)))
+    turn = run(
+        scripted_prompt(
+            workspace,
+            [snippet(code), {"text": "ok"}],
+            client=client,
+            caps=capabilities(fs=False, terminal=False),
+        )
+    )
     assert client.reads == [] and client.writes == [] and client.terminal_calls == []
     assert (workspace / "local.txt").read_text() == "on disk\n"
     assert not (workspace.parent / "escape.txt").exists()
@@ -177,7 +236,9 @@ def test_cancel_stops_a_running_local_command_and_the_prompt_ends_cancelled(work
             async with harness(model=server.model_string) as h:
                 await h.start(capabilities(fs=True, terminal=False))
                 sid = await h.new_session(workspace)
-                pending = asyncio.ensure_future(h.conn.prompt(session_id=sid, prompt=[text_block("go")]))
+                pending = asyncio.ensure_future(
+                    h.conn.prompt(session_id=sid, prompt=[text_block("go")])
+                )
                 while not (pid_file.exists() and pid_file.read_text().strip()):
                     await asyncio.sleep(0.02)
                 pid = int(pid_file.read_text())
@@ -209,7 +270,9 @@ def test_cancel_while_the_model_streams_ends_the_prompt_promptly(workspace):
             async with harness(model=server.model_string) as h:
                 await h.start()
                 sid = await h.new_session(workspace)
-                pending = asyncio.ensure_future(h.conn.prompt(session_id=sid, prompt=[text_block("talk")]))
+                pending = asyncio.ensure_future(
+                    h.conn.prompt(session_id=sid, prompt=[text_block("talk")])
+                )
                 while not h.client.of_kind("agent_message_chunk"):
                     await asyncio.sleep(0.02)
                 loop = asyncio.get_running_loop()
@@ -236,7 +299,9 @@ def test_embedded_context_reaches_the_model(workspace):
         type="resource",
         resource=TextResourceContents(uri=f"file://{workspace}/app.py", text="SECRET_MARKER = 1\n"),
     )
-    turn = run(scripted_prompt(workspace, [{"text": "seen"}], [text_block("explain this file"), resource]))
+    turn = run(
+        scripted_prompt(workspace, [{"text": "seen"}], [text_block("explain this file"), resource])
+    )
     [chat] = [r for r in turn.requests if r.path.endswith("/chat/completions")]
     body = json.dumps(chat.body)
     assert "explain this file" in body and "SECRET_MARKER = 1" in body
@@ -254,10 +319,15 @@ def test_plan_events_become_plan_updates(workspace):
             await h.start()
             sid = await h.new_session(workspace)
             reporter = h.agent().sessions[sid].reporter
-            reporter.handle(events.PlanUpdate(sid, [
-                {"content": "Read the view", "status": "completed", "priority": "high"},
-                {"content": "Write the test", "status": "in_progress"},
-            ]))
+            reporter.handle(
+                events.PlanUpdate(
+                    sid,
+                    [
+                        {"content": "Read the view", "status": "completed", "priority": "high"},
+                        {"content": "Write the test", "status": "in_progress"},
+                    ],
+                )
+            )
             await reporter.flush()
             await wait_until(lambda: h.client.of_kind("plan"))
             return h.client
@@ -265,20 +335,26 @@ def test_plan_events_become_plan_updates(workspace):
     client = run(scenario())
     [plan] = client.of_kind("plan")
     assert [(e.content, e.status, e.priority) for e in plan.entries] == [
-        ("Read the view", "completed", "high"), ("Write the test", "in_progress", "medium")
+        ("Read the view", "completed", "high"),
+        ("Write the test", "in_progress", "medium"),
     ]
 
 
 def test_a_second_prompt_while_one_runs_is_refused(workspace):
     from acp import RequestError
+
     from punie_core.scripted_model import ScriptedModelServer
 
     async def scenario():
-        with ScriptedModelServer([{"text": "slow " * 50, "chunks": 50, "chunk_delay": 0.1}]) as server:
+        with ScriptedModelServer(
+            [{"text": "slow " * 50, "chunks": 50, "chunk_delay": 0.1}]
+        ) as server:
             async with harness(model=server.model_string) as h:
                 await h.start()
                 sid = await h.new_session(workspace)
-                first = asyncio.ensure_future(h.conn.prompt(session_id=sid, prompt=[text_block("one")]))
+                first = asyncio.ensure_future(
+                    h.conn.prompt(session_id=sid, prompt=[text_block("one")])
+                )
                 while not h.client.of_kind("agent_message_chunk"):
                     await asyncio.sleep(0.02)
                 try:

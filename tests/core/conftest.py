@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -29,11 +30,30 @@ def fake_site(clean_env: pytest.MonkeyPatch) -> Path:
     return FAKE_SITE
 
 
-def run_punie(*args: str, env: dict[str, str] | None = None, fakes: bool = True) -> subprocess.CompletedProcess[str]:
+PYCACHE = Path(tempfile.gettempdir()) / "punie-core-tests-pycache"
+
+
+def subprocess_env(**extra: str) -> dict[str, str]:
+    """The environment for a child Python: no PUNIE_* hatches, bytecode cached outside the tree.
+
+    Caching bytecode (even where PYTHONDONTWRITEBYTECODE is set) spares every child process
+    from recompiling pydantic; it changes nothing a test observes.
+    """
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in PUNIE_ENV and k not in ("PYTHONDONTWRITEBYTECODE", "PYTEST_ADDOPTS")
+    }
+    env["PYTHONPYCACHEPREFIX"] = str(PYCACHE)
+    env.update(extra)
+    return env
+
+
+def run_punie(
+    *args: str, env: dict[str, str] | None = None, fakes: bool = True
+) -> subprocess.CompletedProcess[str]:
     """Run the real `punie` CLI in a subprocess (the fake distributions on PYTHONPATH)."""
-    full_env = {k: v for k, v in os.environ.items() if k not in PUNIE_ENV}
-    if fakes:
-        full_env["PYTHONPATH"] = str(FAKE_SITE)
+    full_env = subprocess_env(**({"PYTHONPATH": str(FAKE_SITE)} if fakes else {}))
     full_env.update(env or {})
     script = Path(sys.executable).with_name("punie")
     command = [str(script)] if script.exists() else [sys.executable, "-m", "punie_core.cli"]

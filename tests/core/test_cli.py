@@ -1,4 +1,4 @@
-"""The real `punie` CLI in a subprocess: plugin report, escape hatches, stderr, help and lean imports."""
+"""The real `punie` CLI in a subprocess: plugin report, escape hatches, stderr, help, imports."""
 
 from __future__ import annotations
 
@@ -9,12 +9,36 @@ import sys
 
 import pytest
 
-from .conftest import ROOT, run_punie
+from .conftest import ROOT, run_punie, subprocess_env
 
-FIELDS = ["name", "distribution", "version", "status", "error", "tools", "nouns", "skills", "validators"]
+FIELDS = [
+    "name",
+    "distribution",
+    "version",
+    "status",
+    "error",
+    "tools",
+    "nouns",
+    "skills",
+    "validators",
+]
 BROKEN = {
-    "importerror", "sysexit", "badsig", "unknownhook", "raises", "wrongtype", "defaulted",
-    "badrender", "skillnofm", "skillbadname", "claimscore", "dupa", "dupb", "rulea", "ruleb", "twin",
+    "importerror",
+    "sysexit",
+    "badsig",
+    "unknownhook",
+    "raises",
+    "wrongtype",
+    "defaulted",
+    "badrender",
+    "skillnofm",
+    "skillbadname",
+    "claimscore",
+    "dupa",
+    "dupb",
+    "rulea",
+    "ruleb",
+    "twin",
 }
 
 
@@ -138,11 +162,14 @@ def imported_after(argv: list[str], env: dict[str, str] | None = None) -> set[st
         "        pass\n"
         "print(' '.join(sorted({m.split('.')[0] for m in sys.modules})))\n"
     )
-    import os
-
-    full_env = {**os.environ, **(env or {})}
+    full_env = subprocess_env(**(env or {}))
     result = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, env=full_env, timeout=60
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=full_env,
+        timeout=60,
     )
     assert result.returncode == 0, result.stderr
     return set(result.stdout.split())

@@ -1,4 +1,4 @@
-"""The plugin docs run: the tutorial plugin is built from writing.md, and every example is a valid plugin."""
+"""The plugin docs run: the tutorial is built from writing.md; every hook example is a plugin."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from punie_core.context import ToolContext, using_context
 from punie_core.plugins import candidate_from_object, load_toolbox
 from punie_core.testing import assert_plugin_contract
 
-from .conftest import ROOT, run_punie
+from .conftest import ROOT, run_punie, subprocess_env
 
 DOCS = ROOT / "docs" / "plugins"
 FILE_BLOCK = re.compile(r"<!-- file: (?P<path>\S+) -->\n```\w*\n(?P<body>.*?)```", re.DOTALL)
@@ -70,15 +70,22 @@ def test_tutorial_tool_runs_through_the_gate(tutorial: Path, tmp_path: Path) -> 
 
     project = tmp_path / "project"
     project.mkdir()
-    (project / "app.py").write_text('@app.get("/users")\ndef users(): ...\n\n@app.post("items")\ndef add(): ...\n')
+    (project / "app.py").write_text(
+        '@app.get("/users")\ndef users(): ...\n\n@app.post("items")\ndef add(): ...\n'
+    )
     toolbox = load_toolbox(
-        entry_points=False, extra=[candidate_from_object(punie_routes.plugin, "routes")], strict=True
+        entry_points=False,
+        extra=[candidate_from_object(punie_routes.plugin, "routes")],
+        strict=True,
     )
     with using_context(ToolContext.local(project)):
         routes = asyncio.run(toolbox.call("find_routes", ()))
         with pytest.raises(PermissionError):
             asyncio.run(toolbox.call("find_routes", ("../**/*.py",)))
-    assert [(r.method, r.path, r.line) for r in routes] == [("GET", "/users", 1), ("POST", "items", 4)]
+    assert [(r.method, r.path, r.line) for r in routes] == [
+        ("GET", "/users", 1),
+        ("POST", "items", 4),
+    ]
     validator = next(v for v in toolbox.validators if v.name == "route_paths")
     findings = validator.check("app.py", (project / "app.py").read_text())
     assert [(f.rule, f.line) for f in findings] == [("RTE001", 4)]
@@ -87,10 +94,16 @@ def test_tutorial_tool_runs_through_the_gate(tutorial: Path, tmp_path: Path) -> 
 def test_tutorial_is_discovered_through_its_entry_point_by_the_real_cli(tutorial: Path) -> None:
     result = run_punie("plugins", "--json", fakes=False, env={"PYTHONPATH": str(tutorial)})
     entry = next(e for e in json.loads(result.stdout)["plugins"] if e["name"] == "routes")
-    assert (entry["distribution"], entry["status"], entry["tools"]) == ("punie-routes", "active", ["find_routes"])
+    assert (entry["distribution"], entry["status"], entry["tools"]) == (
+        "punie-routes",
+        "active",
+        ["find_routes"],
+    )
 
 
-def test_tutorial_tests_and_testing_md_examples_pass_with_the_pytest11_fixtures(tutorial: Path) -> None:
+def test_tutorial_tests_and_testing_md_examples_pass_with_the_pytest11_fixtures(
+    tutorial: Path,
+) -> None:
     tests = tutorial / "tests"
     testing_md = (DOCS / "testing.md").read_text()
     blocks = [m["body"] for m in PYTHON_BLOCK.finditer(testing_md)]
@@ -110,9 +123,7 @@ def test_tutorial_tests_and_testing_md_examples_pass_with_the_pytest11_fixtures(
 
 
 def _env_without_punie() -> dict[str, str]:
-    import os
-
-    return {k: v for k, v in os.environ.items() if not k.startswith("PUNIE_") and k != "PYTEST_ADDOPTS"}
+    return subprocess_env()
 
 
 def test_every_hook_reference_example_is_a_working_plugin(tutorial: Path) -> None:
@@ -122,7 +133,9 @@ def test_every_hook_reference_example_is_a_working_plugin(tutorial: Path) -> Non
         module = types.ModuleType(f"hooks_example_{index}")
         exec(compile(source, f"hooks.md example {index + 1}", "exec"), module.__dict__)
         toolbox = load_toolbox(
-            entry_points=False, extra=[candidate_from_object(module, f"example{index}")], strict=True
+            entry_points=False,
+            extra=[candidate_from_object(module, f"example{index}")],
+            strict=True,
         )
         info = next(i for i in toolbox.plugins if i.name == f"example{index}")
         assert info.hooks, f"hooks.md example {index + 1} implements no hook"

@@ -1,4 +1,4 @@
-"""The three first-party plugins keep the plugin contract and load from their installed entry points."""
+"""The three first-party plugins keep the contract and load from their installed entry points."""
 
 from __future__ import annotations
 

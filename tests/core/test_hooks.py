@@ -1,4 +1,4 @@
-"""One test per hookspec, the order hooks fire in, and meta-tests: every hook documented and tested."""
+"""One test per hookspec, the order hooks fire in, and meta-tests: every hook documented, tested."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from pydantic import BaseModel
 
-from punie_core import Finding, Noun, Skill, Term, Tool, Validator, hookimpl
+from punie_core import Finding, Skill, Term, Tool, Validator, hookimpl
 from punie_core.hookspecs import COLLECTION_HOOKS, PunieSpecs
 from punie_core.plugins import Candidate, hook_signature, load_toolbox
 
@@ -63,7 +63,9 @@ def test_hook_punie_nouns(punie_register, punie_toolbox_factory) -> None:
 def test_hook_punie_skills(tmp_path: Path, punie_register, punie_toolbox_factory) -> None:
     skill_dir = tmp_path / "greeting"
     (skill_dir / "references").mkdir(parents=True)
-    (skill_dir / "SKILL.md").write_text("---\nname: greeting\ndescription: How to greet.\n---\n\nSay hi.\n")
+    (skill_dir / "SKILL.md").write_text(
+        "---\nname: greeting\ndescription: How to greet.\n---\n\nSay hi.\n"
+    )
     (skill_dir / "references" / "formal.md").write_text("Good day.\n")
 
     @hookimpl
@@ -74,7 +76,9 @@ def test_hook_punie_skills(tmp_path: Path, punie_register, punie_toolbox_factory
     toolbox = punie_toolbox_factory()
     skill = toolbox.skill("greeting")
     assert (skill.plugin, skill.body.strip(), skill.references) == (
-        "greeter", "Say hi.", {"formal.md": "Good day.\n"}
+        "greeter",
+        "Say hi.",
+        {"formal.md": "Good day.\n"},
     )
     assert "- greeting: How to greet." in toolbox.prompt
 
@@ -85,12 +89,19 @@ def test_hook_punie_validators(punie_register, punie_toolbox_factory) -> None:
 
     @hookimpl
     def punie_validators():
-        yield Validator(name="greeting_tone", layer="conventions", rules={"GRT001": "shouting"}, check=no_shouting)
+        yield Validator(
+            name="greeting_tone",
+            layer="conventions",
+            rules={"GRT001": "shouting"},
+            check=no_shouting,
+        )
 
     punie_register(punie_validators, name="greeter")
     validator = next(v for v in punie_toolbox_factory().validators if v.name == "greeting_tone")
     assert validator.plugin == "greeter"
-    assert list(validator.check("a.py", "HELLO")) == [Finding("a.py", 1, 1, "GRT001", "do not shout")]
+    assert list(validator.check("a.py", "HELLO")) == [
+        Finding("a.py", 1, 1, "GRT001", "do not shout")
+    ]
 
 
 def test_hook_punie_vocabulary(punie_register, punie_toolbox_factory) -> None:
@@ -157,17 +168,25 @@ def test_lifecycle_order_every_plugin_loads_before_any_hook_and_render_comes_las
 
         return Candidate(name, f"punie-{name}", "1", load)
 
-    load_toolbox(entry_points=False, builtins=False, extra=[candidate("a"), candidate("b")], strict=True)
+    load_toolbox(
+        entry_points=False, builtins=False, extra=[candidate("a"), candidate("b")], strict=True
+    )
     collection = [f"{p}:{hook}" for p in "ab" for hook in COLLECTION_HOOKS]
     assert events[:2] == ["a:load", "b:load"]
     assert events[2:12] == collection
     assert list(COLLECTION_HOOKS) == [
-        "punie_tools", "punie_nouns", "punie_skills", "punie_validators", "punie_vocabulary"
+        "punie_tools",
+        "punie_nouns",
+        "punie_skills",
+        "punie_validators",
+        "punie_vocabulary",
     ]
     # Render: records sorted by name, and per record the last registered plugin asked first.
     assert events[12:] == [
-        "b:punie_render_stub:a_tool", "a:punie_render_stub:a_tool",
-        "b:punie_render_stub:b_tool", "a:punie_render_stub:b_tool",
+        "b:punie_render_stub:a_tool",
+        "a:punie_render_stub:a_tool",
+        "b:punie_render_stub:b_tool",
+        "a:punie_render_stub:b_tool",
     ]
 
 
@@ -180,7 +199,9 @@ def test_a_collection_hook_may_not_be_a_wrapper(punie_pm) -> None:
 
     module = module_from_functions("wrapping", punie_tools)
     with pytest.raises(PluginError, match="collection hook and cannot be a wrapper"):
-        load_toolbox(entry_points=False, extra=[candidate_from_object(module, "wrapping")], strict=True)
+        load_toolbox(
+            entry_points=False, extra=[candidate_from_object(module, "wrapping")], strict=True
+        )
 
 
 @pytest.mark.parametrize("hook", HOOKS)

@@ -1,4 +1,4 @@
-"""The isolating loader against fake installed distributions: each failure kind is excluded alone."""
+"""The isolating loader on fake installed distributions: each failure kind is excluded alone."""
 
 from __future__ import annotations
 
@@ -17,14 +17,22 @@ FAILURES: dict[str, tuple[str, str | None, tuple[str, ...]]] = {
     "sysexit": ("failed", "load", ("SystemExit", "3")),
     "decline": ("skipped", None, ("needs libfake>=2",)),
     "badsig": ("failed", "validate", ("PluginValidationError", "config")),
-    "unknownhook": ("failed", "validate", ("unknown hook 'punie_tool'", "did you mean 'punie_tools'")),
+    "unknownhook": (
+        "failed",
+        "validate",
+        ("unknown hook 'punie_tool'", "did you mean 'punie_tools'"),
+    ),
     "raises": ("failed", "collect", ("RuntimeError", "boom in punie_tools")),
     "wrongtype": ("failed", "collect", ("yielded str", "expected Tool")),
     "defaulted": ("failed", "validate", ("defaults", "punie_render_stub(record)")),
     "badrender": ("failed", "render", ("returned int", "expected str")),
     "skillnofm": ("failed", "collect", ("no-frontmatter/SKILL.md", "missing '---' frontmatter")),
     "skillbadname": ("failed", "collect", ("Bad_Name/SKILL.md", "kebab-case")),
-    "claimscore": ("conflict", "conflict", ("tool 'read_file'", "punie (core)", "punie-fake-claimscore")),
+    "claimscore": (
+        "conflict",
+        "conflict",
+        ("tool 'read_file'", "punie (core)", "punie-fake-claimscore"),
+    ),
 }
 
 
@@ -71,7 +79,9 @@ def test_everything_broken_at_once_still_loads_the_healthy_plugins(fake_site: Pa
     assert_healthy_ones_work(toolbox)
 
 
-def test_duplicate_tool_name_excludes_both_plugins_and_names_both_distributions(fake_site, clean_env) -> None:
+def test_duplicate_tool_name_excludes_both_plugins_and_names_both_distributions(
+    fake_site, clean_env
+) -> None:
     clean_env.setenv("PUNIE_LOAD_PLUGINS", "good,dupa,dupb")
     toolbox = load_toolbox()
     infos = by_name(toolbox)
@@ -89,7 +99,10 @@ def test_plugin_claiming_a_core_tool_loses_and_the_core_keeps_it(fake_site, clea
     assert by_name(toolbox)["claimscore"].status == "conflict"
     assert by_name(toolbox)["core"].status == "active"
     read_file = toolbox.tool("read_file")
-    assert (read_file.plugin, read_file.description) == ("core", "Read a UTF-8 text file of the workspace.")
+    assert (read_file.plugin, read_file.description) == (
+        "core",
+        "Read a UTF-8 text file of the workspace.",
+    )
 
 
 def test_duplicate_rule_id_excludes_both_plugins(fake_site, clean_env) -> None:
@@ -165,7 +178,9 @@ def test_load_plugins_is_an_allow_list(fake_site, clean_env) -> None:
 def test_strict_mode_reraises_the_first_failure(fake_site, clean_env) -> None:
     clean_env.setenv("PUNIE_LOAD_PLUGINS", "good,importerror")
     clean_env.setenv("PUNIE_STRICT_PLUGINS", "1")
-    with pytest.raises(PluginError, match=r"'importerror' \(punie-fake-importerror\) load: ModuleNotFoundError") as caught:
+    with pytest.raises(
+        PluginError, match=r"'importerror' \(punie-fake-importerror\) load: ModuleNotFoundError"
+    ) as caught:
         load_toolbox()
     assert isinstance(caught.value.__cause__, ModuleNotFoundError)
 

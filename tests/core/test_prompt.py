@@ -1,4 +1,4 @@
-"""The system prompt: compact, byte-stable, skills as a catalogue, vocabulary, documented size estimate."""
+"""The system prompt: compact, byte-stable, skills as a catalogue, vocabulary, size estimate."""
 
 from __future__ import annotations
 
@@ -6,15 +6,18 @@ from pathlib import Path
 
 from punie_core import Skill, Term, Tool, hookimpl
 from punie_core.plugins import load_toolbox
-from punie_core.prompt import estimate_tokens
+from punie_core.prompt import CODE_MODE, estimate_tokens
 
 from .test_stubs import assert_snapshot
 
-CORE_BUDGET = 500
+CORE_BUDGET = 600
 
 
 def test_core_prompt_snapshot(clean_env) -> None:
-    assert_snapshot("core_prompt.txt", load_toolbox(entry_points=False).prompt)
+    prompt = load_toolbox(entry_points=False).prompt
+    assert prompt.count(CODE_MODE) == 1
+    # The Code Mode paragraph belongs to the sandbox; the snapshot covers everything around it.
+    assert_snapshot("core_prompt.txt", prompt.replace(CODE_MODE, "<CODE_MODE>"))
 
 
 def test_prompt_lists_skills_by_name_and_description_only(fake_site: Path, clean_env) -> None:
@@ -63,10 +66,14 @@ def test_prompt_order_does_not_depend_on_registration_order(punie_pm) -> None:
     assert one.prompt.index("alpha_tool()") < one.prompt.index("beta_tool()")
 
 
-def test_skill_body_reaches_the_model_only_through_load_skill(tmp_path: Path, punie_register, punie_toolbox_factory) -> None:
+def test_skill_body_reaches_the_model_only_through_load_skill(
+    tmp_path: Path, punie_register, punie_toolbox_factory
+) -> None:
     skill_dir = tmp_path / "demo-skill"
     skill_dir.mkdir()
-    (skill_dir / "SKILL.md").write_text("---\nname: demo-skill\ndescription: A demo.\n---\nSECRET BODY\n")
+    (skill_dir / "SKILL.md").write_text(
+        "---\nname: demo-skill\ndescription: A demo.\n---\nSECRET BODY\n"
+    )
 
     @hookimpl
     def punie_skills():
@@ -105,5 +112,5 @@ def test_the_cores_own_prompt_stays_small(clean_env) -> None:
 def test_a_noun_a_tool_returns_is_listed_without_its_summary(fake_site: Path, clean_env) -> None:
     clean_env.setenv("PUNIE_LOAD_PLUGINS", "good")
     prompt = load_toolbox().prompt
-    assert "\nWriteResult(path, size, created)\n" in prompt  # write_file's line says what it is
+    assert "\nWriteResult(path, size, created, findings: list[str])\n" in prompt  # write_file's line says what it is
     assert "\nEcho(text, length)\n" in prompt

@@ -20,13 +20,15 @@ from punie_core import Noun, Tool, hookimpl
 from punie_core.plugins import load_toolbox
 from punie_core.stubs import format_annotation, render_tool, signature_line
 
-from .conftest import ROOT
+from .conftest import ROOT, subprocess_env
 
 SNAPSHOTS = Path(__file__).parent / "snapshots"
 TY = Path(sys.executable).with_name("ty")
 
 
-def check_with_ty(directory: Path, stubs: str, snippet: str = "") -> subprocess.CompletedProcess[str]:
+def check_with_ty(
+    directory: Path, stubs: str, snippet: str = ""
+) -> subprocess.CompletedProcess[str]:
     """Type-check the stubs as a `.pyi` module and a snippet importing from it, with the real ty."""
     assert TY.exists(), "ty is installed with punie-quality (uv sync --all-packages)"
     (directory / "punie_tools.pyi").write_text(stubs)
@@ -56,7 +58,7 @@ def assert_snapshot(name: str, text: str) -> None:
 
 def test_core_stubs_snapshot(clean_env) -> None:
     toolbox = load_toolbox(entry_points=False)
-    assert_snapshot("core_stubs.pyi", toolbox.stubs)
+    assert_snapshot("core_stubs.txt", toolbox.stubs)  # .txt: formatters must not touch it
 
 
 def test_core_stubs_pass_ty_and_a_wrong_call_does_not(tmp_path: Path) -> None:
@@ -72,7 +74,9 @@ def test_core_stubs_pass_ty_and_a_wrong_call_does_not(tmp_path: Path) -> None:
         "code: int | None = run_command('pytest -q').exit_code\n",
     )
     assert ok.returncode == 0, ok.stdout + ok.stderr
-    bad = check_with_ty(tmp_path, stubs, "from punie_tools import write_file\nwrite_file('a.txt', 1)\n")
+    bad = check_with_ty(
+        tmp_path, stubs, "from punie_tools import write_file\nwrite_file('a.txt', 1)\n"
+    )
     assert bad.returncode == 1
     assert "snippet.py:2" in bad.stdout and "invalid-argument-type" in bad.stdout
 
@@ -168,7 +172,8 @@ def test_awkward_annotations_render_as_valid_typed_stubs(
     stub = toolbox.stub_texts["analyse"]
     assert stub.startswith(
         "def analyse(source: str, /, names: list[str], *extra: int, callback: Any | None = None, "
-        "depth: int | None = None, ratio: float = ..., options: dict[str, list[int]] | None = None, "
+        "depth: int | None = None, ratio: float = ..., "
+        "options: dict[str, list[int]] | None = None, "
         "**flags: bool) -> Report:\n"
     )
     report = toolbox.stub_texts["Report"]
@@ -213,7 +218,10 @@ def test_signature_line_reads_the_stub_text() -> None:
         """
         return []
 
-    assert signature_line(render_tool(Tool(tool)), "tool") == "tool(path: str, limit: int = 10) -> list[str]"
+    assert (
+        signature_line(render_tool(Tool(tool)), "tool")
+        == "tool(path: str, limit: int = 10) -> list[str]"
+    )
 
 
 CUSTOM = '''def shout(text: str, *, times: int = 1) -> str:
@@ -262,7 +270,9 @@ def test_a_renderer_can_restyle_core_records_too(punie_register, punie_toolbox_f
     assert toolbox.stub_texts["WriteResult"] == "class WriteResult:\n    path: str\n"
 
 
-def test_a_renderer_that_defines_the_wrong_name_is_excluded(punie_register, punie_toolbox_factory) -> None:
+def test_a_renderer_that_defines_the_wrong_name_is_excluded(
+    punie_register, punie_toolbox_factory
+) -> None:
     @hookimpl
     def punie_render_stub(record):
         return "def something_else() -> None: ...\n"
@@ -274,8 +284,10 @@ def test_a_renderer_that_defines_the_wrong_name_is_excluded(punie_register, puni
     assert toolbox.stub_texts["read_file"].startswith("def read_file(")
 
 
-def test_a_tool_with_unresolvable_annotations_excludes_its_plugin(punie_register, punie_toolbox_factory) -> None:
-    def broken(x: "NotDefinedAnywhere") -> str:  # noqa: F821
+def test_a_tool_with_unresolvable_annotations_excludes_its_plugin(
+    punie_register, punie_toolbox_factory
+) -> None:
+    def broken(x: NotDefinedAnywhere) -> str:  # noqa: F821
         """Broken.
 
         Args:
@@ -305,10 +317,14 @@ BUILD = (
 def test_two_builds_in_separate_processes_are_byte_identical(clean_env) -> None:
     digests = []
     for seed in ("1", "2"):
-        env = {k: v for k, v in os.environ.items() if not k.startswith("PUNIE_")}
-        env["PYTHONHASHSEED"] = seed
+        env = subprocess_env(PYTHONHASHSEED=seed)
         result = subprocess.run(
-            [sys.executable, "-c", BUILD], capture_output=True, text=True, env=env, cwd=ROOT, timeout=60
+            [sys.executable, "-c", BUILD],
+            capture_output=True,
+            text=True,
+            env=env,
+            cwd=ROOT,
+            timeout=60,
         )
         assert result.returncode == 0, result.stderr
         digests.append(result.stdout)
@@ -330,3 +346,19 @@ def test_docstrings_with_quotes_and_backslashes_stay_valid(doc: str) -> None:
     stub = render_tool(Tool(tool))
     tree = ast.parse(stub)
     assert ast.get_docstring(tree.body[0], clean=True) == doc
+
+
+def test_a_renderer_that_turns_a_tool_into_a_class_is_excluded(
+    punie_register, punie_toolbox_factory
+) -> None:
+    @hookimpl
+    def punie_render_stub(record):
+        if isinstance(record, Tool) and record.name == "read_file":
+            return "class read_file:\n    ...\n"
+        return None
+
+    punie_register(punie_render_stub, name="classy")
+    toolbox = punie_toolbox_factory(strict=False)
+    info = next(i for i in toolbox.plugins if i.name == "classy")
+    assert info.status == "failed" and "does not define a function named 'read_file'" in info.error
+    assert "read_file(path: str) -> str: Read" in toolbox.prompt

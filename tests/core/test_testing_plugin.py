@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import types
@@ -14,6 +13,8 @@ from pydantic import BaseModel
 from punie_core import Noun, Skill, Tool, Validator, hookimpl
 from punie_core.plugins import PluginError
 from punie_core.testing import PluginHarness, contract_problems, documented_args
+
+from .conftest import subprocess_env
 
 
 def documented(text: str, number: int) -> int:
@@ -74,7 +75,9 @@ def test_contract_finds_a_noun_without_docstring_and_a_skill_without_file() -> N
     def punie_skills():
         yield Skill(name="inline", description="Made up in code.", body="text")
 
-    problems = contract_problems(module("mixed", punie_nouns=punie_nouns, punie_skills=punie_skills))
+    problems = contract_problems(
+        module("mixed", punie_nouns=punie_nouns, punie_skills=punie_skills)
+    )
     assert "noun 'Bare' has no docstring" in problems
     assert any("skill 'inline' was not read from a SKILL.md" in p for p in problems)
 
@@ -171,7 +174,15 @@ def test_punie_register_accepts_an_object_and_hooks_can_be_called_directly(
     punie_register(Plugin(), name="direct", distribution="punie-direct")
     results = [list(r) for r in punie_pm.manager.hook.punie_tools()]
     assert sorted(t.name for batch in results for t in batch) == sorted(
-        ["documented", "read_file", "write_file", "list_files", "run_command", "load_skill", "tool_help"]
+        [
+            "documented",
+            "read_file",
+            "write_file",
+            "list_files",
+            "run_command",
+            "load_skill",
+            "tool_help",
+        ]
     )
     info = next(i for i in punie_pm.toolbox().plugins if i.name == "direct")
     assert (info.distribution, info.status) == ("punie-direct", "active")
@@ -182,7 +193,9 @@ def test_registrations_do_not_leak_between_tests(punie_pm: PluginHarness) -> Non
 
 
 @pytest.mark.parametrize("distribution", ["punie-quality", "punie_quality"])
-def test_punie_installed_loads_one_distribution_through_the_real_loader(punie_installed, distribution: str) -> None:
+def test_punie_installed_loads_one_distribution_through_the_real_loader(
+    punie_installed, distribution: str
+) -> None:
     info = punie_installed(distribution)
     assert (info.name, info.distribution) == ("quality", "punie-quality")
     assert info.status == "active", info.error
@@ -205,15 +218,40 @@ def test_the_pytest_plugin_is_inert_in_a_project_that_does_not_use_it(tmp_path: 
         "    assert 'punie_core.plugins' not in sys.modules\n"
         "    assert 'pydantic' not in sys.modules\n"
     )
-    env = {k: v for k, v in os.environ.items() if k != "PYTEST_ADDOPTS"}
+    env = subprocess_env()
     run = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "test_plain.py"],
-        cwd=tmp_path, capture_output=True, text=True, timeout=120, env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
     )
     assert run.returncode == 0, run.stdout + run.stderr
     fixtures = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--fixtures", "test_plain.py"],
-        cwd=tmp_path, capture_output=True, text=True, timeout=120, env=env,
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "--fixtures",
+            "test_plain.py",
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
     )
     for name in ("punie_pm", "punie_register", "punie_toolbox_factory", "punie_installed"):
         assert name in fixtures.stdout
+
+
+def test_the_contract_names_a_first_party_module_after_its_entry_point() -> None:
+    import punie_tdom.plugin
+
+    from punie_core.testing import assert_plugin_contract
+
+    assert assert_plugin_contract(punie_tdom.plugin).name == "tdom"

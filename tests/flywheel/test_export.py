@@ -1,4 +1,4 @@
-"""Traces become mlx-lm datasets: one example per good turn, error-then-fix examples, stable splits."""
+"""Traces become mlx-lm datasets: an example per good turn, error-then-fix examples, set splits."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ RUN = "r = run_command('python -m pytest -q')\nprint(r.exit_code)"
 
 
 def all_records(out: Path) -> list[dict]:
-    return [r for name in ("train", "valid", "test") for r in read_jsonl(out / f"{name}.jsonl")]
+    return [r for path in sorted(out.glob("*.jsonl")) for r in read_jsonl(path)]
 
 
 def test_a_validated_trace_gives_one_example_per_turn() -> None:
@@ -22,8 +22,16 @@ def test_a_validated_trace_gives_one_example_per_turn() -> None:
     step, answer = (record for _, record in records)
     assert step["tools"][0]["function"]["name"] == "execute_code"
     assert [m["role"] for m in step["messages"]] == ["system", "user", "assistant"]
-    assert json.loads(step["messages"][-1]["tool_calls"][0]["function"]["arguments"]) == {"code": RUN}
-    assert [m["role"] for m in answer["messages"]] == ["system", "user", "assistant", "tool", "assistant"]
+    assert json.loads(step["messages"][-1]["tool_calls"][0]["function"]["arguments"]) == {
+        "code": RUN
+    }
+    assert [m["role"] for m in answer["messages"]] == [
+        "system",
+        "user",
+        "assistant",
+        "tool",
+        "assistant",
+    ]
     assert answer["messages"][-1]["content"] == "All 3 tests pass."
 
 
@@ -45,13 +53,18 @@ def test_a_failed_snippet_fixed_later_gives_an_error_then_fix_example() -> None:
     validated = make_trace([(broken, error_result()), (RUN, ok_result("0"))])
     kinds = [kind for kind, _ in trace_examples(validated, ExportOptions())[0]]
     assert kinds == ["fix", "answer"]
-    assert [k for k, _ in trace_examples(validated, ExportOptions(negatives=False))[0]] == ["answer"]
+    assert [k for k, _ in trace_examples(validated, ExportOptions(negatives=False))[0]] == [
+        "answer"
+    ]
 
 
 def test_error_then_fix_is_built_when_the_failure_is_only_in_the_snippets() -> None:
     broken = "r = run_command('pytest')\nprint(r.exit_cod)"
     trace = make_trace(
-        [(broken, error_result("TypeCheckError", "CommandResult has no attribute exit_cod", 2)), (RUN, ok_result("0"))],
+        [
+            (broken, error_result("TypeCheckError", "CommandResult has no attribute exit_cod", 2)),
+            (RUN, ok_result("0")),
+        ],
         in_messages=[False, True],
         validated=False,
     )
@@ -74,7 +87,9 @@ def test_traces_that_weakened_tests_are_never_exported() -> None:
         "ms": 1.0,
         "refused": False,
     }
-    trace = make_trace([("run_command('rm tests/test_app.py')", ok_result())], tool_calls=[deleting])
+    trace = make_trace(
+        [("run_command('rm tests/test_app.py')", ok_result())], tool_calls=[deleting]
+    )
     assert trace_examples(trace, ExportOptions(include_all=True)) == ([], "tampered_tests")
 
 
@@ -85,8 +100,14 @@ def test_chat_format_writes_tool_calls_as_text() -> None:
     assert "tools" not in answer
     assert all(set(m) == {"role", "content"} for m in answer["messages"])
     call_text = answer["messages"][2]["content"]
-    assert call_text.startswith("<tool_call>\n") and json.loads(call_text.split("\n")[1])["arguments"]["code"] == RUN
-    assert answer["messages"][3] == {"role": "user", "content": "<tool_response>\n0\n</tool_response>"}
+    assert (
+        call_text.startswith("<tool_call>\n")
+        and json.loads(call_text.split("\n")[1])["arguments"]["code"] == RUN
+    )
+    assert answer["messages"][3] == {
+        "role": "user",
+        "content": "<tool_response>\n0\n</tool_response>",
+    }
 
 
 def test_object_arguments_for_templates_that_want_a_mapping() -> None:
@@ -100,10 +121,16 @@ def test_split_is_deterministic_by_seed_and_keeps_traces_whole(tmp_path: Path) -
     again = export(iter(traces), tmp_path / "b", ExportOptions(seed=1))
     other = export(iter(traces), tmp_path / "c", ExportOptions(seed=2))
     for name in ("train", "valid", "test"):
-        assert (tmp_path / "a" / f"{name}.jsonl").read_bytes() == (tmp_path / "b" / f"{name}.jsonl").read_bytes()
+        assert (tmp_path / "a" / f"{name}.jsonl").read_bytes() == (
+            tmp_path / "b" / f"{name}.jsonl"
+        ).read_bytes()
     assert first.examples == again.examples and first.examples != other.examples
     assert sum(first.examples.values()) == 400
-    assert 120 < first.examples["train"] / 2 < 200 and first.examples["valid"] and first.examples["test"]
+    assert (
+        120 < first.examples["train"] / 2 < 200
+        and first.examples["valid"]
+        and first.examples["test"]
+    )
     assert {split_of(f"t{i}", 1) for i in range(200)} == {"train", "valid", "test"}
     manifest = json.loads((tmp_path / "a" / "export.json").read_text())
     assert manifest["exported_traces"] == 200 and manifest["kinds"] == {"answer": 200, "step": 200}
@@ -139,3 +166,14 @@ def test_empty_export_is_a_clear_error(tmp_path: Path, capsys) -> None:
 
     assert main(["traces", "export", "--out", str(tmp_path / "none")]) == 1
     assert "no training examples" in capsys.readouterr().err
+
+
+def test_an_empty_split_leaves_no_file(tmp_path: Path) -> None:
+    out = tmp_path / "data"
+    out.mkdir()
+    (out / "test.jsonl").write_text('{"stale": true}\n')  # from an older export
+    trace = make_trace([(RUN, ok_result())], trace_id="only-one")
+    report = export(iter([trace]), out, ExportOptions(seed=0))
+    split = split_of("only-one", 0)
+    assert sorted(p.name for p in out.glob("*.jsonl")) == [f"{split}.jsonl"]
+    assert report.files == {split: str(out / f"{split}.jsonl")}

@@ -47,7 +47,8 @@ def test_reading_a_field_of_a_typed_result_counts(types: ResultTypes, code: str)
         "print(run_command('ls'))",
         "r = run_command('ls')\nprint(r.exit_code_typo)",  # not a field of CommandResult
         "r = run_command('ls')\nprint(r.model_dump())",  # a method, not a field
-        "exit_code = 1\nr = run_command('ls')\nprint(exit_code, 'output')",  # keywords are not reads
+        # Keywords are not reads:
+        "exit_code = 1\nr = run_command('ls')\nprint(exit_code, 'output')",
     ],
 )
 def test_printing_a_typed_result_is_not_a_read(types: ResultTypes, code: str) -> None:

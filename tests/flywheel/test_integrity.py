@@ -28,7 +28,15 @@ def test_sub():
 
 
 def call(tool: str, ok: bool = True, result: object = None, **arguments: object) -> dict:
-    return {"tool": tool, "arguments": arguments, "ok": ok, "result": result, "error": None, "ms": 1.0, "refused": False}
+    return {
+        "tool": tool,
+        "arguments": arguments,
+        "ok": ok,
+        "result": result,
+        "error": None,
+        "ms": 1.0,
+        "refused": False,
+    }
 
 
 def trace(*calls: dict, passed: bool = True) -> dict:
@@ -58,7 +66,10 @@ def test_a_clean_fix_stays_validated() -> None:
 def test_removing_a_test_function_or_assert_is_tampering() -> None:
     weaker = OLD_TESTS.replace("    assert add(0, 0) == 0\n", "")
     fewer = OLD_TESTS.split("\n\ndef test_sub")[0] + "\n"
-    for new, reason in ((weaker, "assertions removed from: test_add"), (fewer, "test functions removed: test_sub")):
+    for new, reason in (
+        (weaker, "assertions removed from: test_add"),
+        (fewer, "test functions removed: test_sub"),
+    ):
         found = trace_tampering(
             trace(
                 call("read_file", result=OLD_TESTS, path="tests/test_calc.py"),
@@ -72,10 +83,19 @@ def test_skip_markers_and_constant_asserts_are_tampering() -> None:
     skipped = OLD_TESTS.replace("def test_sub", "@pytest.mark.skip\ndef test_sub")
     assert any("skip" in t.reason for t in compare_tests("tests/test_calc.py", OLD_TESTS, skipped))
     constant = OLD_TESTS.replace("assert sub(3, 1) == 2", "assert True")
-    assert any("constant" in t.reason for t in compare_tests("tests/test_calc.py", OLD_TESTS, constant))
+    assert any(
+        "constant" in t.reason for t in compare_tests("tests/test_calc.py", OLD_TESTS, constant)
+    )
     # Unknown old content: the new content alone still gives these away.
     assert compare_tests("tests/test_new.py", None, skipped)
-    assert compare_tests("tests/test_calc.py", OLD_TESTS, OLD_TESTS + "\n\ndef test_more():\n    assert add(2, 2) == 4\n") == []
+    assert (
+        compare_tests(
+            "tests/test_calc.py",
+            OLD_TESTS,
+            OLD_TESTS + "\n\ndef test_more():\n    assert add(2, 2) == 4\n",
+        )
+        == []
+    )
 
 
 @pytest.mark.parametrize(
@@ -96,7 +116,15 @@ def test_commands_that_remove_tests_are_tampering(command: str) -> None:
     assert not is_validated(trace(call("run_command", command=command)))
 
 
-@pytest.mark.parametrize("command", ["python -m pytest -q tests", "rm -rf build dist", "cat tests/test_calc.py", "mv app/a.py app/b.py"])
+@pytest.mark.parametrize(
+    "command",
+    [
+        "python -m pytest -q tests",
+        "rm -rf build dist",
+        "cat tests/test_calc.py",
+        "mv app/a.py app/b.py",
+    ],
+)
 def test_ordinary_commands_are_not_tampering(command: str) -> None:
     assert command_tampering(command) == []
 
@@ -109,7 +137,17 @@ def test_refused_or_failed_calls_changed_nothing() -> None:
 
 
 def test_config_that_deselects_tests_is_tampering() -> None:
-    assert compare_tests("pytest.ini", "[pytest]\naddopts = -q\n", "[pytest]\naddopts = -q --deselect tests/test_calc.py::test_sub\n")
+    assert compare_tests(
+        "pytest.ini",
+        "[pytest]\naddopts = -q\n",
+        "[pytest]\naddopts = -q --deselect tests/test_calc.py::test_sub\n",
+    )
     assert compare_tests("conftest.py", "", "collect_ignore = ['tests/test_calc.py']\n")
-    assert compare_tests("pyproject.toml", "[project]\nname='x'\n", "[project]\nname='x'\n[tool.pytest.ini_options]\naddopts = '--ignore=tests'\n")
-    assert not compare_tests("pyproject.toml", "[project]\nname='x'\n", "[project]\nname='x'\ndependencies = ['httpx']\n")
+    assert compare_tests(
+        "pyproject.toml",
+        "[project]\nname='x'\n",
+        "[project]\nname='x'\n[tool.pytest.ini_options]\naddopts = '--ignore=tests'\n",
+    )
+    assert not compare_tests(
+        "pyproject.toml", "[project]\nname='x'\n", "[project]\nname='x'\ndependencies = ['httpx']\n"
+    )

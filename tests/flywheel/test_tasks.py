@@ -90,7 +90,9 @@ def test_checks_judge_files_answers_and_field_reads(tmp_path: Path) -> None:
         snippets=["print(1)"],
         reads={("run_command", "CommandResult", "exit_code")},
     )
-    assert run_check("file", {"path": "app.py", "defines": ["health"], "contains": "return 1"}, evidence).ok
+    assert run_check(
+        "file", {"path": "app.py", "defines": ["health"], "contains": "return 1"}, evidence
+    ).ok
     assert not run_check("file", {"path": "app.py", "not_contains": "return"}, evidence).ok
     assert not run_check("file", {"path": "../outside.py"}, evidence).ok  # confined to the project
     assert run_check("answer", {"matches": r"\b42\b"}, evidence).ok

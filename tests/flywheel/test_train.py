@@ -31,14 +31,26 @@ def test_ready_when_mlx_data_and_base_are_there(tmp_path: Path) -> None:
     pytest.importorskip("mlx_lm", reason="the mlx extra is not installed (uv sync --extra mlx)")
     data = dataset(tmp_path / "data", [CHAT, CHAT])
     (data / "valid.jsonl").write_text(json.dumps(CHAT) + "\n")
-    counts = check_ready(TrainOptions(data=data, base=str(model_dir(tmp_path / "base")), out=tmp_path / "out"))
+    counts = check_ready(
+        TrainOptions(data=data, base=str(model_dir(tmp_path / "base")), out=tmp_path / "out")
+    )
     assert counts == {"train": 2, "valid": 1, "test": 0}
 
 
-def test_missing_mlx_lm_is_a_clear_error_before_starting(tmp_path: Path, monkeypatch, capsys) -> None:
+def test_missing_mlx_lm_is_a_clear_error_before_starting(
+    tmp_path: Path, monkeypatch, capsys
+) -> None:
     monkeypatch.setitem(sys.modules, "mlx_lm", None)  # what an environment without the extra sees
     data = dataset(tmp_path / "data", [CHAT])
-    args = ["train", "--data", str(data), "--base", str(model_dir(tmp_path / "base")), "--out", str(tmp_path / "out")]
+    args = [
+        "train",
+        "--data",
+        str(data),
+        "--base",
+        str(model_dir(tmp_path / "base")),
+        "--out",
+        str(tmp_path / "out"),
+    ]
     assert main(args) == 2
     assert "pip install 'punie[mlx]'" in capsys.readouterr().err
     assert not (tmp_path / "out").exists()  # nothing was started
@@ -68,9 +80,15 @@ def test_a_torn_data_file_and_a_missing_base_are_clear_errors(tmp_path: Path) ->
     with open(data / "train.jsonl", "a") as handle:
         handle.write('{"messages": [')
     with pytest.raises(TrainError, match=r"train.jsonl:2: not JSON"):
-        check_ready(TrainOptions(data=data, base=str(model_dir(tmp_path / "base")), out=tmp_path / "out"))
+        check_ready(
+            TrainOptions(data=data, base=str(model_dir(tmp_path / "base")), out=tmp_path / "out")
+        )
     good = dataset(tmp_path / "good", [CHAT])
     with pytest.raises(TrainError, match="not an mlx model folder"):
         check_ready(TrainOptions(data=good, base=str(tmp_path / "nowhere"), out=tmp_path / "out"))
     with pytest.raises(TrainError, match="--bits 7"):
-        check_ready(TrainOptions(data=good, base=str(model_dir(tmp_path / "base")), out=tmp_path / "o", bits=7))
+        check_ready(
+            TrainOptions(
+                data=good, base=str(model_dir(tmp_path / "base")), out=tmp_path / "o", bits=7
+            )
+        )

@@ -1,3 +1,4 @@
+# ruff: noqa: E501 - the chat template keeps its lines as Jinja reads them
 """Build a tiny mlx-lm model with no download: a BPE tokenizer trained here, random weights.
 
 About 120 K parameters (Qwen3 shape: hidden 64, 2 layers), a ChatML template that renders
@@ -55,25 +56,31 @@ CHAT_TEMPLATE = r"""
 """.strip()
 
 
-def build_tiny_model(out: Path, corpus: Iterable[str] = ()) -> Path:
+def build_tiny_model(out: Path, corpus: Iterable[str] = (), vocab_size: int = 4096) -> Path:
     """Write a loadable mlx-lm model directory at `out` and return it.
 
     Args:
         out: The model directory to create.
         corpus: Extra text for the tokenizer (the system prompt, for example), so the
             model's prompts stay short in tokens.
+        vocab_size: The most tokens the tokenizer may learn (a small corpus gives fewer).
     """
     import mlx.core as mx
     from mlx_lm.utils import _get_classes, save_config, save_model
     from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
     from transformers import PreTrainedTokenizerFast
 
-    texts = [*corpus, CHAT_TEMPLATE, "def test_add():\n    assert add(1, 2) == 3\n", "print(r.exit_code)"]
+    texts = [
+        *corpus,
+        CHAT_TEMPLATE,
+        "def test_add():\n    assert add(1, 2) == 3\n",
+        "print(r.exit_code)",
+    ]
     tokenizer = Tokenizer(models.BPE())
     tokenizer.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
     tokenizer.decoder = decoders.ByteLevel()
     trainer = trainers.BpeTrainer(
-        vocab_size=1024,
+        vocab_size=vocab_size,
         special_tokens=SPECIAL_TOKENS,
         initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
         show_progress=False,
@@ -110,5 +117,7 @@ def build_tiny_model(out: Path, corpus: Iterable[str] = ()) -> Path:
     mx.eval(model.parameters())
     save_model(out, model)
     save_config(config, out / "config.json")
-    (out / "punie-tiny.json").write_text(json.dumps({"built_by": "tests/flywheel/tiny_model.py"}) + "\n")
+    (out / "punie-tiny.json").write_text(
+        json.dumps({"built_by": "tests/flywheel/tiny_model.py"}) + "\n"
+    )
     return out

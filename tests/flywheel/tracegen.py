@@ -13,7 +13,11 @@ TOOLS = [
         "function": {
             "name": "execute_code",
             "description": "Run Python that calls the tools.",
-            "parameters": {"type": "object", "properties": {"code": {"type": "string"}}, "required": ["code"]},
+            "parameters": {
+                "type": "object",
+                "properties": {"code": {"type": "string"}},
+                "required": ["code"],
+            },
         },
     }
 ]
@@ -21,10 +25,19 @@ _ids = itertools.count(1)
 
 
 def ok_result(stdout: str = "", calls: list[dict[str, Any]] | None = None) -> dict[str, Any]:
-    return {"ok": True, "stdout": stdout, "value": None, "error": None, "tool_calls": calls or [], "ms": 3.0}
+    return {
+        "ok": True,
+        "stdout": stdout,
+        "value": None,
+        "error": None,
+        "tool_calls": calls or [],
+        "ms": 3.0,
+    }
 
 
-def error_result(kind: str = "NameError", message: str = "name 'x' is not defined", line: int = 1) -> dict[str, Any]:
+def error_result(
+    kind: str = "NameError", message: str = "name 'x' is not defined", line: int = 1
+) -> dict[str, Any]:
     return {
         "ok": False,
         "stdout": "",
@@ -60,14 +73,21 @@ def make_trace(
     `in_messages[i]` False keeps snippet i out of the message history (the host retried it
     before the history was kept), as some recorders do.
     """
-    messages: list[dict[str, Any]] = [{"role": "system", "content": SYSTEM}, {"role": "user", "content": query}]
+    messages: list[dict[str, Any]] = [
+        {"role": "system", "content": SYSTEM},
+        {"role": "user", "content": query},
+    ]
     shown = in_messages or [True] * len(steps)
     for (code, result), visible in zip(steps, shown, strict=True):
         if not visible:
             continue
         call = code_call(code)
         messages.append({"role": "assistant", "content": None, "tool_calls": [call]})
-        text = result["stdout"] if result["ok"] else f"{result['error']['type']}: {result['error']['message']}"
+        text = (
+            result["stdout"]
+            if result["ok"]
+            else f"{result['error']['type']}: {result['error']['message']}"
+        )
         messages.append({"role": "tool", "tool_call_id": call["id"], "content": text})
     messages.append({"role": "assistant", "content": answer})
     return {

@@ -357,3 +357,20 @@ def test_limits_validate_their_values() -> None:
     with pytest.raises(ValueError):
         Limits(max_tool_calls=-1)
     assert Limits().max_output_bytes == 64 * 1024 and Limits().memory_bytes == 128 * 1024 * 1024
+
+
+def test_many_idle_sandboxes_do_not_starve_the_pool(toolbox: Toolbox, context: ToolContext) -> None:
+    from punie_core.sandbox import MAX_SPARES, MAX_WORKERS
+
+    async def main() -> list[CodeResult]:
+        try:
+            sandboxes = [Sandbox(toolbox) for _ in range(MAX_WORKERS + 4)]
+            for sandbox in sandboxes:
+                assert (await sandbox.run("1", context)).ok
+            spares = sum(1 for s in sandboxes if s._spare is not None)
+            assert spares <= MAX_SPARES
+            return list(await asyncio.gather(*(s.run("2", context) for s in sandboxes)))
+        finally:
+            await shutdown_pool()
+
+    assert [r.value for r in asyncio.run(main())] == [2] * (MAX_WORKERS + 4)

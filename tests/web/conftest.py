@@ -1,4 +1,4 @@
-"""Fixtures for the web UI tests: an agent loop in a thread, real sessions on the scripted model, Chromium."""
+"""Web UI test fixtures: an agent loop in a thread, sessions on the scripted model, Chromium."""
 
 from __future__ import annotations
 
@@ -110,7 +110,8 @@ class Agent:
         async def create() -> Any:
             context = ToolContext(
                 workspace=Workspace.at(workspace),
-                permissions=broker or (PermissionBroker() if ask else ToolContext.local(workspace).permissions),
+                permissions=broker
+                or (PermissionBroker() if ask else ToolContext.local(workspace).permissions),
             )
             session = Session(
                 cwd=workspace,
@@ -130,7 +131,9 @@ class Agent:
         self.prompts.append(future)
         return future
 
-    def api(self, path: str, body: Any = None, headers: dict[str, str] | None = None) -> tuple[int, Any]:
+    def api(
+        self, path: str, body: Any = None, headers: dict[str, str] | None = None
+    ) -> tuple[int, Any]:
         """Call the JSON API with the bearer token."""
         data = json.dumps(body).encode() if body is not None else None
         request = urllib.request.Request(
@@ -182,8 +185,14 @@ def agent_loop() -> Iterator[AgentLoop]:
     loop.close()
 
 
+@pytest.fixture(scope="session")
+def warm_agent() -> None:
+    """Load the toolbox and import the agent once, before the first test's clock starts."""
+    toolbox()
+
+
 @pytest.fixture
-def agent(agent_loop: AgentLoop, tmp_path: Path) -> Iterator[Agent]:
+def agent(agent_loop: AgentLoop, tmp_path: Path, warm_agent: None) -> Iterator[Agent]:
     """A running web UI (registered in this test's PUNIE_HOME) in the agent loop."""
     web = WebUI(project=tmp_path, model="scripted", announce=False)
     agent_loop.run(web.start())
@@ -202,14 +211,16 @@ def agent(agent_loop: AgentLoop, tmp_path: Path) -> Iterator[Agent]:
 
 
 def ensure_chromium() -> str:
-    """The machine's Chromium, installed from Debian packages when missing (as root, like .ci/run)."""
+    """The machine's Chromium, installed from Debian packages when missing (as root)."""
     if os.path.exists(CHROMIUM):
         return CHROMIUM
     if os.geteuid() == 0 and shutil.which("apt-get"):
         subprocess.run(["apt-get", "install", "-y", "chromium"], check=False, capture_output=True)
         if not os.path.exists(CHROMIUM):
             subprocess.run(["apt-get", "update"], check=False, capture_output=True)
-            subprocess.run(["apt-get", "install", "-y", "chromium"], check=False, capture_output=True)
+            subprocess.run(
+                ["apt-get", "install", "-y", "chromium"], check=False, capture_output=True
+            )
     if not os.path.exists(CHROMIUM):
         pytest.skip("Chromium is not installed (apt-get install chromium)")
     return CHROMIUM
@@ -217,13 +228,15 @@ def ensure_chromium() -> str:
 
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Any]:
-    """Headless Chromium from the system packages, driven by Playwright (never a downloaded browser)."""
+    """Headless Chromium from the system packages, driven by Playwright (never a download)."""
     from playwright.sync_api import expect, sync_playwright
 
     expect.set_options(timeout=20_000)
     executable = ensure_chromium()
     with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS, headless=True)
+        launched = playwright.chromium.launch(
+            executable_path=executable, args=CHROMIUM_ARGS, headless=True
+        )
         yield launched
         launched.close()
 
@@ -243,7 +256,7 @@ def page(browser: Any) -> Iterator[Any]:
 
 @pytest.fixture
 def screenshot() -> Callable[[Any, str], Path]:
-    """Keep a screenshot of a page as a test artifact (tests/artifacts/web-NAME.png, git-ignored)."""
+    """Keep a screenshot of a page as a test artifact (tests/artifacts/web-NAME.png)."""
 
     def take(page: Any, name: str) -> Path:
         ARTIFACTS.mkdir(parents=True, exist_ok=True)

@@ -19,7 +19,10 @@ WRITE = 'write_file(path="a.txt", content="new\\n")'
 
 
 def write_script() -> list[dict]:
-    return [{"tool_calls": [{"name": "execute_code", "arguments": {"code": WRITE}}]}, {"text": "done"}]
+    return [
+        {"tool_calls": [{"name": "execute_code", "arguments": {"code": WRITE}}]},
+        {"text": "done"},
+    ]
 
 
 class EventStream:
@@ -27,7 +30,9 @@ class EventStream:
 
     def __init__(self, agent, path: str, headers: dict[str, str] | None = None) -> None:
         self.connection = http.client.HTTPConnection("127.0.0.1", agent.web.port, timeout=20)
-        self.connection.request("GET", path, headers={"Authorization": f"Bearer {agent.web.token}", **(headers or {})})
+        self.connection.request(
+            "GET", path, headers={"Authorization": f"Bearer {agent.web.token}", **(headers or {})}
+        )
         self.response = self.connection.getresponse()
         assert self.response.status == 200
         assert self.response.getheader("content-type").startswith("text/event-stream")
@@ -78,7 +83,9 @@ def test_a_session_stream_carries_every_event_in_order_and_resumes_after_last_ev
 
     # A reconnecting client names the last event it saw and gets only what followed.
     middle = seqs[len(seqs) // 2]
-    resumed = EventStream(agent, f"/api/sessions/{session.id}/events", {"Last-Event-ID": str(middle)})
+    resumed = EventStream(
+        agent, f"/api/sessions/{session.id}/events", {"Last-Event-ID": str(middle)}
+    )
     again = resumed.until("prompt_finished")
     resumed.close()
     assert [seq for seq, _, _ in again] == seqs[middle:]
@@ -123,7 +130,13 @@ def test_prompts_from_the_api_run_and_a_busy_session_answers_409(agent):
 
 @pytest.mark.parametrize(
     ("body", "status"),
-    [({}, 400), ({"text": "  "}, 400), ({"text": 3}, 400), ({"text": "x" * 100_001}, 413), ([1], 400)],
+    [
+        ({}, 400),
+        ({"text": "  "}, 400),
+        ({"text": 3}, 400),
+        ({"text": "x" * 100_001}, 413),
+        ([1], 400),
+    ],
 )
 def test_bad_prompt_bodies_get_a_clear_error(agent, body, status):
     session = agent.session([{"text": "never"}])
@@ -142,7 +155,7 @@ def test_unknown_sessions_and_requests_are_404(agent):
 
 
 def test_the_ide_and_the_browser_race_and_the_first_answer_wins(agent):
-    """Two askers (an "IDE" that waits, and the browser over the API): each can win, the other is told."""
+    """Two askers (an "IDE" that waits, the browser over HTTP): each can win; the other is told."""
     ide_answers: list[asyncio.Future] = []
     told: list[object] = []
 
@@ -163,7 +176,9 @@ def test_the_ide_and_the_browser_race_and_the_first_answer_wins(agent):
     approval = wait_for_approval(agent)
     assert approval["askers"] == ["ide", "browser"]
     assert approval["diff"]["diff"][-2:] == ["-old", "+new"]
-    assert agent.api(f"/api/sessions/{session.id}/approvals/{approval['call_id']}", {"allow": True}) == (
+    assert agent.api(
+        f"/api/sessions/{session.id}/approvals/{approval['call_id']}", {"allow": True}
+    ) == (
         200,
         {"call_id": approval["call_id"], "allow": True},
     )
@@ -178,7 +193,10 @@ def test_the_ide_and_the_browser_race_and_the_first_answer_wins(agent):
     approval = wait_for_approval(agent)
     agent.loop.call(ide_answers[1].set_result, False)
     assert outcome.result(15).stop_reason == "end_turn"
-    assert agent.api(f"/api/sessions/{session.id}/approvals/{approval['call_id']}", {"allow": True})[0] == 404
+    assert (
+        agent.api(f"/api/sessions/{session.id}/approvals/{approval['call_id']}", {"allow": True})[0]
+        == 404
+    )
     assert (workspace / "a.txt").read_text() == "old\n"
     status, snapshot = agent.api(f"/api/sessions/{session.id}")
     resolved = [e["data"] for e in snapshot["events"] if e["type"] == "approval_resolved"]
@@ -200,7 +218,9 @@ def wait_for_approval(agent) -> dict:
     return body["approvals"][0]
 
 
-def test_the_url_goes_to_stderr_and_a_file_and_the_registry_while_running(agent_loop, tmp_path, isolated_punie_home, capfd):
+def test_the_url_goes_to_stderr_and_a_file_and_the_registry_while_running(
+    agent_loop, tmp_path, isolated_punie_home, capfd
+):
     web = WebUI(project=tmp_path, model="local")
     url = agent_loop.run(web.start())
     assert re.fullmatch(r"http://127\.0\.0\.1:\d+/\?token=[\w-]{20,}", url)

@@ -9,7 +9,9 @@ import pytest
 from punie_core.approvals import ApprovalRequested, ApprovalResolved, Decision, PermissionBroker
 from punie_core.context import AutoApprove, PermissionRequest, RefuseAll
 
-REQUEST = PermissionRequest(call_id="call_1", tool="write_file", kind="edit", title="write_file(a.py)", arguments={})
+REQUEST = PermissionRequest(
+    call_id="call_1", tool="write_file", kind="edit", title="write_file(a.py)", arguments={}
+)
 
 
 class Person:

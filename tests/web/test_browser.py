@@ -1,4 +1,4 @@
-"""The web UI in real headless Chromium: dashboard, live transcript, approvals, prompts, cancel, agents."""
+"""The web UI in headless Chromium: dashboard, live transcript, approvals, prompts, cancel."""
 
 from __future__ import annotations
 
@@ -17,8 +17,14 @@ from punie_core.scripted_model import ScriptedModelServer
 
 pytestmark = pytest.mark.slow
 
-WRITE_CODE = 'result = write_file(path="app/hello.py", content="def hello():\\n    return 42\\n")\nprint(result)'
-LOOK_CODE = '# look around\nfiles = list_files("**/*.txt")\nfor name in files:\n    print(name, len(read_file(name)))'
+WRITE_CODE = (
+    'result = write_file(path="app/hello.py", content="def hello():\\n    return 42\\n")\n'
+    "print(result)"
+)
+LOOK_CODE = (
+    '# look around\nfiles = list_files("**/*.txt")\n'
+    "for name in files:\n    print(name, len(read_file(name)))"
+)
 
 
 def write_script(code: str = WRITE_CODE) -> list[dict]:
@@ -35,15 +41,23 @@ def test_dashboard_opens_with_the_token_and_trades_it_for_a_cookie(agent, page, 
     expect(page.locator("#agents tbody tr.current")).to_have_count(1)
     expect(page.locator("#agent-info")).to_contain_text(f"pid {os.getpid()}")
     cookies = page.context.cookies()
-    assert [c["httpOnly"] for c in cookies if c["name"] == f"punie_token_{agent.web.port}"] == [True]
+    assert [c["httpOnly"] for c in cookies if c["name"] == f"punie_token_{agent.web.port}"] == [
+        True
+    ]
     screenshot(page, "dashboard")
 
 
 def test_a_scripted_session_appears_and_updates_live(agent, page, tmp_path, screenshot):
     page.goto(agent.url)
     expect(page.locator("#no-sessions")).to_be_visible()
-    slow_text = {"text": "I found notes.txt; it has 5 characters.", "chunks": 6, "chunk_delay": 0.15}
-    session = agent.session([{"tool_calls": [{"name": "execute_code", "arguments": {"code": LOOK_CODE}}]}, slow_text])
+    slow_text = {
+        "text": "I found notes.txt; it has 5 characters.",
+        "chunks": 6,
+        "chunk_delay": 0.15,
+    }
+    session = agent.session(
+        [{"tool_calls": [{"name": "execute_code", "arguments": {"code": LOOK_CODE}}]}, slow_text]
+    )
     (session.cwd / "notes.txt").write_text("hello")
     row = page.locator(f'#sessions tr[data-session="{session.id}"]')
     expect(row).to_be_visible()  # appeared without a reload
@@ -59,7 +73,9 @@ def test_a_scripted_session_appears_and_updates_live(agent, page, tmp_path, scre
     expect(page.locator('.card.tool[data-tool="read_file"] .status')).to_have_text("ok")
     expect(page.locator('.card.tool[data-tool="list_files"] .result')).to_contain_text("notes.txt")
     expect(page.locator('.card.tool[data-tool="read_file"] .result code')).to_have_text("str")
-    expect(page.locator(".msg.assistant .text")).to_have_text("I found notes.txt; it has 5 characters.")
+    expect(page.locator(".msg.assistant .text")).to_have_text(
+        "I found notes.txt; it has 5 characters."
+    )
     expect(page.locator(".outcome")).to_contain_text("end_turn")
     expect(page.locator("#state")).to_have_attribute("data-state", "finished")
     assert not re.search(r"tokens 0 / 0$", page.locator("#tokens").inner_text())
@@ -87,7 +103,9 @@ def test_approving_a_pending_write_from_the_page_writes_the_file(agent, page, sc
     expect(card).to_have_count(0)
     expect(page.locator(".note.allowed")).to_contain_text("allowed in the browser")
     expect(page.locator('.card.tool[data-tool="write_file"] .status')).to_have_text("ok")
-    expect(page.locator('.card.tool[data-tool="write_file"] .result code')).to_have_text("WriteResult")
+    expect(page.locator('.card.tool[data-tool="write_file"] .result code')).to_have_text(
+        "WriteResult"
+    )
     assert outcome.result(15).stop_reason == "end_turn"
     assert target.read_text() == "def hello():\n    return 42\n"
 
@@ -129,10 +147,15 @@ def test_a_prompt_sent_from_the_page_can_be_cancelled_from_the_page(agent, page,
 
 def test_model_text_and_file_names_with_markup_are_shown_as_text(agent, page, screenshot):
     evil_name = "<img src=x onerror=document.title='pwned'>.py"
-    evil_text = "<script>document.title='pwned'</script><img src=x onerror=\"document.title='pwned'\">"
+    evil_text = (
+        "<script>document.title='pwned'</script><img src=x onerror=\"document.title='pwned'\">"
+    )
     code = f"write_file(path={evil_name!r}, content='x = 1\\n')\nprint({evil_text!r})"
     session = agent.session(
-        [{"tool_calls": [{"name": "execute_code", "arguments": {"code": code}}]}, {"text": evil_text}]
+        [
+            {"tool_calls": [{"name": "execute_code", "arguments": {"code": code}}]},
+            {"text": evil_text},
+        ]
     )
     page.goto(f"{agent.web.base_url}/sessions/{session.id}?token={agent.web.token}")
     expect(page.locator("body[data-ready='1']")).to_have_count(1)
@@ -149,7 +172,9 @@ def test_model_text_and_file_names_with_markup_are_shown_as_text(agent, page, sc
     assert page.title() != "pwned"
     assert page.evaluate("document.title") != "pwned"
     page.goto(agent.web.base_url + "/")
-    expect(page.locator(f'#sessions tr[data-session="{session.id}"] a.session-link')).to_contain_text("<script>")
+    expect(
+        page.locator(f'#sessions tr[data-session="{session.id}"] a.session-link')
+    ).to_contain_text("<script>")
     assert page.locator("main img, main script").count() == 0
     screenshot(page, "injection")
 

@@ -79,7 +79,9 @@ def api(port: int, token: str, path: str, body: object = None) -> tuple[int, dic
         return response.status, json.loads(response.read())
 
 
-def test_serve_starts_the_web_ui_on_loopback_and_keeps_stdout_for_json_rpc(tmp_path, isolated_punie_home):
+def test_serve_starts_the_web_ui_on_loopback_and_keeps_stdout_for_json_rpc(
+    tmp_path, isolated_punie_home
+):
     process = punie("serve", "--model", "local:http://127.0.0.1:9/v1", cwd=tmp_path)
     errors = StderrReader(process)
     try:
@@ -88,8 +90,12 @@ def test_serve_starts_the_web_ui_on_loopback_and_keeps_stdout_for_json_rpc(tmp_p
         port, token = int(match.group(1)), match.group(2)
         assert api(port, token, "/api/sessions") == (200, {"sessions": []})
         entries = registry.list_agents()
-        assert [(e.pid, e.command, e.project) for e in entries] == [(process.pid, "serve", str(tmp_path))]
-        assert (isolated_punie_home / "web" / f"{process.pid}.url").read_text().strip() == match.group(0)
+        assert [(e.pid, e.command, e.project) for e in entries] == [
+            (process.pid, "serve", str(tmp_path))
+        ]
+        assert (
+            isolated_punie_home / "web" / f"{process.pid}.url"
+        ).read_text().strip() == match.group(0)
     finally:
         process.stdin.close()
         out = process.stdout.read()
@@ -134,9 +140,20 @@ def api_free(process: subprocess.Popen) -> bool:
 
 def test_run_web_lets_the_browser_approve_a_write(tmp_path):
     code = 'write_file(path="notes.md", content="# Notes\\n")'
-    script = [{"tool_calls": [{"name": "execute_code", "arguments": {"code": code}}]}, {"text": "Wrote notes."}]
+    script = [
+        {"tool_calls": [{"name": "execute_code", "arguments": {"code": code}}]},
+        {"text": "Wrote notes."},
+    ]
     with ScriptedModelServer(script) as model:
-        process = punie("run", "--web", "--model", model.model_string, "write notes", cwd=tmp_path, stdin=subprocess.DEVNULL)
+        process = punie(
+            "run",
+            "--web",
+            "--model",
+            model.model_string,
+            "write notes",
+            cwd=tmp_path,
+            stdin=subprocess.DEVNULL,
+        )
         errors = StderrReader(process)
         match = errors.wait_for(URL)
         assert match, errors.text
@@ -146,7 +163,12 @@ def test_run_web_lets_the_browser_approve_a_write(tmp_path):
         wait_for_pending_approval(port, token)
         pending = api(port, token, "/api/approvals")[1]["approvals"]
         assert pending[0]["title"] == "write_file(notes.md)"
-        status, _ = api(port, token, f"/api/sessions/{pending[0]['session_id']}/approvals/{pending[0]['call_id']}", {"allow": True})
+        status, _ = api(
+            port,
+            token,
+            f"/api/sessions/{pending[0]['session_id']}/approvals/{pending[0]['call_id']}",
+            {"allow": True},
+        )
         assert status == 200
         out = process.stdout.read()
         assert process.wait(timeout=30) == 0, errors.text
@@ -169,3 +191,83 @@ def wait_for_pending_approval(port: int, token: str) -> None:
                 return
     finally:
         connection.close()
+
+
+class AcpClient:
+    """A bare JSON-RPC client on `punie serve`'s stdio that never answers permission requests itself."""
+
+    def __init__(self, process: subprocess.Popen) -> None:
+        self.process = process
+        self.next_id = 0
+        self.received: list[dict] = []
+
+    def request(self, method: str, params: dict) -> int:
+        self.next_id += 1
+        message = {"jsonrpc": "2.0", "id": self.next_id, "method": method, "params": params}
+        self.process.stdin.write(json.dumps(message) + "\n")
+        self.process.stdin.flush()
+        return self.next_id
+
+    def until(self, predicate) -> dict:
+        while True:
+            line = self.process.stdout.readline()
+            assert line, "punie serve closed stdout"
+            message = json.loads(line)  # stdout carries JSON-RPC only: any other line fails here
+            self.received.append(message)
+            if predicate(message):
+                return message
+
+    def result(self, request_id: int) -> dict:
+        return self.until(lambda m: m.get("id") == request_id and "method" not in m)["result"]
+
+
+def test_serve_asks_the_ide_and_the_browser_at_once_and_the_browser_can_win(tmp_path):
+    code = 'write_file(path="web.txt", content="from the browser\\n")'
+    script = [
+        {"tool_calls": [{"name": "execute_code", "arguments": {"code": code}}]},
+        {"text": "Done."},
+    ]
+    with ScriptedModelServer(script) as model:
+        process = punie("serve", "--model", model.model_string, cwd=tmp_path)
+        errors = StderrReader(process)
+        client = AcpClient(process)
+        try:
+            match = errors.wait_for(URL)
+            assert match, errors.text
+            port, token = int(match.group(1)), match.group(2)
+            client.result(
+                client.request("initialize", {"protocolVersion": 1, "clientCapabilities": {}})
+            )
+            session_id = client.result(
+                client.request("session/new", {"cwd": str(tmp_path), "mcpServers": []})
+            )["sessionId"]
+            prompt = client.request(
+                "session/prompt",
+                {"sessionId": session_id, "prompt": [{"type": "text", "text": "write it"}]},
+            )
+            asked = client.until(lambda m: m.get("method") == "session/request_permission")
+            approvals = api(port, token, "/api/approvals")[1]["approvals"]
+            assert [(a["session_id"], a["askers"]) for a in approvals] == [
+                (session_id, ["ide", "browser"])
+            ]
+            status, _ = api(
+                port,
+                token,
+                f"/api/sessions/{session_id}/approvals/{approvals[0]['call_id']}",
+                {"allow": True},
+            )
+            assert status == 200
+            assert client.result(prompt)["stopReason"] == "end_turn"
+            # The IDE's question is moot: it is told through the tool call's own updates.
+            tool_call_id = asked["params"]["toolCall"]["toolCallId"]
+            statuses = [
+                m["params"]["update"].get("status")
+                for m in client.received
+                if m.get("method") == "session/update"
+                and m["params"]["update"].get("toolCallId") == tool_call_id
+            ]
+            assert "completed" in statuses
+        finally:
+            process.stdin.close()
+            process.wait(timeout=20)
+    assert (tmp_path / "web.txt").read_text() == "from the browser\n"

@@ -19,7 +19,9 @@ def dead_pid() -> int:
 
 
 def test_a_registered_agent_is_listed_with_its_facts(isolated_punie_home):
-    entry = registry.register(project="/work/app", model="local", url="http://127.0.0.1:1/?token=t", command="run")
+    entry = registry.register(
+        project="/work/app", model="local", url="http://127.0.0.1:1/?token=t", command="run"
+    )
     assert entry.pid == os.getpid()
     listed = registry.list_agents()
     assert listed == [entry]
@@ -53,7 +55,9 @@ def test_a_dead_process_disappears_from_the_list_and_the_disk(isolated_punie_hom
 def test_a_reused_pid_does_not_keep_a_dead_entry_alive():
     me = registry.process_start(os.getpid())
     assert me is not None  # Linux: /proc tells the start time
-    registry.write_entry(AgentEntry(pid=os.getpid(), project="/old", model="m", started=1.0, pid_start=me - 1))
+    registry.write_entry(
+        AgentEntry(pid=os.getpid(), project="/old", model="m", started=1.0, pid_start=me - 1)
+    )
     assert registry.list_agents() == []
 
 

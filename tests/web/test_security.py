@@ -1,4 +1,4 @@
-"""The web UI's gate over real HTTP: token, Host (DNS rebinding), Origin (CSRF), methods, headers."""
+"""The web UI's gate over real HTTP: token, Host (DNS rebinding), Origin (CSRF), methods."""
 
 from __future__ import annotations
 
@@ -10,7 +10,9 @@ import pytest
 PATHS = ["/", "/api/sessions", "/api/agents", "/api/events", "/static/app.js", "/api/openapi.json"]
 
 
-def request(agent, method: str, path: str, headers: dict[str, str] | None = None, body: object = None):
+def request(
+    agent, method: str, path: str, headers: dict[str, str] | None = None, body: object = None
+):
     """One raw HTTP request (http.client sends exactly the headers given, Host included)."""
     connection = http.client.HTTPConnection("127.0.0.1", agent.web.port, timeout=10)
     data = json.dumps(body).encode() if body is not None else None
@@ -22,7 +24,11 @@ def request(agent, method: str, path: str, headers: dict[str, str] | None = None
         connection.putheader("Content-Length", str(len(data)))
     connection.endheaders(data)
     response = connection.getresponse()
-    content = response.read() if not response.getheader("content-type", "").startswith("text/event-stream") else b""
+    content = (
+        response.read()
+        if not response.getheader("content-type", "").startswith("text/event-stream")
+        else b""
+    )
     connection.close()
     return response, content
 
@@ -59,12 +65,19 @@ def test_a_wrong_token_in_the_address_is_401(agent):
 
 def test_another_agents_cookie_does_not_open_this_one(agent):
     # Cookies are shared by every port of 127.0.0.1: only this port's cookie name counts.
-    response, _ = request(agent, "GET", "/api/sessions", {"Cookie": f"punie_token_1={agent.web.token}"})
+    response, _ = request(
+        agent, "GET", "/api/sessions", {"Cookie": f"punie_token_1={agent.web.token}"}
+    )
     assert response.status == 401
 
 
 @pytest.mark.parametrize(
-    "header", [{"Authorization": "Bearer {token}"}, {"X-Punie-Token": "{token}"}, {"Cookie": "punie_token_{port}={token}"}]
+    "header",
+    [
+        {"Authorization": "Bearer {token}"},
+        {"X-Punie-Token": "{token}"},
+        {"Cookie": "punie_token_{port}={token}"},
+    ],
 )
 def test_each_way_of_showing_the_token_works(agent, header):
     filled = {k: v.format(port=agent.web.port, token=agent.web.token) for k, v in header.items()}
@@ -89,23 +102,43 @@ def test_the_token_redirect_never_leaves_the_site(agent):
 
 
 @pytest.mark.parametrize(
-    "host", ["evil.example", "evil.example:{port}", "127.0.0.1:1", "localhost.evil.example:{port}", "", "[::1"]
+    "host",
+    [
+        "evil.example",
+        "evil.example:{port}",
+        "127.0.0.1:1",
+        "localhost.evil.example:{port}",
+        "",
+        "[::1",
+    ],
 )
 def test_a_foreign_host_header_is_refused_even_with_the_token(agent, host):
-    response, content = request(agent, "GET", "/api/sessions", {**bearer(agent), "Host": host.format(port=agent.web.port)})
+    response, content = request(
+        agent, "GET", "/api/sessions", {**bearer(agent), "Host": host.format(port=agent.web.port)}
+    )
     assert (response.status, content) == (403, b"")
 
 
-@pytest.mark.parametrize("host", ["localhost:{port}", "127.0.0.1:{port}", "[::1]:{port}", "LOCALHOST:{port}", "localhost"])
+@pytest.mark.parametrize(
+    "host",
+    ["localhost:{port}", "127.0.0.1:{port}", "[::1]:{port}", "LOCALHOST:{port}", "localhost"],
+)
 def test_loopback_host_names_are_accepted(agent, host):
-    response, _ = request(agent, "GET", "/api/sessions", {**bearer(agent), "Host": host.format(port=agent.web.port)})
+    response, _ = request(
+        agent, "GET", "/api/sessions", {**bearer(agent), "Host": host.format(port=agent.web.port)}
+    )
     assert response.status == 200
 
 
 def test_a_post_from_a_foreign_origin_is_refused_and_changes_nothing(agent):
     session = agent.session([{"text": "should never run"}])
     cookie = {"Cookie": f"punie_token_{agent.web.port}={agent.web.token}"}
-    for origin in ("http://evil.example", f"http://evil.example:{agent.web.port}", "null", "http://127.0.0.1:1"):
+    for origin in (
+        "http://evil.example",
+        f"http://evil.example:{agent.web.port}",
+        "null",
+        "http://127.0.0.1:1",
+    ):
         for auth in (cookie, bearer(agent)):
             response, content = request(
                 agent,
@@ -122,10 +155,15 @@ def test_a_post_from_a_foreign_origin_is_refused_and_changes_nothing(agent):
 def test_a_cookie_post_without_origin_is_refused_but_a_bearer_api_client_is_served(agent):
     session = agent.session([{"text": "hello from the API"}])
     path = f"/api/sessions/{session.id}/prompts"
-    cookie = {"Cookie": f"punie_token_{agent.web.port}={agent.web.token}", "Content-Type": "application/json"}
+    cookie = {
+        "Cookie": f"punie_token_{agent.web.port}={agent.web.token}",
+        "Content-Type": "application/json",
+    }
     response, _ = request(agent, "POST", path, cookie, {"text": "hi"})
     assert response.status == 403
-    response, content = request(agent, "POST", path, {**bearer(agent), "Content-Type": "application/json"}, {"text": "hi"})
+    response, content = request(
+        agent, "POST", path, {**bearer(agent), "Content-Type": "application/json"}, {"text": "hi"}
+    )
     assert response.status == 202, content
     assert json.loads(content)["accepted"] is True
 
@@ -147,10 +185,18 @@ def test_state_changes_need_post_and_json(agent):
     response, _ = request(agent, "GET", path, bearer(agent))
     assert response.status == 405
     for method in ("PUT", "DELETE", "PATCH"):
-        response, _ = request(agent, method, path, {**bearer(agent), "Content-Type": "application/json"}, {"text": "x"})
+        response, _ = request(
+            agent,
+            method,
+            path,
+            {**bearer(agent), "Content-Type": "application/json"},
+            {"text": "x"},
+        )
         assert response.status == 405, method
     # A form post (what a cross-site <form> can send) is refused before any route runs.
-    response, _ = request(agent, "POST", path, {**bearer(agent), "Content-Type": "text/plain"}, {"text": "x"})
+    response, _ = request(
+        agent, "POST", path, {**bearer(agent), "Content-Type": "text/plain"}, {"text": "x"}
+    )
     assert response.status == 415
     assert agent.servers[-1].chat_requests == []
 
@@ -168,7 +214,13 @@ def test_every_answer_carries_a_strict_content_security_policy(agent):
 
 
 def test_no_route_serves_files_from_disk(agent):
-    for path in ("/static/../../registry.py", "/static/%2e%2e%2fserver.py", "/static/app.py", "/static/", "/etc/passwd"):
+    for path in (
+        "/static/../../registry.py",
+        "/static/%2e%2e%2fserver.py",
+        "/static/app.py",
+        "/static/",
+        "/etc/passwd",
+    ):
         response, content = request(agent, "GET", path, bearer(agent))
         assert response.status == 404, path
         assert b"import" not in content

@@ -202,39 +202,47 @@ async def run_process(
 ) -> Finished:
     """Run a program to completion without a shell, killing its whole process group on timeout.
 
-    A cancelled caller (the toolbox's own timeout) kills the group too before re-raising.
+    The pipes are drained by `Popen.communicate` in a worker thread: on Python 3.11 asyncio's
+    own subprocesses start a watcher thread per process, which costs more than the tools
+    we time. A cancelled caller (the toolbox's own timeout) kills the group before re-raising.
 
     Raises:
         FileNotFoundError: The program does not exist.
         PermissionError: The program is not executable.
     """
     started = time.perf_counter()
-    process = await asyncio.create_subprocess_exec(
-        *argv,
+    process = subprocess.Popen(
+        argv,
         cwd=cwd,
         env=env,
-        stdin=asyncio.subprocess.DEVNULL,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
         start_new_session=True,
     )
     try:
-        out, err = await asyncio.wait_for(process.communicate(), timeout)
-        exit_code: int | None = process.returncode
-    except (TimeoutError, asyncio.CancelledError) as exc:
+        exit_code, out, err = await asyncio.to_thread(_communicate, process, timeout)
+    except asyncio.CancelledError:
         kill_group(process.pid)
-        out, err = b"", b""
-        with contextlib.suppress(Exception):
-            out, err = await asyncio.wait_for(process.communicate(), 2)
-        if isinstance(exc, asyncio.CancelledError):
-            raise
-        exit_code = None
-    return Finished(
-        exit_code,
-        out.decode("utf-8", errors="replace"),
-        err.decode("utf-8", errors="replace"),
-        time.perf_counter() - started,
-    )
+        raise
+    return Finished(exit_code, _decode(out), _decode(err), time.perf_counter() - started)
+
+
+def _communicate(
+    process: subprocess.Popen[bytes], timeout: float
+) -> tuple[int | None, bytes, bytes]:
+    """Wait for the process; on timeout kill its group and keep what it printed so far."""
+    try:
+        out, err = process.communicate(timeout=timeout)
+        return process.returncode, out, err
+    except subprocess.TimeoutExpired:
+        kill_group(process.pid)
+        try:
+            out, err = process.communicate(timeout=2)
+        except subprocess.TimeoutExpired:  # a grandchild outside the group holds the pipes
+            process.kill()
+            out, err = b"", b""
+        return None, out or b"", err or b""
 
 
 def run_process_sync(

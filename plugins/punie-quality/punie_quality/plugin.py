@@ -25,8 +25,8 @@ from punie_core.records import Noun, Skill, Term, Tool, Validator
 def punie_tools() -> Iterator[Tool]:
     from punie_quality import pytest_tool, ruff_tool, ty_tool
 
-    yield Tool(ruff_tool.ruff_check, kind="read", timeout=ruff_tool.RUFF_TIMEOUT * 2 + 10)
-    yield Tool(ruff_tool.ruff_format, kind="read", timeout=ruff_tool.RUFF_TIMEOUT * 2 + 10)
+    yield Tool(ruff_tool.ruff_check, kind="read", timeout=ruff_tool.RUFF_TIMEOUT * 3 + 10)
+    yield Tool(ruff_tool.ruff_format, kind="read", timeout=ruff_tool.RUFF_TIMEOUT * 3 + 10)
     yield Tool(ty_tool.typecheck, kind="read", timeout=ty_tool.TY_TIMEOUT + 10)
     yield Tool(pytest_tool.pytest_run, kind="execute", timeout=pytest_tool.MAX_TIMEOUT + 20)
 
@@ -83,11 +83,6 @@ def punie_validators() -> Iterator[Validator]:
 
 @hookimpl
 def punie_vocabulary() -> Iterator[Term]:
-    yield Term(
-        "quality triad", "ruff_check (lint), typecheck (ty), pytest_run (tests): run after edits"
-    )
-    yield Term("violation", "one ruff finding: file, line, code such as F401, message, fixable")
-    yield Term("diagnostic", "one ty finding; result.errors holds errors only, warnings apart")
-    yield Term(
-        "nodeid", "a test's pytest id, tests/test_x.py::test_name; pass it in paths to rerun one"
-    )
+    yield Term("violation", "a ruff finding (result.violations)")
+    yield Term("diagnostic", "a ty finding (result.errors: errors only)")
+    yield Term("nodeid", "a test's id, tests/test_x.py::test_y; rerun it via paths")

@@ -29,6 +29,83 @@ REPORT_ENV = "PUNIE_PYTEST_REPORT"
 COUNTED = ("passed", "failed", "error", "skipped", "xfailed", "xpassed")
 NOT_PASSING = ("failed", "error", "skipped", "xfailed", "xpassed")
 
+REFUSED_OPTIONS = frozenset(
+    {
+        "-c",
+        "--config-file",
+        "--rootdir",
+        "--confcutdir",
+        "--basetemp",
+        "-o",
+        "--override-ini",
+        "-p",
+        "--junitxml",
+        "--junit-xml",
+        "--log-file",
+        "--resultlog",
+        "--debug",
+        "--pdb",
+        "--pdbcls",
+        "--trace",
+    }
+)
+"""Options that point pytest outside the workspace, delete or write files there (`--basetemp`
+is emptied), load other code or wait for a debugger. The permission prompt shows the paths,
+so arguments must not widen what the person approved."""
+
+VALUE_OPTIONS = frozenset(
+    {
+        "-k",
+        "-m",
+        "--maxfail",
+        "--tb",
+        "-W",
+        "--pythonwarnings",
+        "--deselect",
+        "--ignore",
+        "--ignore-glob",
+        "--durations",
+        "--durations-min",
+        "-n",
+        "--numprocesses",
+        "--capture",
+        "--timeout",
+        "--log-level",
+        "--color",
+        "-r",
+        "--import-mode",
+        "--count",
+    }
+)
+"""Options whose value is the next argument (so it is not mistaken for a test path)."""
+
+
+def checked_args(args: list[str]) -> list[str]:
+    """The caller's pytest arguments, refusing paths and options that widen the run.
+
+    Raises:
+        ValueError: A positional argument (test paths go in `paths`, which are confined to
+            the workspace) or a refused option.
+    """
+    checked: list[str] = []
+    expect_value = False
+    for arg in args:
+        if expect_value:
+            checked.append(arg)
+            expect_value = False
+            continue
+        name = arg.split("=", 1)[0]
+        if not arg.startswith("-"):
+            raise ValueError(
+                f"pytest_run(args=...) got {arg!r}: pass test files or node ids in `paths`"
+            )
+        attached = None if arg.startswith("--") else arg[:2]  # -pNAME, -cFILE, -oKEY=VALUE
+        if name in REFUSED_OPTIONS or attached in REFUSED_OPTIONS:
+            raise ValueError(f"pytest_run does not allow {name!r} (it reaches outside the run)")
+        expect_value = name in VALUE_OPTIONS and "=" not in arg
+        checked.append(arg)
+    return checked
+
 
 def pytest_argv(python: Python, targets: list[str], args: list[str]) -> list[str]:
     """The command line: the project's Python, pytest, our collector, then the caller's args."""
@@ -60,7 +137,7 @@ async def pytest_run(
     collected, a missing pytest and a timeout are failures with `result.tool_error` set.
 
     Args:
-        args: Extra pytest arguments, such as `["-k", "login", "-x"]`.
+        args: Extra pytest options, such as `["-k", "login", "-x"]` (test paths go in `paths`).
         paths: Test files, directories or node ids (`tests/test_x.py::test_y`) relative to the
             workspace root (default: pytest's own configuration, usually the whole project).
         timeout: Seconds before the run is stopped; the test running then is reported as `timeout`.
@@ -71,7 +148,7 @@ async def pytest_run(
     python = project_python(root)
     with tempfile.TemporaryDirectory(prefix="punie-pytest-") as scratch:
         report = Path(scratch) / "report.jsonl"
-        argv = pytest_argv(python, targets, list(args or []))
+        argv = pytest_argv(python, targets, checked_args(list(args or [])))
         try:
             done = await run_process(argv, root, timeout, env=pytest_env(report, python))
         except (FileNotFoundError, PermissionError) as exc:

@@ -82,7 +82,6 @@ class RuffResult(BaseModel):
         tool_error: Why ruff could not run or failed (bad configuration, ...); None when it ran.
         exit_code: ruff's exit status (None when it did not finish).
         tool: The ruff binary used and its version.
-        duration: Seconds the run took.
     """
 
     success: bool
@@ -95,7 +94,6 @@ class RuffResult(BaseModel):
     tool_error: str | None = None
     exit_code: int | None = None
     tool: str = ""
-    duration: float = 0.0
 
     def __str__(self) -> str:
         if self.tool_error:
@@ -125,7 +123,6 @@ class FormatResult(BaseModel):
         tool_error: Why ruff could not run; None when it ran.
         exit_code: ruff's exit status (None when it did not finish).
         tool: The ruff binary used and its version.
-        duration: Seconds the run took.
     """
 
     success: bool
@@ -135,7 +132,6 @@ class FormatResult(BaseModel):
     tool_error: str | None = None
     exit_code: int | None = None
     tool: str = ""
-    duration: float = 0.0
 
     def __str__(self) -> str:
         if self.tool_error:
@@ -200,7 +196,6 @@ class TypeCheckResult(BaseModel):
         exit_code: ty's exit status (1 for warnings too, so read `success`, not this).
         tool: The ty binary used and its version.
         python: The Python environment ty resolved imports against ("" for ty's default).
-        duration: Seconds the run took.
     """
 
     success: bool
@@ -213,7 +208,6 @@ class TypeCheckResult(BaseModel):
     exit_code: int | None = None
     tool: str = ""
     python: str = ""
-    duration: float = 0.0
 
     def __str__(self) -> str:
         if self.tool_error:

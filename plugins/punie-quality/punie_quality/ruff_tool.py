@@ -96,21 +96,20 @@ def _ruff_result(violations: list[Violation], **fields: Any) -> RuffResult:
 
 
 async def _run_check(
-    binary: Binary, root: Path, targets: list[str], *, fix: bool
-) -> tuple[list[Violation] | None, RuffResult | None, float, int | None]:
-    """One ruff check run: (violations, None, ...) or (None, failed result, ...)."""
-    done = await run_process(check_argv(binary, targets, fix=fix), root, RUFF_TIMEOUT)
-    common = {"tool": binary.label, "duration": done.duration, "exit_code": done.exit_code}
+    binary: Binary, root: Path, targets: list[str]
+) -> tuple[list[Violation], RuffResult | None]:
+    """One read-only ruff check: (violations, None), or ([], a failed result) when ruff failed."""
+    done = await run_process(check_argv(binary, targets, fix=False), root, RUFF_TIMEOUT)
     if done.timed_out:
-        failed = _ruff_result([], tool_error=f"ruff timed out after {RUFF_TIMEOUT:g} s", **common)
-        return None, failed, done.duration, None
-    if done.exit_code not in (0, 1):
+        error = f"ruff timed out after {RUFF_TIMEOUT:g} s"
+    elif done.exit_code not in (0, 1):
         error = tail(done.stderr or done.stdout) or f"ruff exited {done.exit_code}"
-        return None, _ruff_result([], tool_error=error, **common), done.duration, done.exit_code
-    try:
-        return parse_violations(done.stdout, root), None, done.duration, done.exit_code
-    except RuffOutputError as exc:
-        return None, _ruff_result([], tool_error=str(exc), **common), done.duration, done.exit_code
+    else:
+        try:
+            return parse_violations(done.stdout, root), None
+        except RuffOutputError as exc:
+            error = str(exc)
+    return [], _ruff_result([], tool_error=error, tool=binary.label, exit_code=done.exit_code)
 
 
 async def ruff_check(paths: str | list[str] | None = None, fix: bool = False) -> RuffResult:
@@ -128,13 +127,12 @@ async def ruff_check(paths: str | list[str] | None = None, fix: bool = False) ->
     root = tool_context().workspace.root
     targets = target_paths(paths)
     binary = find_binary("ruff", root)
-    before, failed, duration, exit_code = await _run_check(binary, root, targets, fix=False)
+    before, failed = await _run_check(binary, root, targets)
     if failed is not None:
         return failed
-    assert before is not None
     fixable_files = sorted({v.file for v in before if v.fixable})
     if not fix or not fixable_files:
-        return _ruff_result(before, tool=binary.label, duration=duration, exit_code=exit_code)
+        return _ruff_result(before, tool=binary.label, exit_code=1 if before else 0)
 
     await ask_to_modify("ruff_check", fixable_files, {"paths": paths, "fix": True})
     fixing = await run_process(fix_argv(binary, fixable_files), root, RUFF_TIMEOUT)
@@ -144,17 +142,13 @@ async def ruff_check(paths: str | list[str] | None = None, fix: bool = False) ->
             before,
             tool_error=f"ruff --fix failed: {reason}",
             tool=binary.label,
-            duration=duration + fixing.duration,
             exit_code=fixing.exit_code,
         )
-    after, failed, after_duration, exit_code = await _run_check(
-        binary, root, fixable_files, fix=False
-    )
+    after, failed = await _run_check(binary, root, fixable_files)
     if failed is not None:
         return failed
-    assert after is not None
-    remaining = [v for v in before if v.file not in fixable_files] + after
-    remaining.sort(key=_ruff_sort_key)
+    untouched = [v for v in before if v.file not in fixable_files]
+    remaining = sorted(untouched + after, key=_ruff_sort_key)
     left = Counter((v.file, v.code, v.message) for v in after)
     fixed: list[Violation] = []
     for violation in before:
@@ -169,7 +163,6 @@ async def ruff_check(paths: str | list[str] | None = None, fix: bool = False) ->
         fixed=fixed,
         fixed_count=int(applied.group(1)) if applied else len(fixed),
         tool=binary.label,
-        duration=duration + fixing.duration + after_duration,
         exit_code=1 if remaining else 0,
     )
 
@@ -202,66 +195,28 @@ async def ruff_format(paths: str | list[str] | None = None, check: bool = True) 
     targets = target_paths(paths)
     binary = find_binary("ruff", root)
     done = await run_process(format_argv(binary, targets, check=True), root, RUFF_TIMEOUT)
-    common: dict[str, Any] = {"tool": binary.label, "checked": check}
+    common: dict[str, Any] = {"tool": binary.label, "checked": check, "exit_code": done.exit_code}
     if done.timed_out:
-        return FormatResult(
-            success=False,
-            tool_error=f"ruff format timed out after {RUFF_TIMEOUT:g} s",
-            duration=done.duration,
-            **common,
-        )
+        error = f"ruff format timed out after {RUFF_TIMEOUT:g} s"
+        return FormatResult(success=False, tool_error=error, **common)
     try:
         messages = parse_violations(done.stdout, root)
     except RuffOutputError as exc:
-        return FormatResult(
-            success=False,
-            tool_error=f"{exc}; {tail(done.stderr)}",
-            exit_code=done.exit_code,
-            duration=done.duration,
-            **common,
-        )
+        return FormatResult(success=False, tool_error=f"{exc}; {tail(done.stderr)}", **common)
     if done.exit_code not in (0, 1, 2) or (done.exit_code == 2 and not messages):
         error = tail(done.stderr or done.stdout) or f"ruff format exited {done.exit_code}"
-        return FormatResult(
-            success=False,
-            tool_error=error,
-            exit_code=done.exit_code,
-            duration=done.duration,
-            **common,
-        )
+        return FormatResult(success=False, tool_error=error, **common)
     files = sorted({m.file for m in messages if m.code == "unformatted"})
-    errors = [
-        f"{m.file}:{m.line}:{m.column}: {m.message}" for m in messages if m.code != "unformatted"
-    ]
+    unformattable = [m for m in messages if m.code != "unformatted"]
+    errors = [f"{m.file}:{m.line}:{m.column}: {m.message}" for m in unformattable]
     if check or not files:
-        return FormatResult(
-            success=not files and not errors,
-            files=files,
-            errors=errors,
-            exit_code=done.exit_code,
-            duration=done.duration,
-            **common,
-        )
+        return FormatResult(success=not files and not errors, files=files, errors=errors, **common)
 
     await ask_to_modify("ruff_format", files, {"paths": paths, "check": False})
     written = await run_process(format_argv(binary, files, check=False), root, RUFF_TIMEOUT)
-    duration = done.duration + written.duration
+    common["exit_code"] = written.exit_code
     if written.exit_code != 0:
         reason = "timed out" if written.timed_out else tail(written.stderr or written.stdout)
-        return FormatResult(
-            success=False,
-            files=[],
-            errors=errors,
-            tool_error=f"ruff format failed: {reason}",
-            exit_code=written.exit_code,
-            duration=duration,
-            **common,
-        )
-    return FormatResult(
-        success=not errors,
-        files=files,
-        errors=errors,
-        exit_code=written.exit_code,
-        duration=duration,
-        **common,
-    )
+        error = f"ruff format failed: {reason}"
+        return FormatResult(success=False, errors=errors, tool_error=error, **common)
+    return FormatResult(success=not errors, files=files, errors=errors, **common)

@@ -110,7 +110,6 @@ async def typecheck(paths: str | list[str] | None = None) -> TypeCheckResult:
     common: dict[str, Any] = {
         "tool": binary.label,
         "python": str(python.venv or ""),
-        "duration": done.duration,
         "exit_code": done.exit_code,
     }
     if done.timed_out:

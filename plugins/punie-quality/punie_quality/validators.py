@@ -11,9 +11,9 @@
 
 The ruff validators lint the candidate text through ruff's stdin, so a file can be validated
 before it is written. They have no `batch`: the pipeline checks syntax and conventions file
-by file (and fixes per file), and both validators read one memoised ruff run per file
-content. ty has no stdin and is fastest over many files, so `ty_types` is a `batch`.
-`batch` helpers for ruff remain here for callers that lint many files at once.
+by file (and fixes per file); the syntax check hands its ruff run over to the lint check
+that follows it, so one ruff process serves both. ty has no stdin and is fastest over many
+files, so `ty_types` is a `batch`.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from __future__ import annotations
 import functools
 import json
 import os
+import time
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -119,8 +120,8 @@ def _run_ruff(argv: list[str], root: Path, stdin: str | None = None) -> list[Vio
     return parse_violations(done.stdout, root)
 
 
-@functools.lru_cache(maxsize=32)
 def _ruff_source(path: str, source: str, root: Path) -> tuple[Finding, ...]:
+    """All ruff findings for one file's text (read through stdin, so it need not be saved)."""
     binary = find_binary("ruff", root)
     absolute = _absolute(path)
     argv = [
@@ -137,58 +138,32 @@ def _ruff_source(path: str, source: str, root: Path) -> tuple[Finding, ...]:
     return tuple(_finding(v, root, names) for v in violations)
 
 
-def _stamp(paths: tuple[str, ...]) -> tuple[tuple[int, int], ...] | None:
-    """File sizes and mtimes: a cache key that changes when a file does (None: don't cache)."""
-    stamps = []
-    for p in paths:
-        full = Path(_absolute(p))
-        if not full.is_file():
-            return None  # directories change without their mtime saying so
-        stat = full.stat()
-        stamps.append((stat.st_mtime_ns, stat.st_size))
-    return tuple(stamps)
-
-
-@functools.lru_cache(maxsize=8)
-def _ruff_batch_cached(paths: tuple[str, ...], root: Path, stamp: object) -> tuple[Finding, ...]:
-    binary = find_binary("ruff", root)
-    names = _given_names(paths)
-    argv = [binary.path, "check", "--output-format=json", "--no-fix", *names]
-    violations = _run_ruff(argv, root)
-    return tuple(_finding(v, root, names) for v in violations)
-
-
-def _ruff_batch(paths: list[str]) -> tuple[Finding, ...]:
-    wanted = tuple(p for p in paths if is_python(p) or Path(_absolute(p)).is_dir())
-    if not wanted:
-        return ()
-    root = project_root([_absolute(p) for p in wanted])
-    stamp = _stamp(wanted)
-    if stamp is None:
-        return _ruff_batch_cached.__wrapped__(wanted, root, None)
-    return _ruff_batch_cached(wanted, root, stamp)
+_handover: dict[tuple[str, str, Path], tuple[float, tuple[Finding, ...]]] = {}
+HANDOVER_SECONDS = 10.0
 
 
 def ruff_syntax_check(path: str, source: str) -> list[Finding]:
-    """Syntax errors in one file's candidate source (E999)."""
-    findings = _ruff_source(path, source, project_root([_absolute(path)]))
+    """Syntax errors in one file's candidate source (E999).
+
+    The full ruff result is handed over to `ruff_lint_check`, which the pipeline calls next
+    for the same text, so one ruff process serves both layers.
+    """
+    root = project_root([_absolute(path)])
+    findings = _ruff_source(path, source, root)
+    _handover.clear()
+    _handover[(path, source, root)] = (time.monotonic(), findings)
     return [f for f in findings if f.rule == SYNTAX_RULE]
-
-
-def ruff_syntax_batch(paths: list[str]) -> list[Finding]:
-    """Syntax errors in many files (one ruff process)."""
-    return [f for f in _ruff_batch(paths) if f.rule == SYNTAX_RULE]
 
 
 def ruff_lint_check(path: str, source: str) -> list[Finding]:
     """ruff lint violations in one file's candidate source (its project's configuration)."""
-    findings = _ruff_source(path, source, project_root([_absolute(path)]))
+    root = project_root([_absolute(path)])
+    handed = _handover.pop((path, source, root), None)
+    if handed is not None and time.monotonic() - handed[0] < HANDOVER_SECONDS:
+        findings = handed[1]
+    else:
+        findings = _ruff_source(path, source, root)
     return [f for f in findings if f.rule != SYNTAX_RULE]
-
-
-def ruff_lint_batch(paths: list[str]) -> list[Finding]:
-    """ruff lint violations in many files (one ruff process)."""
-    return [f for f in _ruff_batch(paths) if f.rule != SYNTAX_RULE]
 
 
 def ruff_lint_fix(path: str, source: str) -> str:

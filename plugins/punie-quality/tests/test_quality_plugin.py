@@ -176,3 +176,24 @@ def test_punie_check_fix_applies_ruff_safe_fixes(lint_project, quality_toolbox, 
         .lstrip()
         .startswith("def greet(name: str | None = None)")
     )
+
+
+def test_ruff_syntax_adds_target_version_errors_the_core_gate_accepts(
+    lint_project, quality_toolbox, monkeypatch
+):
+    monkeypatch.chdir(lint_project)  # the project targets Python 3.11
+    source = 'name = "x"\ngreeting = t"hi {name}"\n'
+    findings = validate_source("src/lintme/tstr.py", source, quality_toolbox)
+    assert [(f.rule, f.line, f.plugin, f.layer) for f in findings] == [
+        ("E999", 2, "quality", "syntax")
+    ]
+    assert "t-strings" in findings[0].message
+
+
+def test_one_ruff_run_serves_syntax_and_lint(lint_project, monkeypatch):
+    monkeypatch.chdir(lint_project)
+    source = "import os\n"
+    assert validators.ruff_syntax_check("src/lintme/a.py", source) == []
+    assert len(validators._handover) == 1  # the lint check that follows reuses this run
+    assert [f.rule for f in validators.ruff_lint_check("src/lintme/a.py", source)] == ["F401"]
+    assert validators._handover == {}

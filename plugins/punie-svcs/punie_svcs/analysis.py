@@ -14,7 +14,7 @@ from typing import Any, Literal
 
 import libcst as cst
 
-from punie_core.validation import parse_module
+from punie_core.validation import iter_children, parse_module, walk
 
 REGISTER_METHODS = frozenset(
     {
@@ -231,7 +231,7 @@ def _own_nodes(node: cst.FunctionDef) -> Iterator[cst.CSTNode]:
     while stack:
         current = stack.pop()
         yield current
-        for child in current.children:
+        for child in iter_children(current):
             if isinstance(child, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
                 continue
             stack.append(child)
@@ -242,7 +242,7 @@ def _contains_yield(node: cst.CSTNode) -> bool:
         return True
     return any(
         _contains_yield(child)
-        for child in node.children
+        for child in iter_children(node)
         if not isinstance(child, (cst.FunctionDef, cst.ClassDef, cst.Lambda))
     )
 
@@ -355,7 +355,9 @@ def _class_facts(node: cst.ClassDef, module: cst.Module) -> Class:
     )
 
 
-class _Builder(cst.CSTVisitor):
+class _Builder:
+    """One pass over the module filling `ModuleFacts` (driven by `punie_core.validation.walk`)."""
+
     def __init__(self, facts: ModuleFacts) -> None:
         self.facts = facts
         self.functions: list[Function] = []
@@ -609,5 +611,5 @@ def build_facts(path: str, source: str) -> ModuleFacts:
     """
     module = parse_module(source)
     facts = ModuleFacts(path=path, source=source, module=module)
-    module.visit(_Builder(facts))
+    walk(module, _Builder(facts))
     return facts

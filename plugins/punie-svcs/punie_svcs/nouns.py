@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Literal
-
 from pydantic import BaseModel
 
 
@@ -33,12 +31,12 @@ class ServiceRegistration(BaseModel):
 
     service_type: str
     factory: str
-    kind: Literal["factory", "value", "injectable"] = "factory"
-    lifecycle: Literal["value", "per_container", "local"] = "per_container"
+    kind: str = "factory"
+    lifecycle: str = "per_container"
     is_async: bool = False
     takes_container: bool = False
     ping: str | None = None
-    cleanup: Literal["generator", "context_manager", "on_registry_close", "none"] = "none"
+    cleanup: str = "none"
     path: str = ""
     line: int = 0
 

@@ -54,8 +54,4 @@ def punie_skills() -> Iterator[Skill]:
 
 @hookimpl
 def punie_vocabulary() -> Iterator[Term]:
-    yield Term("service", "an object the app gets from an svcs container by its type")
-    yield Term("registration", "registry.register_factory/register_value: how a service type is made")
-    yield Term("container", "svcs.Container: per-request cache of services; close() runs cleanups")
-    yield Term("middleware", "tdom-svcs class with priority and __call__(target, props, context)")
-    yield Term("phase", "a named hook of a target's middleware, run by execute_target_middleware")
+    yield Term("registration", "register_factory(T, f): how svcs makes service T")

@@ -11,12 +11,19 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
-from punie_core.validation import project_files, project_root, read_source, resolve_module
+from punie_core.validation import (
+    project_files,
+    project_root,
+    read_source,
+    resolve_module,
+    run_cached,
+)
 from punie_svcs.analysis import Class, Function, ModuleFacts, build_facts, dotted
 from punie_svcs.gate import GATE_WORDS
 
 
 _facts: dict[str, tuple[tuple[int, int], ModuleFacts | None]] = {}
+_by_source: dict[tuple[str, str], ModuleFacts] = {}
 _texts: dict[str, tuple[tuple[int, int], bool]] = {}
 _CACHE_LIMIT = 4096
 
@@ -34,6 +41,22 @@ def _identity(path: str) -> tuple[int, int] | None:
     return stat.st_mtime_ns, stat.st_size
 
 
+def facts_for(path: str, source: str) -> ModuleFacts:
+    """The facts of `source` at `path`, built once per (path, text).
+
+    Raises:
+        libcst.ParserSyntaxError: The source does not parse.
+    """
+    key = (os.path.abspath(path), source)
+    facts = _by_source.get(key)
+    if facts is None:
+        facts = build_facts(key[0], source)
+        if len(_by_source) > _CACHE_LIMIT:
+            _by_source.clear()
+        _by_source[key] = facts
+    return facts
+
+
 def facts_for_file(path: str) -> ModuleFacts | None:
     """The facts of a file on disk (cached), or None when unreadable or unparseable."""
     key = os.path.abspath(path)
@@ -44,8 +67,8 @@ def facts_for_file(path: str) -> ModuleFacts | None:
     if cached is not None and cached[0] == identity:
         return cached[1]
     try:
-        facts: ModuleFacts | None = build_facts(key, read_source(key))
-    except Exception:
+        facts: ModuleFacts | None = facts_for(key, read_source(key))
+    except Exception:  # unreadable or unparseable: the syntax gate reports it for that file
         facts = None
     if len(_facts) > _CACHE_LIMIT:
         _facts.clear()
@@ -93,23 +116,24 @@ class Project:
         self._all: list[ModuleFacts] | None = None
 
     def modules(self) -> list[ModuleFacts]:
-        """Facts of every relevant module (the current one from memory)."""
-        if self._all is not None:
-            return self._all
+        """Facts of every relevant module (the current one from memory), once per run."""
+        if self._all is None:
+            found = run_cached(("svcs-modules", str(self.root)), self._find_modules)
+            if self.current is not None:
+                # The module being checked may differ from the disk (an unsaved or fixed text).
+                found = [m for m in found if m.path != self.current_path] + [self.current]
+            self._all = found
+        return self._all
+
+    def _find_modules(self) -> list[ModuleFacts]:
+        """Every relevant module of the project as stored on disk (shared by a whole run)."""
         found: list[ModuleFacts] = []
-        files = project_files(self.root)
-        if self.current is not None and self.current_path not in files:
-            files.append(self.current_path)
-        for path in files:
-            if path == self.current_path and self.current is not None:
-                found.append(self.current)
-                continue
+        for path in project_files(self.root):
             if not _relevant_file(path):
                 continue
             facts = facts_for_file(path)
             if facts is not None:
                 found.append(facts)
-        self._all = found
         return found
 
     def facts(self, path: str) -> ModuleFacts | None:
@@ -154,3 +178,33 @@ class Project:
     def resolve_expression(self, facts: ModuleFacts, node) -> Target | None:  # noqa: ANN001
         name = dotted(node)
         return self.resolve(facts, name) if name else None
+
+
+def referenced_files(anchor: str, files: list[str]) -> set[str]:
+    """Files defining a factory or middleware class that one of `files` registers."""
+    import libcst as cst
+
+    from punie_svcs.analysis import AUTOWIRE, last
+
+    project = Project(anchor)
+    found: set[str] = set()
+    for path in files:
+        facts = facts_for_file(path)
+        if facts is None:
+            continue
+        references: list[object] = [
+            r.factory for r in facts.registrations if r.kind == "factory" and r.factory is not None
+        ]
+        references += [argument for _, argument, _ in facts.autowired]
+        references += [reference for _, reference in facts.global_middleware]
+        references += [element for entry in facts.phases for element in entry.elements]
+        for reference in references:
+            if isinstance(reference, cst.Call) and last(dotted(reference.func)) in AUTOWIRE and reference.args:
+                reference = reference.args[0].value
+            if isinstance(reference, str):
+                target = project.resolve(facts, reference)
+            else:
+                target = project.resolve_expression(facts, reference)
+            if target is not None:
+                found.add(os.path.abspath(target.facts.path))
+    return found

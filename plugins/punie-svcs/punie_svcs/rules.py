@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Iterator
+from dataclasses import replace
 
 import libcst as cst
 
@@ -23,12 +24,11 @@ from punie_svcs.analysis import (
     ModuleFacts,
     Param,
     Registration,
-    build_facts,
     dotted,
     last,
     takes_container,
 )
-from punie_svcs.project import Project, Target
+from punie_svcs.project import Project, Target, facts_for
 from punie_svcs.rule_ids import LIFECYCLE_RULES, MIDDLEWARE_RULES, REGISTRY_RULES, RULES
 
 __all__ = [
@@ -51,10 +51,11 @@ def _finding(facts: ModuleFacts, node: cst.CSTNode, rule: str, message: str) -> 
 def check(path: str, source: str) -> list[Finding]:
     """All svcs findings for one module (the `conventions` layer's `check`)."""
     try:
-        facts = build_facts(path, source)
-    except cst.ParserSyntaxError:
-        return []
-    return list(analyze(facts, Project(path, current=facts)))
+        facts = facts_for(path, source)
+    except (cst.ParserSyntaxError, cst.CSTValidationError):
+        return []  # the syntax gate reports it
+    # Facts are shared by path and text (absolute path); findings use the path as given.
+    return [replace(f, path=path) for f in analyze(facts, Project(path, current=facts))]
 
 
 def analyze(facts: ModuleFacts, project: Project) -> Iterator[Finding]:
@@ -248,11 +249,11 @@ def _lifecycle_rules(facts: ModuleFacts, project: Project) -> Iterator[Finding]:
     factories: dict[str, Function] = {}
     for owner, registration in registrations:
         how, target = _factory_target(project, owner, registration)
-        if target is not None and target.function is not None and target.facts is facts:
+        if target is not None and target.function is not None and target.facts.path == facts.path:
             factories[target.function.name] = target.function
     for call, argument, _ in facts.autowired:
         target = project.resolve_expression(facts, argument)
-        if target is not None and target.function is not None and target.facts is facts:
+        if target is not None and target.function is not None and target.facts.path == facts.path:
             factories[target.function.name] = target.function
     for function in factories.values():
         if function.is_generator and function.unguarded_yield is not None:
@@ -271,7 +272,7 @@ def _lifecycle_rules(facts: ModuleFacts, project: Project) -> Iterator[Finding]:
             if registration.local:
                 continue
             how, target = _factory_target(project, owner, registration)
-            if target is None or target.function is None or target.facts is not facts:
+            if target is None or target.function is None or target.facts.path != facts.path:
                 continue
             function = target.function
             container = function.container_param
@@ -374,7 +375,7 @@ def _middleware_rules(facts: ModuleFacts, project: Project) -> Iterator[Finding]
     reported: set[tuple[str, str]] = set()
     for target, phase, _hookable, _node, _where in members:
         klass = target.klass
-        if klass is None or target.facts is not facts:
+        if klass is None or target.facts.path != facts.path:
             continue
         if (klass.name, "shape") not in reported:
             reported.add((klass.name, "shape"))
@@ -422,26 +423,26 @@ def _middleware_rules(facts: ModuleFacts, project: Project) -> Iterator[Finding]
                 )
 
     # SVCS023: duplicate priorities within one chain (the global chain, or one phase list).
-    chains: dict[tuple[str | None, str | None], list[Class]] = {}
+    chains: dict[tuple[str | None, str | None], list[tuple[Class, str]]] = {}
     for target, phase, hookable, _node, _where in members:
         if target.klass is not None:
             chain = chains.setdefault((phase, hookable if phase else None), [])
-            if target.klass not in chain:
-                chain.append(target.klass)
+            if all(k.name != target.klass.name or p != target.facts.path for k, p in chain):
+                chain.append((target.klass, target.facts.path))
     for (phase, hookable), classes in chains.items():
-        by_priority: dict[object, list[Class]] = {}
-        for klass in classes:
+        by_priority: dict[object, list[tuple[Class, str]]] = {}
+        for klass, path in classes:
             value = _priority_value(klass)
             if value is not None:
-                by_priority.setdefault(value, []).append(klass)
+                by_priority.setdefault(value, []).append((klass, path))
         for value, group in by_priority.items():
             if len(group) < 2:
                 continue
             where = f"phase {phase!r} of {hookable}" if phase else "the global chain"
-            for klass in group:
-                if facts.classes.get(klass.name) is not klass or klass.priority_node is None:
+            for klass, path in group:
+                if path != facts.path or klass.priority_node is None:
                     continue
-                others = ", ".join(k.name for k in group if k is not klass)
+                others = ", ".join(k.name for k, p in group if (k.name, p) != (klass.name, path))
                 yield _finding(
                     facts, klass.priority_node, "SVCS023",
                     f"{klass.name} has priority {value!r} like {others} in {where}: their order "

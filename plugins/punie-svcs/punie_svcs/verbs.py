@@ -60,7 +60,7 @@ def _diagnostics(path: str, rules: dict[str, str]) -> list[Diagnostic]:
 
 
 def list_services(path: str = ".") -> list[ServiceRegistration]:
-    """List every svcs service registration (register_factory, register_value, local, @injectable).
+    """The project's svcs service registrations.
 
     Args:
         path: A workspace directory or file to search, for example `src` or `app/services.py`.
@@ -76,7 +76,7 @@ def list_services(path: str = ".") -> list[ServiceRegistration]:
 
 
 def list_middleware(path: str = ".") -> list[MiddlewareSpec]:
-    """List tdom-svcs middleware: the global chain and each hookable target's phases.
+    """The project's tdom-svcs middleware and phases.
 
     Args:
         path: A workspace directory or file whose project's middleware to list.
@@ -108,8 +108,10 @@ def list_middleware(path: str = ".") -> list[MiddlewareSpec]:
 
 
 def validate_service_registry(path: str = ".") -> list[Diagnostic]:
-    """Check svcs registrations against requests: missing services, async factories fetched
-    with get(), factories with parameters the container cannot supply, autowire mistakes.
+    """Check svcs registrations against requests.
+
+    Reports missing services, async factories fetched with get(), factories with parameters
+    the container cannot supply, and autowire mistakes.
 
     Args:
         path: A workspace directory or file to check.
@@ -120,7 +122,10 @@ def validate_service_registry(path: str = ".") -> list[Diagnostic]:
 
 
 def validate_middleware_chain(path: str = ".") -> list[Diagnostic]:
-    """Check tdom-svcs middleware: priorities, __call__ signatures, async middleware in sync chains.
+    """Check tdom-svcs middleware chains.
+
+    Reports missing or duplicate priorities, wrong __call__ signatures, async middleware in
+    sync chains and instances in phase maps.
 
     Args:
         path: A workspace directory or file to check.
@@ -131,8 +136,10 @@ def validate_middleware_chain(path: str = ".") -> list[Diagnostic]:
 
 
 def check_state_transitions(path: str = ".") -> list[Diagnostic]:
-    """Check the lifecycles: middleware phases declared vs run, container-local registrations
-    used by global factories, and generator cleanup when a container closes.
+    """Check service and middleware lifecycles.
+
+    Reports phases declared but never run (or run but never declared), global factories
+    depending on container-local registrations, and generator cleanup outside try/finally.
 
     Args:
         path: A workspace directory or file to check.

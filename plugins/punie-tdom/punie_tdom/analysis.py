@@ -17,7 +17,7 @@ from typing import Any, Literal
 
 import libcst as cst
 
-from punie_core.validation import parse_module
+from punie_core.validation import parse_module, walk
 
 TEMPLATE_TYPES = frozenset({"Template", "ScopedTemplate"})
 """Return annotations (last dotted segment) that say "this is a component's result"."""
@@ -124,7 +124,11 @@ class Definition:
     return_values: list[cst.BaseExpression]
     has_call: bool
     call_node: cst.FunctionDef | None
-    doc: str
+
+    @property
+    def doc(self) -> str:
+        """The docstring's first line (computed on demand: it evaluates a literal)."""
+        return _docstring(self.node)
 
     @property
     def named_params(self) -> set[str]:
@@ -174,7 +178,12 @@ class TagUse:
     self_closing: bool
     has_children: bool = False
     offset: tuple[int, int] = (0, 0)
-    shadowed: frozenset[str] = frozenset()
+    scopes: tuple[Any, ...] = ()  # the enclosing functions, innermost last
+
+    @property
+    def shadowed(self) -> frozenset[str]:
+        """Names bound by the enclosing functions (they hide module-level components)."""
+        return scope_names(self.scopes)
 
     @property
     def spread(self) -> bool:
@@ -621,7 +630,7 @@ def _returns(node: cst.FunctionDef) -> list[cst.BaseExpression]:
     """Values of the def's own `return` statements (not those of nested defs or classes)."""
     found: list[cst.BaseExpression] = []
 
-    class Returns(cst.CSTVisitor):
+    class Returns:
         def visit_FunctionDef(self, inner: cst.FunctionDef) -> bool:
             return inner is node
 
@@ -635,7 +644,7 @@ def _returns(node: cst.FunctionDef) -> list[cst.BaseExpression]:
             if ret.value is not None:
                 found.append(ret.value)
 
-    node.visit(Returns())
+    walk(node, Returns())
     return found
 
 
@@ -717,7 +726,6 @@ def class_definition(node: cst.ClassDef, module: cst.Module) -> Definition:
         return_values=values,
         has_call=call is not None,
         call_node=call,
-        doc=_docstring(node),
     )
 
 
@@ -733,8 +741,24 @@ def function_definition(node: cst.FunctionDef, module: cst.Module) -> Definition
         return_values=_returns(node),
         has_call=True,
         call_node=node,
-        doc=_docstring(node),
     )
+
+
+_scope_cache: dict[int, tuple[Any, frozenset[str]]] = {}
+
+
+def scope_names(functions: tuple[Any, ...]) -> frozenset[str]:
+    """The names bound inside any of `functions` (cached per function node)."""
+    names: set[str] = set()
+    for function in functions:
+        cached = _scope_cache.get(id(function))
+        if cached is None or cached[0] is not function:
+            if len(_scope_cache) > 50_000:
+                _scope_cache.clear()
+            cached = (function, local_names(function))
+            _scope_cache[id(function)] = cached
+        names |= cached[1]
+    return frozenset(names)
 
 
 def local_names(node: cst.FunctionDef | cst.Lambda) -> frozenset[str]:
@@ -749,7 +773,7 @@ def local_names(node: cst.FunctionDef | cst.Lambda) -> frozenset[str]:
     if isinstance(node, cst.Lambda):
         return frozenset(names)
 
-    class Binders(cst.CSTVisitor):
+    class Binders:
         def visit_FunctionDef(self, inner: cst.FunctionDef) -> bool:
             if inner is node:
                 return True
@@ -778,7 +802,7 @@ def local_names(node: cst.FunctionDef | cst.Lambda) -> frozenset[str]:
                 if name:
                     names.add(name.split(".", 1)[0])
 
-    node.visit(Binders())
+    walk(node, Binders())
     return frozenset(names)
 
 
@@ -795,13 +819,12 @@ def _target_names(node: cst.BaseExpression | cst.CSTNode) -> set[str]:
     return set()
 
 
-class _Builder(cst.CSTVisitor):
-    """One pass over the module filling a `ModuleModel`."""
+class _Builder:
+    """One pass over the module filling a `ModuleModel` (driven by `punie_core.validation.walk`)."""
 
     def __init__(self, model: ModuleModel) -> None:
         self.model = model
         self.functions: list[cst.FunctionDef | cst.Lambda] = []
-        self.shadow_cache: dict[int, frozenset[str]] = {}
         self.template_depth = 0
         self.value_nodes: list[set[int]] = []
         self.depth = 0
@@ -810,13 +833,7 @@ class _Builder(cst.CSTVisitor):
     # scopes -------------------------------------------------------------------------------
 
     def shadowed(self) -> frozenset[str]:
-        names: set[str] = set()
-        for function in self.functions:
-            key = id(function)
-            if key not in self.shadow_cache:
-                self.shadow_cache[key] = local_names(function)
-            names |= self.shadow_cache[key]
-        return frozenset(names)
+        return scope_names(tuple(self.functions))
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         if not self.functions and self.depth == 0:
@@ -874,9 +891,9 @@ class _Builder(cst.CSTVisitor):
         for index in in_tags:
             if index < len(expressions):
                 self.in_tag_expressions.add(id(expressions[index]))
-        shadowed = self.shadowed()
+        scopes = tuple(self.functions)
         for use in uses:
-            use.shadowed = shadowed
+            use.scopes = scopes
         self.model.tag_uses.extend(uses)
         self.model.problems.extend(problems)
 
@@ -899,6 +916,8 @@ class _Builder(cst.CSTVisitor):
         self.value_nodes.pop()
 
     def visit_Call(self, node: cst.Call) -> None:
+        if not self.model.is_html_function(node.func, frozenset()):
+            return  # cheap test first; scopes are computed only for candidates
         if self.model.is_html_function(node.func, self.shadowed()):
             in_value = bool(self.value_nodes) and id(node) in self.value_nodes[-1]
             self.model.html_calls.append(HtmlCall(node, self.template_depth > 0, in_value))
@@ -912,5 +931,5 @@ def build_model(path: str, source: str) -> ModuleModel:
     """
     module = parse_module(source)
     model = ModuleModel(path=path, source=source, module=module)
-    module.visit(_Builder(model))
+    walk(module, _Builder(model))
     return model

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
-_TEMPLATE_PREFIX = re.compile(r"(?<![\w\"'])(?:[tT][rR]?|[rR][tT])(?=[\"'])")
-"""A t-string literal starts here: `t"`, `t'`, `rt"`, `Tr'` ... (not `not"` or `bit'`)."""
+_TEMPLATE_PREFIX = re.compile(r"(?<![\w\"'\\-])(?:[tT][rR]?|[rR][tT])(?=[\"'])")
+"""A t-string literal starts here: `t"`, `t'`, `rt"`, `Tr'` ... (not `not"`, `\t"` or `"-t"`)."""
 
 
 def applies_to(path: str, source: str) -> bool:

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Literal
-
 from pydantic import BaseModel, Field
 
 from punie_core.validation import Diagnostic
 
 
 class Prop(BaseModel):
-    """One prop of a component: a keyword parameter (function) or field (dataclass).
+    """A component prop.
+
+    A keyword parameter (function component) or a field (dataclass component).
 
     In a template, `<{Card} title="Hi" data-id={7} />` passes `title` and `data_id`
     (kebab-case attributes become snake_case props). A literal attribute passes a `str`;
@@ -52,7 +52,6 @@ class ComponentSpec(BaseModel):
             the opening and closing tags); without it children are silently dropped.
         accepts_extra_attrs: True when it takes `**attrs`, so unknown attributes pass
             through instead of raising `ValueError`.
-        returns: The return annotation (`Template`); components must return a Template.
         template: The t-string body the component renders, without the `t"..."` quotes,
             for example `<div class="card"><h2>{title}</h2>{children}</div>`.
         doc: The one-line docstring.
@@ -62,11 +61,10 @@ class ComponentSpec(BaseModel):
     """
 
     name: str
-    kind: Literal["function", "dataclass", "class"] = "function"
+    kind: str = "function"
     props: list[Prop] = Field(default_factory=list)
     accepts_children: bool = False
     accepts_extra_attrs: bool = False
-    returns: str = "Template"
     template: str = ""
     doc: str = ""
     path: str = ""

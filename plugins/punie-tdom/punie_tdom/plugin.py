@@ -61,7 +61,4 @@ def punie_skills() -> Iterator[Skill]:
 
 @hookimpl
 def punie_vocabulary() -> Iterator[Term]:
-    yield Term("component", "a function or dataclass (with __call__) returning a tdom Template")
-    yield Term("template", "a t-string (string.templatelib.Template); html() renders it to a str")
-    yield Term("props", "a component's keyword parameters, passed as attributes: <{Card} title='x' />")
-    yield Term("children", "content between <{Card}> and </{Card}>, received as `children: Template`")
+    yield Term("component", "callable returning a t-string Template, used as <{Card} />")

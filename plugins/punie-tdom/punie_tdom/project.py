@@ -12,11 +12,35 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from punie_core.validation import project_files, project_root, read_source, resolve_module
+from punie_core.validation import (
+    project_files,
+    project_root,
+    read_source,
+    resolve_module,
+    run_cached,
+)
 from punie_tdom.analysis import Definition, ModuleModel, TagUse, build_model, dotted
 
 _models: dict[str, tuple[tuple[int, int], ModuleModel | None]] = {}
+_by_source: dict[tuple[str, str], ModuleModel] = {}
+_has_tags: dict[str, tuple[tuple[int, int], bool]] = {}
 _CACHE_LIMIT = 2048
+
+
+def model_for(path: str, source: str) -> ModuleModel:
+    """The model of `source` at `path`, built once per (path, text).
+
+    Raises:
+        libcst.ParserSyntaxError: The source does not parse.
+    """
+    key = (os.path.abspath(path), source)
+    model = _by_source.get(key)
+    if model is None:
+        model = build_model(key[0], source)
+        if len(_by_source) > _CACHE_LIMIT:
+            _by_source.clear()
+        _by_source[key] = model
+    return model
 
 
 def _identity(path: str) -> tuple[int, int] | None:
@@ -37,8 +61,8 @@ def model_for_file(path: str) -> ModuleModel | None:
     if cached is not None and cached[0] == identity:
         return cached[1]
     try:
-        model: ModuleModel | None = build_model(key, read_source(key))
-    except Exception:
+        model: ModuleModel | None = model_for(key, read_source(key))
+    except Exception:  # unreadable or unparseable: the syntax gate reports it for that file
         model = None
     if len(_models) > _CACHE_LIMIT:
         _models.clear()
@@ -118,10 +142,14 @@ class Project:
     def uses(self) -> dict[str, list[tuple[str, TagUse]]]:
         """Every component use in the project: `definition key -> [(using file, use)]`.
 
-        The key is `path::name` of the definition. Only files containing `<{` are parsed.
+        The key is `path::name` of the definition. Only files containing `<{` are parsed;
+        the answer is computed once per pipeline run.
         """
-        if self._uses is not None:
-            return self._uses
+        if self._uses is None:
+            self._uses = run_cached(("tdom-uses", str(self.root)), self._find_uses)
+        return self._uses
+
+    def _find_uses(self) -> dict[str, list[tuple[str, TagUse]]]:
         found: dict[str, list[tuple[str, TagUse]]] = {}
         files = project_files(self.root)
         if self.current is not None and self.current_path not in files:
@@ -130,11 +158,7 @@ class Project:
             if path == self.current_path and self.current is not None:
                 model: ModuleModel | None = self.current
             else:
-                try:
-                    text = read_source(path)
-                except (OSError, UnicodeDecodeError):
-                    continue
-                if "<{" not in text:
+                if not _mentions_tags(path):
                     continue
                 model = self.model(path)
             if model is None:
@@ -144,8 +168,25 @@ class Project:
                 if resolved is not None:
                     key = definition_key(resolved.path, resolved.definition.name)
                     found.setdefault(key, []).append((path, use))
-        self._uses = found
         return found
+
+
+def _mentions_tags(path: str) -> bool:
+    """True when the file's text contains a component tag `<{` (cached by file identity)."""
+    identity = _identity(path)
+    if identity is None:
+        return False
+    cached = _has_tags.get(path)
+    if cached is not None and cached[0] == identity:
+        return cached[1]
+    try:
+        answer = "<{" in read_source(path)
+    except (OSError, UnicodeDecodeError):
+        answer = False
+    if len(_has_tags) > _CACHE_LIMIT:
+        _has_tags.clear()
+    _has_tags[path] = (identity, answer)
+    return answer
 
 
 def definition_key(path: str, name: str) -> str:

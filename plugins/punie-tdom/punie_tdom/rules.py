@@ -8,6 +8,7 @@ through the project's imports; unknown callables are never guessed at.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 
 import libcst as cst
 
@@ -19,7 +20,6 @@ from punie_tdom.analysis import (
     Definition,
     ModuleModel,
     TagUse,
-    build_model,
     is_fstring_value,
     is_join_of_fstrings,
     is_plain_string,
@@ -34,7 +34,7 @@ from punie_tdom.fixes import (
     is_string_like,
     unwrap_html_fixable,
 )
-from punie_tdom.project import Project, Resolved, definition_key
+from punie_tdom.project import Project, Resolved, definition_key, model_for
 from punie_tdom.rule_ids import RULES
 
 __all__ = ["RULES", "analyze", "check", "fix", "is_component"]
@@ -59,17 +59,18 @@ def _finding(model: ModuleModel, position: tuple[int, int], rule: str, message: 
 def check(path: str, source: str) -> list[Finding]:
     """All tdom findings for one module (the `conventions` layer's `check`)."""
     try:
-        model = build_model(path, source)
-    except cst.ParserSyntaxError:
+        model = model_for(path, source)
+    except (cst.ParserSyntaxError, cst.CSTValidationError):
         return []  # the syntax gate reports it
-    return [finding for finding, _ in analyze(model, Project(path, current=model))]
+    # The model is shared by path and text (absolute path); findings use the path as given.
+    return [replace(f, path=path) for f, _ in analyze(model, Project(path, current=model))]
 
 
 def fix(path: str, source: str) -> str:
     """The module with every safe tdom auto-fix applied (the `conventions` layer's `fix`)."""
     try:
-        model = build_model(path, source)
-    except cst.ParserSyntaxError:
+        model = model_for(path, source)
+    except (cst.ParserSyntaxError, cst.CSTValidationError):
         return source
     actions = [action for _, action in analyze(model, Project(path, current=model)) if action]
     return apply_actions(model.module, actions) if actions else source

@@ -22,7 +22,7 @@ def _resolve(path: str) -> Path:
 
 
 def list_components(path: str = ".") -> list[ComponentSpec]:
-    """List the project's tdom components with their props, children and where they are used.
+    """The project's tdom components, with props, children and uses.
 
     A component is a function, or a dataclass with `__call__`, that returns a Template, or
     any callable a template uses as `<{Name} />`.
@@ -62,9 +62,9 @@ def list_components(path: str = ".") -> list[ComponentSpec]:
 
 
 def validate_component(path: str = "", source: str = "") -> ComponentCheck:
-    """Check a component module against tdom's rules (props, children, tags, Templates).
+    """Check one component module against the tdom rules.
 
-    Give `path` to check a workspace file, `source` to check code before writing it (with
+    Checks props, children, tags and Templates. Give `path` to check a workspace file, `source` to check code before writing it (with
     `path` too, imports resolve as if the code were at that path).
 
     Args:
@@ -116,7 +116,7 @@ def validate_component(path: str = "", source: str = "") -> ComponentCheck:
 
 
 def scaffold_component(spec: ComponentSpec) -> ComponentScaffold:
-    """Generate a component module and its pytest test from a design (nothing is written).
+    """Code and a test for a new component design.
 
     Write the results with `write_file(scaffold.path, scaffold.code)` and
     `write_file(scaffold.test_path, scaffold.test)`.
@@ -164,7 +164,6 @@ def spec_from_definition(definition, model, root: Path, used_in: list[str]) -> C
         props=props,
         accepts_children=definition.accepts_children,
         accepts_extra_attrs=definition.accepts_kwargs,
-        returns=definition.returns or "",
         template=template,
         doc=definition.doc,
         path=_relative(root, model.path),

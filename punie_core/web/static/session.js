@@ -14,6 +14,7 @@
   let summary = null;
   let assistant = null; // the message text node being streamed into
   let thinking = null;
+  let runningSnippet = null; // tool calls made inside a snippet nest in its card
   const snippets = new Map(); // call_id -> card
   const toolCards = new Map(); // call_id -> card
   const approvals = new Map(); // call_id -> card (oldest first)
@@ -31,6 +32,15 @@
     transcript.appendChild(node);
     if (atBottom) node.scrollIntoView({ block: "end" });
     return node;
+  }
+
+  // A tool card goes inside the snippet that is running (its calls), else in the transcript.
+  function place(card) {
+    if (!runningSnippet) return add(card);
+    let calls = runningSnippet.querySelector(".nested");
+    if (!calls) calls = runningSnippet.appendChild(el("div", { className: "nested" }));
+    calls.appendChild(card);
+    return card;
   }
 
   function pre(text, className) {
@@ -118,6 +128,7 @@
   const render = {
     prompt_started(data) {
       endText();
+      runningSnippet = null;
       add(el("div", { className: "msg user" }, el("div", { className: "who" }, "you"), pre(data.text, "text")));
     },
     text_delta(data) {
@@ -141,12 +152,14 @@
         el("div", { className: "card-head" }, badge("Code Mode"), el("span", { className: "status running" }, "running")),
         code(data.code));
       snippets.set(data.call_id, card);
+      runningSnippet = card;
       add(card);
     },
     snippet_finished(data) {
       endText();
       let card = snippets.get(data.call_id);
       if (!card) card = add(el("div", { className: "card snippet" }, el("div", { className: "card-head" }, badge("Code Mode"))));
+      if (runningSnippet === card) runningSnippet = null;
       const result = data.result || {};
       const head = card.querySelector(".card-head");
       const old = head.querySelector(".status");
@@ -177,13 +190,13 @@
       const diff = diffView(data.diff);
       if (diff) card.appendChild(diff);
       toolCards.set(data.call_id, card);
-      add(card);
+      place(card);
     },
     tool_call_finished(data) {
       endText();
       let card = toolCards.get(data.call_id);
       if (!card) {
-        card = add(el("div", { className: "card tool", dataset: { call: data.call_id || "", tool: data.tool || "" } },
+        card = place(el("div", { className: "card tool", dataset: { call: data.call_id || "", tool: data.tool || "" } },
           el("div", { className: "card-head" }, badge("tool"), el("span", { className: "title" }, data.tool))));
       }
       const head = card.querySelector(".card-head");

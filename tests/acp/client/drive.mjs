@@ -136,6 +136,15 @@ function text(list, kind = "agent_message_chunk") {
   return list.filter((u) => u.sessionUpdate === kind).map((u) => u.content.text).join("");
 }
 
+// Every tool call shown must end completed or failed: nothing left spinning in the IDE.
+function checkAllSettled(list, what) {
+  const last = new Map();
+  for (const u of list) {
+    if ((u.sessionUpdate === "tool_call" || u.sessionUpdate === "tool_call_update") && u.status) last.set(u.toolCallId, u.status);
+  }
+  for (const [id, status] of last) check(status === "completed" || status === "failed", `${what}: ${id} left ${status}`);
+}
+
 async function prompt(ctx, sessionId, words) {
   return await ctx.request(methods.agent.session.prompt, { sessionId, prompt: [{ type: "text", text: words }] });
 }
@@ -221,6 +230,7 @@ async function mainScenario(ctx) {
   summary.cancelMs = Date.now() - cancelledAt;
   check(response.stopReason === "cancelled", `cancelled prompt ended ${response.stopReason}`);
   check(summary.cancelMs < 5000, `cancel took ${summary.cancelMs} ms`);
+  checkAllSettled(sessionUpdates(sessionId), "main session");
 
   // 5. session/list and session/load replay the stored conversation.
   const listed = await ctx.request(methods.agent.session.list, { cwd });
@@ -255,6 +265,7 @@ async function cancelScenario(ctx) {
   await waitFor(() => !processAlive(pid), "the child process to be gone", 5000);
   const seen = sessionUpdates(sessionId, mark);
   check(seen.some((u) => u.sessionUpdate === "tool_call" && u.kind === "execute"), "the command was shown");
+  checkAllSettled(seen, "cancelled prompt");
   // The session still works after a cancel.
   const again = await prompt(ctx, sessionId, "Are you there?");
   check(again.stopReason === "end_turn", `next prompt ended ${again.stopReason}`);

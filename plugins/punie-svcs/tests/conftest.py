@@ -1,0 +1,20 @@
+"""Shared fixtures for punie-svcs tests: the corpus projects and a toolbox with this plugin."""
+
+from __future__ import annotations
+
+import pytest
+
+collect_ignore_glob = ["fixtures/*"]  # corpus projects are application code, not tests
+
+
+@pytest.fixture(scope="session")
+def toolbox():
+    import punie_svcs.plugin
+
+    from punie_core.plugins import candidate_from_object, load_toolbox
+
+    return load_toolbox(
+        entry_points=False,
+        extra=[candidate_from_object(punie_svcs.plugin, "svcs", "punie-svcs")],
+        strict=True,
+    )

@@ -1,0 +1,32 @@
+"""The corpus: every bad project flagged with the right rule and line, no finding on good ones."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from svcs_corpus import FIXTURES, corpus_cases, expected
+
+from punie_core.validation import check_paths
+from punie_svcs.rule_ids import RULES
+
+
+@pytest.mark.parametrize("case", corpus_cases())
+def test_corpus_case_has_exactly_the_expected_findings(case: str, toolbox) -> None:
+    root = FIXTURES / case
+    report = check_paths([root], toolbox, layers=("syntax", "conventions"))
+    found = {(os.path.relpath(f.path, root), f.line, f.rule) for f in report.findings}
+    assert found == expected(root)
+
+
+def test_every_rule_has_a_bad_project() -> None:
+    covered = {rule for case in corpus_cases() for _, _, rule in expected(FIXTURES / case)}
+    assert covered == set(RULES)
+
+
+def test_a_factory_module_without_svcs_words_is_still_checked(toolbox) -> None:
+    """`app/db.py` never mentions svcs; it is checked because app/main.py registers its factory."""
+    root = FIXTURES / "bad_SVCS004_cleanup_outside_finally"
+    assert "svcs" not in (root / "app/db.py").read_text()
+    report = check_paths([root / "app/db.py"], toolbox, layers=("syntax", "conventions"))
+    assert [(f.line, f.rule) for f in report.findings] == [(21, "SVCS004")]

@@ -1,0 +1,1 @@
+"""The sandbox's acceptance bar: escapes, exhaustion and tool-layer abuse end cleanly."""
