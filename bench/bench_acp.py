@@ -1,4 +1,4 @@
-"""How fast `punie serve` answers an IDE: spawn -> initialize, -> session/new, -> first streamed chunk.
+"""How fast `punie serve` answers an IDE: spawn -> initialize, session/new, first streamed chunk.
 
 Each run spawns a fresh `punie serve --model local:URL` (the whole process: interpreter start,
 stdio channel, SDK import, agent), speaks raw NDJSON JSON-RPC like an IDE and times, from the
@@ -31,6 +31,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -47,7 +48,7 @@ def punie() -> list[str]:
     return [str(script)] if script.exists() else [sys.executable, "-m", "punie_core.cli"]
 
 
-def read_until(process: subprocess.Popen[bytes], want: callable) -> dict:
+def read_until(process: subprocess.Popen[bytes], want: Callable[[dict], bool]) -> dict:
     """Frames from the agent until one satisfies `want`."""
     assert process.stdout is not None
     while True:
@@ -91,8 +92,10 @@ def one_run(model: str, workspace: Path, env: dict[str, str], extra: list[str]) 
     send({"jsonrpc": "2.0", "id": 2, "method": "session/prompt", "params": prompt})
     read_until(
         process,
-        lambda f: f.get("method") == "session/update"
-        and f["params"]["update"]["sessionUpdate"] == "agent_message_chunk",
+        lambda f: (
+            f.get("method") == "session/update"
+            and f["params"]["update"]["sessionUpdate"] == "agent_message_chunk"
+        ),
     )
     times["first agent_message_chunk"] = time.perf_counter() - started
     times["first chunk after the prompt"] = time.perf_counter() - sent
@@ -115,12 +118,15 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--no-http", action="store_true", help="serve without the web UI")
-    parser.add_argument("--append", action="store_true", help="append the table to bench/RESULTS.md")
+    parser.add_argument("--append", action="store_true", help="append to bench/RESULTS.md")
     args = parser.parse_args()
 
-    with tempfile.TemporaryDirectory() as tmp, ScriptedModelServer(
-        [{"text": "Hello from the scripted model."}], repeat_last=True
-    ) as server:
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        ScriptedModelServer(
+            [{"text": "Hello from the scripted model."}], repeat_last=True
+        ) as server,
+    ):
         workspace = Path(tmp) / "project"
         workspace.mkdir()
         (workspace / "app.py").write_text("print('hello')\n")
@@ -137,7 +143,10 @@ def main() -> int:
             runs.append(one_run(server.model_string, workspace, env, extra))
 
     base = statistics.median(python)
-    rows = [("`python -c pass` (baseline)", base), ('`python -c "import acp"` (SDK import)', statistics.median(sdk))]
+    rows = [
+        ("`python -c pass` (baseline)", base),
+        ('`python -c "import acp"` (SDK import)', statistics.median(sdk)),
+    ]
     for key in runs[0]:
         rows.append((f"`punie serve`: {key}", statistics.median(r[key] for r in runs)))
     init = statistics.median(r["initialize"] for r in runs)
@@ -146,16 +155,17 @@ def main() -> int:
     lines = [
         f"## ACP agent start-up (bench/bench_acp.py), {mode}",
         "",
-        f"{datetime.date.today().isoformat()}, 2 vCPU, 24 GiB, {platform.system()} {platform.machine()}, "
-        f"Python {platform.python_version()}; medians of {args.runs} runs after a warm-up; times from "
-        "the spawn of the process unless stated; the machine is shared (load average "
-        f"{os.getloadavg()[0]:.1f} at the end).",
+        f"{datetime.date.today().isoformat()}, 2 vCPU, 24 GiB, {platform.system()} "
+        f"{platform.machine()}, Python {platform.python_version()}; medians of {args.runs} runs "
+        "after a warm-up; times from the spawn of the process unless stated; the machine is "
+        f"shared (load average {os.getloadavg()[0]:.1f} at the end).",
         "",
         "| what | seconds | x `python -c pass` |",
         "|---|---:|---:|",
         *[f"| {name} | {value:.3f} | {value / base:.1f}x |" for name, value in rows],
         "",
-        f"- Goal `initialize` < {GOAL_INITIALIZE} s: {init:.3f} s, {'meets' if init < GOAL_INITIALIZE else 'MISSES'} it.",
+        f"- Goal `initialize` < {GOAL_INITIALIZE} s: {init:.3f} s, "
+        f"{'meets' if init < GOAL_INITIALIZE else 'MISSES'} it.",
         f"- Goal `session/new` < {GOAL_NEW_SESSION} s: {new:.3f} s from the spawn, "
         f"{'meets' if new < GOAL_NEW_SESSION else 'MISSES'} it.",
         "",

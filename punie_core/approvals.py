@@ -103,7 +103,8 @@ class PermissionBroker:
             return getattr(self.fallback, "hint", "")
         for asker in self._askers:
             if asker.name == last.by and asker.hint is not None:
-                return asker.hint() if callable(asker.hint) else asker.hint
+                hint = asker.hint
+                return hint if isinstance(hint, str) else hint()
         return f"rejected in the {last.by}" if last.by not in ("error", "cancelled") else ""
 
     def add(
@@ -167,7 +168,9 @@ class PermissionBroker:
             return decision
         self._pending[request.call_id] = request
         self._notify(ApprovalRequested(request, tuple(a.name for a in askers)))
-        tasks = {asyncio.ensure_future(a.ask(request)): a for a in askers}
+        tasks: dict[asyncio.Future[bool], _Asker] = {
+            asyncio.ensure_future(a.ask(request)): a for a in askers
+        }
         decision: Decision | None = None
         try:
             decision = await self._first_answer(tasks)

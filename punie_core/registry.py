@@ -185,6 +185,8 @@ def list_agents(*, prune: bool = True) -> list[AgentEntry]:
             found.append(entry)
         elif prune:
             path.unlink(missing_ok=True)
+            # A process killed outright also left its web UI address file behind.
+            (punie_home() / "web" / f"{entry.pid}.url").unlink(missing_ok=True)
     found.sort(key=lambda e: (e.started, e.pid))
     return found
 

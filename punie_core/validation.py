@@ -300,7 +300,7 @@ def syntax_findings(path: str, source: str) -> list[Finding]:
                 line -= 1
             column = len(lines[line - 1].rstrip()) + 1
         return [_core_finding(path, line, column, "SYN001", f"syntax error: {message}")]
-    except Exception as exc:  # libcst validation (str + bytes ...): CPython's error stands
+    except Exception:  # libcst validation (str + bytes ...): CPython's error stands
         return [_from_ast_error(path, ast_error)]
     return _mixed_template_concatenations(path, module)
 
@@ -410,9 +410,7 @@ def iter_source_files(paths: Sequence[str | os.PathLike[str]]) -> list[str]:
             found[os.path.normpath(text)] = None
             continue
         for directory, subdirs, files in os.walk(text):
-            subdirs[:] = sorted(
-                d for d in subdirs if d not in SKIP_DIRS and not d.startswith(".")
-            )
+            subdirs[:] = sorted(d for d in subdirs if d not in SKIP_DIRS and not d.startswith("."))
             for name in sorted(files):
                 if name.endswith(SOURCE_SUFFIXES):
                     found[os.path.normpath(os.path.join(directory, name))] = None
@@ -891,8 +889,10 @@ def diagnostics_for_write(path: Path, source: str) -> list[str]:
 
 def format_finding(finding: Finding, *, with_path: bool = True) -> str:
     """`path:line:column: RULE message [fixable]`, the one-line form shown to people and models."""
-    where = f"{finding.path}:{finding.line}:{finding.column}:" if with_path else (
-        f"{finding.line}:{finding.column}"
+    where = (
+        f"{finding.path}:{finding.line}:{finding.column}:"
+        if with_path
+        else (f"{finding.line}:{finding.column}")
     )
     fixable = " [fixable]" if finding.fixable else ""
     return f"{where} {finding.rule} {finding.message}{fixable}"

@@ -195,18 +195,19 @@ class PunieAgent:
         **kwargs: Any,
     ) -> LoadSessionResponse:
         stored = (await asyncio.to_thread(stored_sessions, self.trace_paths)).get(session_id)
-        live = self.sessions.get(session_id)
-        if stored is None and live is None:
+        session = self.sessions.get(session_id)
+        if stored is None and session is None:
             raise RequestError.resource_not_found(f"session {session_id}")
-        if live is not None and live.running is not None:
+        if session is not None and session.running is not None:
             raise RequestError.invalid_request({"message": "a prompt is running in this session"})
-        if live is not None:
-            await self._close(live)
-        session = self._open(session_id, cwd, mcp_servers)
+        if session is None:
+            session = self._open(session_id, cwd, mcp_servers)
+        # A session still open in this process keeps its agent (and the model's history); either
+        # way the IDE gets the whole conversation again, as `session/load` requires.
         if stored is not None:
             from punie_core.acp.history import replay_updates
 
-            session.title = stored.title
+            session.title = session.title or stored.title
             for update in replay_updates(stored):
                 await session.reporter.send(update)
         return LoadSessionResponse.model_validate(

@@ -103,6 +103,7 @@ class FrameChannel:
     Attributes:
         initialize_params: The params of the client's last `initialize` (None before it).
         initialized: Set once an `initialize` has been answered.
+        session_opened: Set once a `session/new` or `session/load` has been answered.
         agent_ready: Set when the agent takes over every request (`session/new` included).
         early_sessions: `(session id, params)` of the sessions opened before that, for the
             agent to adopt.
@@ -128,6 +129,7 @@ class FrameChannel:
         self._closed = False
         self.initialize_params: dict[str, Any] | None = None
         self.initialized = asyncio.Event()
+        self.session_opened = asyncio.Event()
         self.agent_ready = False
         self.early_sessions: list[tuple[str, dict[str, Any]]] = []
         self.on_initialize: Callable[[dict[str, Any]], None] | None = None
@@ -142,6 +144,8 @@ class FrameChannel:
         method, params = self._inflight.pop(message["id"], (None, None))
         if method is None or "result" not in message:
             return
+        if method in ("session/new", "session/load"):
+            self.session_opened.set()
         for hook in self._hooks.get(method, ()):
             try:
                 hook(message["result"], params)
@@ -291,6 +295,7 @@ class FrameChannel:
             "configOptions": config_options(DEFAULT_MODE),
         }
         await self._write({"jsonrpc": "2.0", "id": message["id"], "result": result})
+        self.session_opened.set()
         return True
 
     async def _write(self, message: dict[str, Any]) -> None:

@@ -67,10 +67,10 @@ COMMANDS: tuple[Command, ...] = (
 
 
 def agent_version() -> str:
-    """Punie's version, read from the installed distribution's metadata (cheap)."""
-    from punie_core.cli import version
+    """Punie's version (the package constant: importing `importlib.metadata` costs ~50 ms)."""
+    from punie_core import __version__
 
-    return version()
+    return __version__
 
 
 def initialize_result(params: dict[str, Any] | None = None) -> dict[str, Any]:

@@ -23,6 +23,9 @@ from punie_core.acp.threads import in_daemon_thread
 
 log = logging.getLogger("punie.acp")
 
+IMPORT_DELAY = 1.0
+"""Seconds the SDK import waits for the client's `initialize` to be answered first."""
+
 
 def _import_agent_parts() -> tuple[type, type]:
     agent_module = importlib.import_module("punie_core.acp.agent")
@@ -47,6 +50,9 @@ async def serve_channel(
             process, such as the web UI, and for tests).
     """
     pump = asyncio.create_task(channel.pump(), name="punie-acp-frames")
+    # `initialize` first, alone: the SDK import (a second of CPU) would slow its answer down.
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(asyncio.shield(channel.initialized.wait()), IMPORT_DELAY)
     try:
         agent_class, connection_class = await in_daemon_thread(
             _import_agent_parts, "punie-load-acp"

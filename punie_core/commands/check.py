@@ -35,8 +35,10 @@ def run(args: argparse.Namespace) -> int:
     layers = [layer.strip() for layer in args.layers.split(",") if layer.strip()]
     unknown = sorted(set(layers) - set(LAYERS))
     if unknown:
-        print(f"punie check: unknown layer(s) {', '.join(unknown)}; known: {', '.join(LAYERS)}",
-              file=sys.stderr)
+        print(
+            f"punie check: unknown layer(s) {', '.join(unknown)}; known: {', '.join(LAYERS)}",
+            file=sys.stderr,
+        )
         return 2
     toolbox = load_toolbox()
     warn_failures(toolbox)

@@ -39,13 +39,31 @@ def run(args: argparse.Namespace) -> int:
 
     frames_in, frames_out = claim_stdio()
     setup_logging(args.log_file or os.environ.get("PUNIE_LOG"), args.verbose)
+    code = 130
     with contextlib.suppress(KeyboardInterrupt):
-        return asyncio.run(main(args, frames_in, frames_out))
-    return 130
+        code = asyncio.run(main(args, frames_in, frames_out))
+    exit_now(code)
+    return code
+
+
+def exit_now(code: int) -> None:
+    """End the process without the interpreter's teardown of every module.
+
+    The client has gone; tearing down pydantic-ai, the SDK's schema and the plugins object by
+    object takes seconds on a small machine and helps nobody. Exit handlers (the sandbox's
+    pool, logging) still run, and the output streams are flushed first.
+    """
+    import atexit
+
+    atexit._run_exitfuncs()
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(Exception):
+            stream.flush()
+    os._exit(code)
 
 
 STARTUP_GRACE = 2.0
-"""Seconds other services wait for the client's `initialize` before starting anyway."""
+"""Seconds other services wait for each of the client's first requests before starting anyway."""
 
 
 async def main(args: argparse.Namespace, frames_in: int, frames_out: int) -> int:
@@ -55,10 +73,11 @@ async def main(args: argparse.Namespace, frames_in: int, frames_out: int) -> int
 
     channel = await open_stdio(frames_in, frames_out)
     acp = asyncio.create_task(serve_channel(channel, model=args.model), name="punie-acp")
-    # The IDE gives up on agents that answer `initialize` late: other services start (and
-    # import what they need) only once it is answered.
+    # IDEs wait for `initialize` and `session/new` before showing the agent (and give up after
+    # a while): other services start, and import what they need, once those are answered.
     with contextlib.suppress(TimeoutError):
         await asyncio.wait_for(asyncio.shield(channel.initialized.wait()), STARTUP_GRACE)
+        await asyncio.wait_for(asyncio.shield(channel.session_opened.wait()), STARTUP_GRACE)
     others: list[Coroutine[Any, Any, Any]] = []
     # Other services of this process (the web UI) are appended to `others` here.
     if not args.no_http:

@@ -63,6 +63,26 @@ def run(args: argparse.Namespace) -> int:
     except FileNotFoundError as exc:
         print(f"punie traces: {exc}", file=sys.stderr)
         return 2
+    import warnings
+
+    with warnings.catch_warnings():
+        # A torn trace line is worth one readable line on stderr, not a Python warning dump.
+        warnings.showwarning = _show_warning
+        return _act(args, files, iter_traces)
+
+
+def _show_warning(
+    message: Warning | str,
+    category: type[Warning],
+    filename: str,
+    lineno: int,
+    file: Any = None,
+    line: Any = None,
+) -> None:
+    print(f"punie traces: warning: {message}", file=sys.stderr)
+
+
+def _act(args: argparse.Namespace, files: list[Path], iter_traces: Any) -> int:
     if args.action == "stats":
         from punie_core.flywheel import stats
 
@@ -127,6 +147,8 @@ def render_trace(trace: dict[str, Any]) -> str:
         content = message.get("content")
         if isinstance(content, list):
             content = "".join(p.get("text", "") for p in content if isinstance(p, dict))
+        if role == "user" and content == trace.get("query"):
+            continue  # shown above as the prompt
         if content:
             lines.append(f"[{role}] {_clip(str(content))}")
         for call in message.get("tool_calls") or []:

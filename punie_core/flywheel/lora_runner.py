@@ -98,7 +98,8 @@ def main(argv: list[str]) -> int:
             _emit(events, "val", **info)
 
     np.random.seed(options.seed)
-    model, tokenizer = load(options.model)
+    loaded: Any = load(options.model)  # (model, tokenizer); its annotation allows a config too
+    model, tokenizer = loaded[0], loaded[1]
     train_set, valid_set, test_set = load_dataset(options, tokenizer)
     sets = {}
     for name, dataset in (("train", train_set), ("valid", valid_set), ("test", test_set)):

@@ -8,7 +8,7 @@ stopped (run the same command again):
 2. `lora`: `mlx_lm`'s LoRA training in a child of this interpreter
    (`punie_core.flywheel.lora_runner`), checkpoints every `save_every` iterations; a resumed run
    continues from the newest checkpoint.
-3. `fuse`: `python -m mlx_lm fuse` merges the adapters into the base weights.
+3. `fuse`: `python -m mlx_lm fuse --dequantize` merges the adapters into the base weights.
 4. `quantize`: `python -m mlx_lm convert -q --q-bits N` (5 by default; 0 keeps full precision).
 5. `card`: `OUT/model/README.md` and `OUT/model/punie-train.json`: data counts, losses, settings.
 
@@ -421,9 +421,10 @@ class Trainer:
             "--model", self.options.base,
             "--adapter-path", str(self.out / "adapters"),
             "--save-path", str(fused),
+            # Full precision out (a no-op for an unquantized base): the next stage quantizes
+            # at the chosen bits, which a quantized model could not be again.
+            "--dequantize",
         ]  # fmt: skip
-        if _is_quantized(self.options.base):
-            command.append("--dequantize")  # re-quantized at the chosen bits next
         self._command_stage("fuse", command)
         self.mark("fuse", path=str(fused))
 
@@ -460,15 +461,6 @@ def _child_env(base: str) -> dict[str, str]:
     if Path(base).expanduser().exists():
         env["HF_HUB_OFFLINE"] = "1"  # a local base model must never reach for the hub
     return env
-
-
-def _is_quantized(base: str) -> bool:
-    config = Path(base).expanduser() / "config.json"
-    try:
-        data = json.loads(config.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError):
-        return False
-    return bool(data.get("quantization") or data.get("quantization_config"))
 
 
 def _tail(path: Path, lines: int = 15) -> str:

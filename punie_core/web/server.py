@@ -19,7 +19,7 @@ import secrets
 import socket
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator
 from pathlib import Path
 from typing import Any
 
@@ -387,7 +387,7 @@ def _embedded_server_class() -> type:
             self.ready = asyncio.Event()
 
         @contextlib.contextmanager
-        def capture_signals(self) -> Iterator[None]:
+        def capture_signals(self) -> Generator[None]:
             yield
 
         async def startup(self, sockets: list[socket.socket] | None = None) -> None:

@@ -11,12 +11,12 @@ import asyncio
 import contextlib
 import os
 import subprocess
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
-from acp import PROTOCOL_VERSION, RequestError, connect_to_agent
+from acp import PROTOCOL_VERSION, Client, RequestError, connect_to_agent
 from acp.schema import (
     AllowedOutcome,
     ClientCapabilities,
@@ -228,7 +228,9 @@ async def _pipe_writer(fd: int) -> asyncio.StreamWriter:
 @contextlib.asynccontextmanager
 async def agent_pipes(
     max_frame: int | None = None,
-) -> AsyncIterator[tuple[FrameChannel, asyncio.StreamWriter, asyncio.StreamReader, list[int]]]:
+) -> AsyncGenerator[
+    tuple[FrameChannel, asyncio.StreamWriter, asyncio.StreamReader, list[int]], None
+]:
     """A channel on fresh pipes, plus the client's ends (writer to the agent, reader from it)."""
     to_agent_r, to_agent_w = os.pipe()
     from_agent_r, from_agent_w = os.pipe()
@@ -253,7 +255,7 @@ async def harness(
     *,
     model: str | None = None,
     trace_paths: list[Path] | None = None,
-) -> AsyncIterator[Harness]:
+) -> AsyncGenerator[Harness, None]:
     """Punie's agent served on pipes, and the SDK's client connected to it."""
     client = client or IdeClient()
     frames: list[dict[str, Any]] = []
@@ -263,7 +265,11 @@ async def harness(
             serve_channel(channel, model=model, trace_paths=trace_paths, on_agent=agents.append)
         )
         conn = connect_to_agent(
-            client, writer, reader, observers=[lambda e: frames.append(e.message)]
+            # No elicitation methods: the SDK answers "method not found" for them, as it should.
+            cast("Client", client),
+            writer,
+            reader,
+            observers=[lambda e: frames.append(e.message)],
         )
         try:
             yield Harness(conn, client, channel, frames, agents)

@@ -380,3 +380,29 @@ def _alive(pid: int) -> bool:
         return Path(f"/proc/{pid}/stat").read_text().split()[2] != "Z"
     except OSError:
         return False
+
+
+def test_cancel_kills_and_releases_a_command_running_in_an_ide_terminal(workspace):
+    from punie_core.scripted_model import ScriptedModelServer
+
+    pid_file = workspace / "child.pid"
+    replies = [snippet("run_command('echo $$ > child.pid; exec sleep 60')"), {"text": "after"}]
+
+    async def scenario():
+        with ScriptedModelServer(replies) as server:
+            async with harness(model=server.model_string) as h:
+                await h.start(capabilities(fs=True, terminal=True))
+                sid = await h.new_session(workspace)
+                prompt = h.conn.prompt(session_id=sid, prompt=[text_block("go")])
+                pending = asyncio.ensure_future(prompt)
+                await wait_until(lambda: pid_file.exists() and pid_file.read_text().strip())
+                pid = int(pid_file.read_text())
+                await h.conn.cancel(session_id=sid)
+                response = await asyncio.wait_for(pending, 10)
+                await wait_until(lambda: "release term-0" in h.client.terminal_calls)
+                return response, pid, h.client.terminal_calls
+
+    response, pid, calls = run(scenario())
+    assert response.stop_reason == "cancelled"
+    assert calls[-2:] == ["kill term-0", "release term-0"]
+    assert not _alive(pid)

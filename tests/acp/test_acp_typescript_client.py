@@ -13,7 +13,7 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -43,7 +43,7 @@ def node_client() -> Path:
 
 
 @pytest.fixture
-def scripted_model(tmp_path: Path) -> Iterator[callable]:
+def scripted_model(tmp_path: Path) -> Iterator[Callable[[list[dict]], str]]:
     """Start `python -m punie_core.scripted_model` with a script; yields a starter -> its URL."""
     processes: list[subprocess.Popen[str]] = []
 

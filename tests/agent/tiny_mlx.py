@@ -61,7 +61,8 @@ def build(out: Path, corpus: list[str]) -> Path:
     from transformers import PreTrainedTokenizerFast
 
     tokenizer = Tokenizer(models.BPE())
-    tokenizer.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    # No regex split: merges may cross word boundaries, so the fixed prompt becomes a few tokens.
+    tokenizer.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=False)
     tokenizer.decoder = decoders.ByteLevel()
     trainer = trainers.BpeTrainer(
         vocab_size=4096,
@@ -69,7 +70,7 @@ def build(out: Path, corpus: list[str]) -> Path:
         initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
         show_progress=False,
     )
-    tokenizer.train_from_iterator([*corpus, CHAT_TEMPLATE], trainer)
+    tokenizer.train_from_iterator([*corpus, *corpus, CHAT_TEMPLATE], trainer)
     fast = PreTrainedTokenizerFast(tokenizer_object=tokenizer, eos_token="<|im_end|>", pad_token="<|endoftext|>")
     fast.chat_template = CHAT_TEMPLATE
     out.mkdir(parents=True, exist_ok=True)

@@ -53,5 +53,7 @@ def test_skill_example(name: str, code: str, tmp_path: Path, toolbox) -> None:
     for number, line in enumerate(code.splitlines(), start=1):
         for marked in MARK.findall(line):
             assert (number, marked) in {(f.line, f.rule) for f in findings}, (
-                number, marked, [(f.line, f.rule) for f in findings]
+                number,
+                marked,
+                [(f.line, f.rule) for f in findings],
             )

@@ -36,9 +36,22 @@ def test_json_has_exactly_files_fixed_findings_and_exit_1(project: Path) -> None
     assert list(payload) == ["files", "fixed", "findings"]
     assert payload["files"] == 2 and payload["fixed"] == 0
     first = payload["findings"][0]
-    assert list(first) == ["path", "line", "column", "rule", "message", "plugin", "layer", "fixable"]
+    assert list(first) == [
+        "path",
+        "line",
+        "column",
+        "rule",
+        "message",
+        "plugin",
+        "layer",
+        "fixable",
+    ]
     assert (first["path"], first["line"], first["rule"], first["plugin"], first["layer"]) == (
-        "app/views.py", 5, "TDOM011", "tdom", "conventions"
+        "app/views.py",
+        5,
+        "TDOM011",
+        "tdom",
+        "conventions",
     )
     assert [f["fixable"] for f in payload["findings"]] == [True, True, True]
 

@@ -1,4 +1,4 @@
-"""The layered pipeline: syntax gate, conventions with cheap gates, fixes re-checked, types in batch."""
+"""The layered pipeline: syntax gate, gated conventions, fixes re-checked, types in batch."""
 
 from __future__ import annotations
 
@@ -54,7 +54,9 @@ def test_gate_accepts_the_314_grammar(source: str) -> None:
 )
 def test_gate_reports_invalid_code(source: str, line: int, rule: str) -> None:
     findings = syntax_findings("m.py", source)
-    assert [(f.line, f.rule, f.layer, f.plugin) for f in findings] == [(line, rule, "syntax", "core")]
+    assert [(f.line, f.rule, f.layer, f.plugin) for f in findings] == [
+        (line, rule, "syntax", "core")
+    ]
 
 
 def test_gate_prints_nothing_for_warnings(capfd) -> None:
@@ -75,7 +77,9 @@ def fake_toolbox(calls: list[str], *, broken_fix: bool = False, crash: bool = Fa
             raise RuntimeError("validator bug")
         for number, line in enumerate(source.splitlines(), 1):
             if "TODO" in line:
-                yield Finding(path, number, line.index("TODO") + 1, "FAKE001", "a TODO", fixable=True)
+                yield Finding(
+                    path, number, line.index("TODO") + 1, "FAKE001", "a TODO", fixable=True
+                )
 
     def fix(path: str, source: str) -> str:
         return source.replace("TODO", "DONE(" if broken_fix else "DONE")
@@ -98,7 +102,9 @@ def fake_toolbox(calls: list[str], *, broken_fix: bool = False, crash: bool = Fa
         yield Validator(name="fake_types", layer="types", rules={"FAKE101": "hi"}, batch=batch)
 
     plugin = module_from_functions("fake", punie_validators)
-    return load_toolbox(entry_points=False, extra=[candidate_from_object(plugin, "fake")], strict=True)
+    return load_toolbox(
+        entry_points=False, extra=[candidate_from_object(plugin, "fake")], strict=True
+    )
 
 
 def write(root: Path, files: dict[str, str]) -> None:
@@ -113,14 +119,18 @@ def test_applies_to_skips_files_before_check(tmp_path: Path) -> None:
     write(tmp_path, {"a.py": "x = 1  # TODO\n", "b.py": "y = 2\n", "c.py": "def (:\n"})
     report = check_paths([tmp_path], fake_toolbox(calls))
     assert calls == ["check a.py", "batch 2"]  # b.py skipped by the gate, c.py by the syntax gate
-    assert [(Path(f.path).name, f.line, f.column, f.rule, f.plugin, f.layer) for f in report.findings] == [
+    assert [
+        (Path(f.path).name, f.line, f.column, f.rule, f.plugin, f.layer) for f in report.findings
+    ] == [
         ("a.py", 1, 1, "FAKE101", "fake", "types"),
         ("a.py", 1, 10, "FAKE001", "fake", "conventions"),
         ("b.py", 1, 1, "FAKE101", "fake", "types"),
         ("c.py", 1, 5, "SYN001", "core", "syntax"),
     ]
     # Batch tools report absolute paths; the pipeline maps them back to the paths it was given.
-    assert {f.path for f in report.findings} <= {str(tmp_path / n) for n in ("a.py", "b.py", "c.py")}
+    assert {f.path for f in report.findings} <= {
+        str(tmp_path / n) for n in ("a.py", "b.py", "c.py")
+    }
     assert report.files == 3 and report.fixed == 0
     assert set(report.timings) >= {"syntax", "conventions", "types"}
 
@@ -143,7 +153,9 @@ def test_a_fix_that_breaks_syntax_is_discarded(tmp_path: Path) -> None:
 
 
 def test_a_crashing_validator_becomes_a_finding(tmp_path: Path) -> None:
-    findings = validate_source(str(tmp_path / "a.py"), "x = 1  # TODO\n", fake_toolbox([], crash=True))
+    findings = validate_source(
+        str(tmp_path / "a.py"), "x = 1  # TODO\n", fake_toolbox([], crash=True)
+    )
     assert [(f.rule, f.plugin) for f in findings] == [("PUNIE001", "fake")]
     assert "validator bug" in findings[0].message
 
@@ -170,7 +182,10 @@ def test_walk_skips_environments_and_hidden_directories(tmp_path: Path) -> None:
         },
     )
     found = iter_source_files([tmp_path])
-    assert [Path(p).relative_to(tmp_path).as_posix() for p in found] == ["src/app.py", "src/app.pyi"]
+    assert [Path(p).relative_to(tmp_path).as_posix() for p in found] == [
+        "src/app.py",
+        "src/app.pyi",
+    ]
     explicit = iter_source_files([tmp_path / ".venv/lib/x.py"])
     assert explicit == [str(tmp_path / ".venv/lib/x.py")]
     with pytest.raises(UsageError, match="no such file"):
@@ -183,7 +198,10 @@ def test_walk_skips_environments_and_hidden_directories(tmp_path: Path) -> None:
 
 def test_write_file_returns_the_fast_layer_findings(tmp_path: Path, toolbox) -> None:
     (tmp_path / "pyproject.toml").write_text("[project]\nname = 'x'\n")
-    code = "from tdom import html\n\n\ndef hello(name: str) -> str:\n    return html(f'<p>{name}</p>')\n"
+    code = (
+        "from tdom import html\n\n\n"
+        "def hello(name: str) -> str:\n    return html(f'<p>{name}</p>')\n"
+    )
 
     async def write(path: str, content: str):
         with using_context(ToolContext.local(tmp_path, yes=True)):
@@ -218,5 +236,7 @@ def test_irrelevant_files_never_import_libcst(tmp_path: Path) -> None:
         print(report.files, len(report.findings), "libcst" in sys.modules)
         """
     )
-    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    out = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120
+    )
     assert out.stdout.split() == ["30", "0", "False"], out.stderr

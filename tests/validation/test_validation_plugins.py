@@ -1,4 +1,4 @@
-"""The domain plugins as plugins: light entry modules, stubs, skills, vocabulary, documented rules."""
+"""The domain plugins as plugins: light entry modules, stubs, skills, vocabulary, rule docs."""
 
 from __future__ import annotations
 
@@ -27,7 +27,9 @@ def test_entry_modules_and_toolbox_do_not_import_libcst() -> None:
         print(sorted(m for m in ("libcst", "svcs", "punie_tdom.analysis") if m in sys.modules))
         """
     )
-    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    out = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120
+    )
     assert out.stdout.strip() == "[]", out.stderr
 
 
@@ -55,7 +57,11 @@ def test_skills_and_vocabulary_are_collected(toolbox) -> None:
     skills = {s.name: s for s in toolbox.skills}
     assert set(skills) >= {"tdom-components", "svcs-services"}
     assert set(skills["tdom-components"].references) == {"patterns.md", "rules.md"}
-    assert set(skills["svcs-services"].references) == {"lifecycle.md", "middleware.md", "registry.md"}
+    assert set(skills["svcs-services"].references) == {
+        "lifecycle.md",
+        "middleware.md",
+        "registry.md",
+    }
     terms = {t.name: t.plugin for t in toolbox.vocabulary}
     assert terms["component"] == "tdom" and terms["registration"] == "svcs"
 

@@ -41,7 +41,7 @@ async def until(condition) -> None:
         await asyncio.sleep(0)
 
 
-def test_the_first_answer_wins_and_the_other_asker_is_cancelled_and_told():
+def test_the_first_answer_wins_and_the_other_asker_is_cancelled_and_told(agent_loop):
     async def scenario():
         broker = PermissionBroker()
         ide, browser = Person(), Person()
@@ -61,10 +61,10 @@ def test_the_first_answer_wins_and_the_other_asker_is_cancelled_and_told():
         assert [type(e) for e in events] == [ApprovalRequested, ApprovalResolved]
         assert events[0].askers == ("ide", "browser")
 
-    asyncio.run(scenario())
+    agent_loop.run(scenario())
 
 
-def test_a_refusal_also_wins_and_names_who_refused_in_the_hint():
+def test_a_refusal_also_wins_and_names_who_refused_in_the_hint(agent_loop):
     async def scenario():
         broker = PermissionBroker()
         ide, browser = Person(), Person()
@@ -81,10 +81,10 @@ def test_a_refusal_also_wins_and_names_who_refused_in_the_hint():
         assert await approval is False
         assert broker.hint == "rejected in the browser"
 
-    asyncio.run(scenario())
+    agent_loop.run(scenario())
 
 
-def test_without_askers_the_fallback_decides():
+def test_without_askers_the_fallback_decides(agent_loop):
     async def scenario():
         assert await PermissionBroker().approve(REQUEST) is False
         assert await PermissionBroker(fallback=AutoApprove()).approve(REQUEST) is True
@@ -93,10 +93,10 @@ def test_without_askers_the_fallback_decides():
         assert await broker.decide(REQUEST) == Decision(False, "fallback")
         assert broker.hint == "run with --yes"
 
-    asyncio.run(scenario())
+    agent_loop.run(scenario())
 
 
-def test_a_failing_asker_counts_as_no_answer_and_all_failing_refuses(capsys):
+def test_a_failing_asker_counts_as_no_answer_and_all_failing_refuses(capsys, agent_loop):
     async def broken(request):
         raise ConnectionError("the IDE went away")
 
@@ -114,11 +114,11 @@ def test_a_failing_asker_counts_as_no_answer_and_all_failing_refuses(capsys):
         only_broken.add("ide", broken)
         assert await only_broken.decide(REQUEST) == Decision(False, "error")
 
-    asyncio.run(scenario())
+    agent_loop.run(scenario())
     assert "the IDE went away" in capsys.readouterr().err
 
 
-def test_cancelling_the_wait_cancels_and_tells_every_asker():
+def test_cancelling_the_wait_cancels_and_tells_every_asker(agent_loop):
     async def scenario():
         broker = PermissionBroker()
         ide, browser = Person(), Person()
@@ -136,7 +136,7 @@ def test_cancelling_the_wait_cancels_and_tells_every_asker():
         assert resolved[0].decision == Decision(False, "cancelled")
         assert broker.pending() == []
 
-    asyncio.run(scenario())
+    agent_loop.run(scenario())
 
 
 def test_asker_names_are_unique_and_removable():
@@ -148,7 +148,7 @@ def test_asker_names_are_unique_and_removable():
     assert broker.askers == ()
 
 
-def test_a_broken_listener_does_not_break_the_decision(capsys):
+def test_a_broken_listener_does_not_break_the_decision(capsys, agent_loop):
     def broken(event):
         raise RuntimeError("display exploded")
 
@@ -157,5 +157,5 @@ def test_a_broken_listener_does_not_break_the_decision(capsys):
         broker.subscribe(broken)
         assert await broker.approve(REQUEST) is True
 
-    asyncio.run(scenario())
+    agent_loop.run(scenario())
     assert "display exploded" in capsys.readouterr().err

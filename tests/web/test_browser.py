@@ -72,7 +72,7 @@ def test_a_scripted_session_appears_and_updates_live(agent, page, tmp_path, scre
     expect(snippet.locator(".tok-keyword").first).to_have_text("for")
     expect(page.locator('.card.tool[data-tool="read_file"] .status')).to_have_text("ok")
     expect(page.locator('.card.tool[data-tool="list_files"] .result')).to_contain_text("notes.txt")
-    expect(page.locator('.card.tool[data-tool="read_file"] .result code')).to_have_text("str")
+    expect(page.locator('.card.tool[data-tool="read_file"] .result-type')).to_have_text("str")
     expect(page.locator(".msg.assistant .text")).to_have_text(
         "I found notes.txt; it has 5 characters."
     )
@@ -103,9 +103,11 @@ def test_approving_a_pending_write_from_the_page_writes_the_file(agent, page, sc
     expect(card).to_have_count(0)
     expect(page.locator(".note.allowed")).to_contain_text("allowed in the browser")
     expect(page.locator('.card.tool[data-tool="write_file"] .status')).to_have_text("ok")
-    expect(page.locator('.card.tool[data-tool="write_file"] .result code')).to_have_text(
-        "WriteResult"
-    )
+    result = page.locator('.card.tool[data-tool="write_file"] .result')
+    expect(result.locator(".result-type")).to_have_text("WriteResult")
+    expect(result.locator("dl.fields dt").first).to_have_text("path")
+    expect(result.locator("dl.fields dd").first).to_have_text("app/hello.py")
+    expect(page.locator("main")).not_to_contain_text("[object")
     assert outcome.result(15).stop_reason == "end_turn"
     assert target.read_text() == "def hello():\n    return 42\n"
 
@@ -121,7 +123,7 @@ def test_rejecting_a_pending_write_from_the_page_leaves_the_disk_alone(agent, pa
     expect(card).to_have_count(0)
     expect(page.locator(".note.rejected")).to_contain_text("rejected in the browser")
     expect(page.locator('.card.tool[data-tool="write_file"] .status')).to_have_text("refused")
-    expect(page.locator(".card.snippet .status.failed")).to_have_count(1)
+    expect(page.locator(".card.snippet > .card-head .status.failed")).to_have_count(1)
     result = outcome.result(15)
     assert result.stop_reason == "end_turn"
     assert not (session.cwd / "app" / "hello.py").exists()
@@ -171,12 +173,13 @@ def test_model_text_and_file_names_with_markup_are_shown_as_text(agent, page, sc
     assert page.locator("main img, main script").count() == 0
     assert page.title() != "pwned"
     assert page.evaluate("document.title") != "pwned"
+    screenshot(page, "injection-session")
     page.goto(agent.web.base_url + "/")
     expect(
         page.locator(f'#sessions tr[data-session="{session.id}"] a.session-link')
     ).to_contain_text("<script>")
     assert page.locator("main img, main script").count() == 0
-    screenshot(page, "injection")
+    screenshot(page, "injection-dashboard")
 
 
 def start_serve(model: str, cwd: Path) -> tuple[subprocess.Popen, str]:

@@ -194,7 +194,7 @@ def wait_for_pending_approval(port: int, token: str) -> None:
 
 
 class AcpClient:
-    """A bare JSON-RPC client on `punie serve`'s stdio that never answers permission requests itself."""
+    """A bare JSON-RPC client on `punie serve`'s stdio that never answers permission requests."""
 
     def __init__(self, process: subprocess.Popen) -> None:
         self.process = process

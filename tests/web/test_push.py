@@ -7,7 +7,7 @@ import asyncio
 from punie_core.web.push import PushStream, run_eagerly
 
 
-def test_a_coroutine_that_does_not_wait_finishes_synchronously():
+def test_a_coroutine_that_does_not_wait_finishes_synchronously(agent_loop):
     async def scenario():
         written: list[str] = []
         outcomes: list[object] = []
@@ -18,10 +18,10 @@ def test_a_coroutine_that_does_not_wait_finishes_synchronously():
         run_eagerly(send("now"), outcomes.append)
         assert written == ["now"] and outcomes == [None]  # before any trip round the loop
 
-    asyncio.run(scenario())
+    agent_loop.run(scenario())
 
 
-def test_a_coroutine_that_waits_is_finished_by_the_loop_with_its_result_or_error():
+def test_a_coroutine_that_waits_is_finished_by_the_loop_with_its_result_or_error(agent_loop):
     async def scenario():
         gate = asyncio.get_running_loop().create_future()
         steps: list[str] = []
@@ -44,11 +44,11 @@ def test_a_coroutine_that_waits_is_finished_by_the_loop_with_its_result_or_error
         assert steps == ["start", "after yield", "after gate"]
         assert [type(o) for o in outcomes] == [ValueError]
 
-    asyncio.run(scenario())
+    agent_loop.run(scenario())
 
 
 def test_a_stream_keeps_order_while_the_transport_pushes_back_and_drops_a_client_far_behind(
-    monkeypatch,
+    monkeypatch, agent_loop
 ):
     async def scenario():
         import punie_core.web.push as push
@@ -90,10 +90,10 @@ def test_a_stream_keeps_order_while_the_transport_pushes_back_and_drops_a_client
         disconnect.set_result({"type": "http.disconnect"})
         await asyncio.wait_for(serving, 5)
 
-    asyncio.run(scenario())
+    agent_loop.run(scenario())
 
 
-def test_keepalive_comments_flow_when_nothing_happens(monkeypatch):
+def test_keepalive_comments_flow_when_nothing_happens(monkeypatch, agent_loop):
     async def scenario():
         import punie_core.web.push as push
 
@@ -115,4 +115,4 @@ def test_keepalive_comments_flow_when_nothing_happens(monkeypatch):
         await asyncio.wait_for(serving, 5)
         assert sent[-1] == b""  # the response ended properly
 
-    asyncio.run(scenario())
+    agent_loop.run(scenario())

@@ -47,9 +47,12 @@ def test_unregistering_removes_the_entry():
 def test_a_dead_process_disappears_from_the_list_and_the_disk(isolated_punie_home):
     pid = dead_pid()
     registry.write_entry(AgentEntry(pid=pid, project="/gone", model="m", started=1.0))
+    (isolated_punie_home / "web").mkdir()
+    (isolated_punie_home / "web" / f"{pid}.url").write_text("http://127.0.0.1:1/?token=t\n")
     registry.register(project="/alive", model="m")
     assert [e.project for e in registry.list_agents()] == ["/alive"]
     assert not (isolated_punie_home / "agents" / f"{pid}.json").exists()
+    assert not (isolated_punie_home / "web" / f"{pid}.url").exists()
 
 
 def test_a_reused_pid_does_not_keep_a_dead_entry_alive():

@@ -218,7 +218,7 @@ async def run_process(
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
-        start_new_session=True,
+        process_group=0,  # killable as a group; a new session (setsid) makes ruff ~15 ms slower
     )
     try:
         exit_code, out, err = await asyncio.to_thread(_communicate, process, timeout)
@@ -262,7 +262,7 @@ def run_process_sync(
             stdin=None if stdin is not None else subprocess.DEVNULL,
             capture_output=True,
             timeout=timeout,
-            start_new_session=True,
+            process_group=0,
         )
     except subprocess.TimeoutExpired as exc:
         return Finished(

@@ -28,7 +28,9 @@ REGISTER_METHODS = frozenset(
 )
 INTEGRATIONS = frozenset({"flask", "aiohttp", "starlette", "fastapi", "pyramid"})
 REQUEST_METHODS = frozenset({"get", "aget", "get_abstract", "aget_abstract"})
-CONTAINER_TYPES = frozenset({"Container", "DepContainer", "HopscotchContainer", "InjectorContainer"})
+CONTAINER_TYPES = frozenset(
+    {"Container", "DepContainer", "HopscotchContainer", "InjectorContainer"}
+)
 AUTOWIRE = frozenset({"autowire", "aautowire"})
 INJECTING_FACTORIES = frozenset({"auto", "auto_async", "partial"})
 """Factory wrappers that supply parameters themselves (svcs-di's `auto`, functools.partial)."""
@@ -196,7 +198,9 @@ class ModuleFacts:
     registrations: list[Registration] = field(default_factory=list)
     requests: list[Request] = field(default_factory=list)
     autowired: list[tuple[cst.Call, cst.BaseExpression, bool]] = field(default_factory=list)
-    global_middleware: list[tuple[cst.CSTNode, cst.BaseExpression | str]] = field(default_factory=list)
+    global_middleware: list[tuple[cst.CSTNode, cst.BaseExpression | str]] = field(
+        default_factory=list
+    )
     phases: list[PhaseEntry] = field(default_factory=list)
     executions: list[Execution] = field(default_factory=list)
     _positions: Any = None
@@ -250,7 +254,9 @@ def _contains_yield(node: cst.CSTNode) -> bool:
 def unguarded_yield(function: cst.FunctionDef) -> cst.CSTNode | None:
     """The `yield` whose cleanup code (statements after it) is not in `finally` or a `with`."""
 
-    def block(statements: list[cst.BaseStatement], guarded: bool, followed: bool) -> cst.CSTNode | None:
+    def block(
+        statements: list[cst.BaseStatement], guarded: bool, followed: bool
+    ) -> cst.CSTNode | None:
         for index, statement in enumerate(statements):
             after = followed or index < len(statements) - 1
             if isinstance(statement, cst.SimpleStatementLine):
@@ -317,8 +323,10 @@ def _class_facts(node: cst.ClassDef, module: cst.Module) -> Class:
             if isinstance(small, cst.AnnAssign) and isinstance(small.target, cst.Name):
                 target, value = small.target.value, small.value
                 annotation = module.code_for_node(small.annotation.annotation)
-            elif isinstance(small, cst.Assign) and len(small.targets) == 1 and isinstance(
-                small.targets[0].target, cst.Name
+            elif (
+                isinstance(small, cst.Assign)
+                and len(small.targets) == 1
+                and isinstance(small.targets[0].target, cst.Name)
             ):
                 target, value = small.targets[0].target.value, small.value
             if target is None:
@@ -338,7 +346,11 @@ def _class_facts(node: cst.ClassDef, module: cst.Module) -> Class:
     if "__init__" in methods:
         init: list[Param] | None = _params(methods["__init__"].params, module)[1:]
     elif any(d in ("dataclass", "define", "frozen", "mutable", "injectable") for d in decorators):
-        init = fields if "dataclass" in decorators or "define" in decorators or "frozen" in decorators else None
+        init = (
+            fields
+            if "dataclass" in decorators or "define" in decorators or "frozen" in decorators
+            else None
+        )
     else:
         init = [] if complete else None
     call = methods.get("__call__")
@@ -410,9 +422,10 @@ class _Builder:
             if "middleware" in facts.decorators:
                 self.facts.global_middleware.append((node.name, facts.name))
             for decorator in node.decorators:
-                if isinstance(decorator.decorator, cst.Call) and last(
-                    dotted(decorator.decorator.func)
-                ) == "hookable":
+                if (
+                    isinstance(decorator.decorator, cst.Call)
+                    and last(dotted(decorator.decorator.func)) == "hookable"
+                ):
                     self._phase_map(decorator.decorator, facts.name)
         self.class_depth += 1
 
@@ -461,8 +474,10 @@ class _Builder:
 
     def visit_Call(self, node: cst.Call) -> None:
         func = node.func
-        method = func.attr.value if isinstance(func, cst.Attribute) else (
-            func.value if isinstance(func, cst.Name) else ""
+        method = (
+            func.attr.value
+            if isinstance(func, cst.Attribute)
+            else (func.value if isinstance(func, cst.Name) else "")
         )
         qualified = self._qualified(func)
         if method in REGISTER_METHODS:
@@ -476,7 +491,11 @@ class _Builder:
         elif method == "register_hookable":
             target = dotted(node.args[1].value) if len(node.args) > 1 else None
             self._phase_map(node, target)
-        elif method in ("execute_middleware", "execute_middleware_async", "execute_target_middleware"):
+        elif method in (
+            "execute_middleware",
+            "execute_middleware_async",
+            "execute_target_middleware",
+        ):
             self._execution(node, method)
 
     def _registration(self, node: cst.Call, method: str, qualified: str) -> None:
@@ -487,8 +506,10 @@ class _Builder:
         if integration or len(positional) >= 3:
             positional = positional[1:]  # svcs.flask.register_factory(app, T, f)
         svc_type = keywords.get("svc_type") or (positional[0] if positional else None)
-        factory = keywords.get("factory") or keywords.get("value") or (
-            positional[1] if len(positional) > 1 else None
+        factory = (
+            keywords.get("factory")
+            or keywords.get("value")
+            or (positional[1] if len(positional) > 1 else None)
         )
         if svc_type is None:
             return
@@ -594,7 +615,9 @@ class _Builder:
             return
         phase: str | None = "before"  # tdom-svcs's default
         positional = [a.value for a in node.args if a.keyword is None]
-        chosen = next((a.value for a in node.args if a.keyword and a.keyword.value == "phase"), None)
+        chosen = next(
+            (a.value for a in node.args if a.keyword and a.keyword.value == "phase"), None
+        )
         if chosen is None and len(positional) >= 4:
             chosen = positional[3]
         if chosen is not None:

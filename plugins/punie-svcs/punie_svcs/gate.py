@@ -1,4 +1,4 @@
-"""The cheap test run before any parse: could this file hold svcs registrations, factories or middleware?"""
+"""The cheap test run before any parse: could this file hold svcs services or middleware?"""
 
 from __future__ import annotations
 

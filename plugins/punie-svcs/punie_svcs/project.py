@@ -21,7 +21,6 @@ from punie_core.validation import (
 from punie_svcs.analysis import Class, Function, ModuleFacts, build_facts, dotted
 from punie_svcs.gate import GATE_WORDS
 
-
 _facts: dict[str, tuple[tuple[int, int], ModuleFacts | None]] = {}
 _by_source: dict[tuple[str, str], ModuleFacts] = {}
 _texts: dict[str, tuple[tuple[int, int], bool]] = {}
@@ -199,7 +198,11 @@ def referenced_files(anchor: str, files: list[str]) -> set[str]:
         references += [reference for _, reference in facts.global_middleware]
         references += [element for entry in facts.phases for element in entry.elements]
         for reference in references:
-            if isinstance(reference, cst.Call) and last(dotted(reference.func)) in AUTOWIRE and reference.args:
+            if (
+                isinstance(reference, cst.Call)
+                and last(dotted(reference.func)) in AUTOWIRE
+                and reference.args
+            ):
                 reference = reference.args[0].value
             if isinstance(reference, str):
                 target = project.resolve(facts, reference)

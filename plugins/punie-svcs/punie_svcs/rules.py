@@ -18,7 +18,6 @@ from punie_core.records import Finding
 from punie_svcs.analysis import (
     AUTOWIRE,
     CONTAINER_TYPES,
-    INJECTING_FACTORIES,
     Class,
     Function,
     ModuleFacts,
@@ -73,8 +72,13 @@ def _registrations(project: Project) -> list[tuple[ModuleFacts, Registration]]:
     return [(facts, r) for facts in project.modules() for r in facts.registrations]
 
 
-def _factory_target(project: Project, facts: ModuleFacts, registration: Registration) -> tuple[str, Target | None]:
-    """How a registration makes its service: ('plain'|'autowire'|'aautowire'|'opaque'|'lambda', target)."""
+def _factory_target(
+    project: Project, facts: ModuleFacts, registration: Registration
+) -> tuple[str, Target | None]:
+    """How a registration makes its service, and the def or class behind it.
+
+    The kind is `plain`, `autowire`, `aautowire`, `lambda` or `opaque` (anything else).
+    """
     factory = registration.factory
     if factory is None or registration.kind != "factory":
         return "opaque", None
@@ -92,7 +96,10 @@ def _is_async_factory(project: Project, facts: ModuleFacts, registration: Regist
     how, target = _factory_target(project, facts, registration)
     if how == "aautowire":
         return True
-    if isinstance(registration.factory, cst.Call) and last(dotted(registration.factory.func)) == "auto_async":
+    if (
+        isinstance(registration.factory, cst.Call)
+        and last(dotted(registration.factory.func)) == "auto_async"
+    ):
         return True
     if target is not None and target.function is not None and how == "plain":
         return target.function.is_async
@@ -127,7 +134,9 @@ def _registry_rules(facts: ModuleFacts, project: Project) -> Iterator[Finding]:
             missing = _required_unsupplied(lambda_params)
             if missing:
                 yield _finding(
-                    facts, node, "SVCS003",
+                    facts,
+                    node,
+                    "SVCS003",
                     f"the factory for {registration.svc_type} is a lambda taking "
                     f"{', '.join(missing)}: svcs calls factories with no arguments (or only the "
                     "container, to a first parameter named `svcs_container`), so get() raises "
@@ -142,22 +151,34 @@ def _registry_rules(facts: ModuleFacts, project: Project) -> Iterator[Finding]:
         if target is None:
             continue
         function = target.function
-        if function is not None and function.is_generator and not function.wrapped_in_context_manager:
+        if (
+            function is not None
+            and function.is_generator
+            and not function.wrapped_in_context_manager
+        ):
             kind = "async generator" if function.is_async else "generator"
             decorator = "asynccontextmanager" if function.is_async else "contextmanager"
             yield _finding(
-                facts, call, "SVCS005",
+                facts,
+                call,
+                "SVCS005",
                 f"{last(dotted(call.func))}({function.name}): {function.name} is a bare {kind}, "
                 f"which svcs refuses (TypeError: its cleanup would be lost); decorate it with "
                 f"@contextlib.{decorator}",
             )
-        params = function.params if function else (target.klass.init_params or [] if target.klass else [])
+        params = (
+            function.params
+            if function
+            else (target.klass.init_params or [] if target.klass else [])
+        )
         for param in params:
             if param.kind in ("var_positional", "var_keyword"):
                 continue
             if param.annotation is None and param.default is None:
                 yield _finding(
-                    facts, call, "SVCS003",
+                    facts,
+                    call,
+                    "SVCS003",
                     f"autowire cannot supply `{param.name}` of {target.name}: it has no type "
                     "annotation and no default (TypeError)",
                 )
@@ -169,7 +190,9 @@ def _registry_rules(facts: ModuleFacts, project: Project) -> Iterator[Finding]:
                 and _annotation_key(param.annotation) not in keys
             ):
                 yield _finding(
-                    facts, call, "SVCS010",
+                    facts,
+                    call,
+                    "SVCS010",
                     f"autowire resolves `{param.name}: {param.annotation}` of {target.name} "
                     f"from the container, but nothing registers {param.annotation} "
                     "(ServiceNotFoundError)",
@@ -185,14 +208,18 @@ def _registry_rules(facts: ModuleFacts, project: Project) -> Iterator[Finding]:
                 continue
             if registrations and key not in keys:
                 yield _finding(
-                    facts, node, "SVCS010",
+                    facts,
+                    node,
+                    "SVCS010",
                     f"{request.method}({code}): no registration for {code} in the project "
                     "(svcs raises ServiceNotFoundError); register a factory or value for "
                     "exactly this type",
                 )
             elif request.method in ("get", "get_abstract") and key in async_keys:
                 yield _finding(
-                    facts, request.node, "SVCS011",
+                    facts,
+                    request.node,
+                    "SVCS011",
                     f"{request.method}({code}) but the factory for {code} is async: svcs raises "
                     "TypeError (use `await container.aget(...)`)",
                 )
@@ -210,7 +237,9 @@ def _factory_parameters(
         params = target.function.params
         missing = _required_unsupplied(params)
         misplaced = [
-            p.name for p in params[1:] if p.name == "svcs_container" or last(p.annotation) in CONTAINER_TYPES
+            p.name
+            for p in params[1:]
+            if p.name == "svcs_container" or last(p.annotation) in CONTAINER_TYPES
         ]
         if missing:
             hint = (
@@ -220,7 +249,9 @@ def _factory_parameters(
                 "register svcs.autowire(...)"
             )
             yield _finding(
-                facts, node, "SVCS003",
+                facts,
+                node,
+                "SVCS003",
                 f"factory {target.name} for {registration.svc_type} requires "
                 f"{', '.join(missing)}, which svcs never passes (TypeError at get()){hint}",
             )
@@ -231,10 +262,13 @@ def _factory_parameters(
         missing = [p.name for p in klass.init_params if p.required]
         if missing:
             yield _finding(
-                facts, node, "SVCS003",
+                facts,
+                node,
+                "SVCS003",
                 f"class {klass.name} is registered as the factory for {registration.svc_type} but "
                 f"needs {', '.join(missing)} to be built; svcs calls {klass.name}() with no "
-                f"arguments (TypeError): register svcs.autowire({klass.name}) or a factory function",
+                f"arguments (TypeError): register svcs.autowire({klass.name}) or a factory "
+                "function",
             )
 
 
@@ -251,14 +285,16 @@ def _lifecycle_rules(facts: ModuleFacts, project: Project) -> Iterator[Finding]:
         how, target = _factory_target(project, owner, registration)
         if target is not None and target.function is not None and target.facts.path == facts.path:
             factories[target.function.name] = target.function
-    for call, argument, _ in facts.autowired:
+    for _call, argument, _ in facts.autowired:
         target = project.resolve_expression(facts, argument)
         if target is not None and target.function is not None and target.facts.path == facts.path:
             factories[target.function.name] = target.function
     for function in factories.values():
         if function.is_generator and function.unguarded_yield is not None:
             yield _finding(
-                facts, function.unguarded_yield, "SVCS004",
+                facts,
+                function.unguarded_yield,
+                "SVCS004",
                 f"generator factory {function.name}: the cleanup after `yield` is skipped when "
                 "an exception is thrown into it (suppress_context_exit=False) or when the "
                 "container is never closed; put it in `try: yield ... finally: cleanup` "
@@ -282,7 +318,9 @@ def _lifecycle_rules(facts: ModuleFacts, project: Project) -> Iterator[Finding]:
                 for code, key, node in request.types:
                     if key in local_only:
                         yield _finding(
-                            facts, node, "SVCS015",
+                            facts,
+                            node,
+                            "SVCS015",
                             f"global factory {function.name} (for {registration.svc_type}) gets "
                             f"{code}, which is only registered on containers "
                             "(register_local_*): a container without it raises "
@@ -302,17 +340,25 @@ def _lifecycle_rules(facts: ModuleFacts, project: Project) -> Iterator[Finding]:
             if entry.phase not in executed:
                 ran = ", ".join(sorted(repr(p) for p in executed)) or "none"
                 yield _finding(
-                    facts, entry.key_node, "SVCS020",
+                    facts,
+                    entry.key_node,
+                    "SVCS020",
                     f"phase {entry.phase!r} of {entry.target or 'this target'} is never run: no "
                     f"execute_target_middleware(..., phase={entry.phase!r}) in the project "
                     f"(phases run: {ran}), so its middleware silently never executes",
                 )
     if declared:
         for execution in facts.executions:
-            if execution.kind == "target" and execution.phase is not None and execution.phase not in declared:
+            if (
+                execution.kind == "target"
+                and execution.phase is not None
+                and execution.phase not in declared
+            ):
                 known = ", ".join(sorted(repr(p) for p in declared))
                 yield _finding(
-                    facts, execution.node, "SVCS021",
+                    facts,
+                    execution.node,
+                    "SVCS021",
                     f"execute_target_middleware runs phase {execution.phase!r}, which no hookable "
                     f"target declares (declared: {known}); nothing runs — a typo?",
                 )
@@ -328,8 +374,14 @@ def _local_only_keys(registrations: list[tuple[ModuleFacts, Registration]]) -> s
 # Middleware rules (validate_middleware_chain).
 
 
-def middleware_members(project: Project) -> list[tuple[Target, str | None, str | None, cst.CSTNode, ModuleFacts]]:
-    """Every middleware class in a chain: (target, phase or None for global, hookable target, node, where listed)."""
+def middleware_members(
+    project: Project,
+) -> list[tuple[Target, str | None, str | None, cst.CSTNode, ModuleFacts]]:
+    """Every middleware class in a chain.
+
+    Each item: (target, phase or None for the global chain, hookable target, the node that
+    lists it, the module that lists it).
+    """
     members = []
     for facts in project.modules():
         for node, reference in facts.global_middleware:
@@ -367,7 +419,9 @@ def _middleware_rules(facts: ModuleFacts, project: Project) -> Iterator[Finding]
         for element in entry.elements:
             if isinstance(element, cst.Call):
                 yield _finding(
-                    facts, element, "SVCS026",
+                    facts,
+                    element,
+                    "SVCS026",
                     f"phase {entry.phase!r} lists an instance ({facts.code(element)}); tdom-svcs "
                     "injects middleware with container.inject(cls), so list the class itself",
                 )
@@ -382,7 +436,9 @@ def _middleware_rules(facts: ModuleFacts, project: Project) -> Iterator[Finding]
             # SVCS024: priority.
             if klass.priority is None:
                 yield _finding(
-                    facts, klass.node.name, "SVCS024",
+                    facts,
+                    klass.node.name,
+                    "SVCS024",
                     f"middleware {klass.name} has no `priority`: the chain sorts by it "
                     "(AttributeError); add `priority: int = 0` (lower runs first)",
                 )
@@ -390,16 +446,22 @@ def _middleware_rules(facts: ModuleFacts, project: Project) -> Iterator[Finding]
             call = klass.call
             if call is None:
                 yield _finding(
-                    facts, klass.node.name, "SVCS025",
+                    facts,
+                    klass.node.name,
+                    "SVCS025",
                     f"middleware {klass.name} has no __call__(self, target, props, context)",
                 )
             else:
-                positional = [p for p in klass.call_params if p.kind in ("positional_only", "positional")]
+                positional = [
+                    p for p in klass.call_params if p.kind in ("positional_only", "positional")
+                ]
                 required = [p for p in positional if p.required]
                 star = any(p.kind == "var_positional" for p in klass.call_params)
                 if len(required) > 3 or (len(positional) < 3 and not star):
                     yield _finding(
-                        facts, call.name, "SVCS025",
+                        facts,
+                        call.name,
+                        "SVCS025",
                         f"{klass.name}.__call__ takes {len(positional)} argument(s) after self; "
                         "tdom-svcs calls it as mw(target, props, context) (TypeError)",
                     )
@@ -408,7 +470,9 @@ def _middleware_rules(facts: ModuleFacts, project: Project) -> Iterator[Finding]
             if phase is not None and (klass.name, f"phase:{phase}") not in reported:
                 reported.add((klass.name, f"phase:{phase}"))
                 yield _finding(
-                    facts, klass.call.name, "SVCS022",
+                    facts,
+                    klass.call.name,
+                    "SVCS022",
                     f"{klass.name}.__call__ is async but phase {phase!r} runs in "
                     "execute_target_middleware, which never awaits it: the coroutine becomes "
                     "the props; make __call__ sync",
@@ -416,7 +480,9 @@ def _middleware_rules(facts: ModuleFacts, project: Project) -> Iterator[Finding]
             elif phase is None and sync_global and (klass.name, "global") not in reported:
                 reported.add((klass.name, "global"))
                 yield _finding(
-                    facts, klass.call.name, "SVCS022",
+                    facts,
+                    klass.call.name,
+                    "SVCS022",
                     f"{klass.name}.__call__ is async but the project runs the global chain with "
                     "execute_middleware (sync): RuntimeError; use execute_middleware_async or a "
                     "sync __call__",
@@ -444,7 +510,9 @@ def _middleware_rules(facts: ModuleFacts, project: Project) -> Iterator[Finding]
                     continue
                 others = ", ".join(k.name for k, p in group if (k.name, p) != (klass.name, path))
                 yield _finding(
-                    facts, klass.priority_node, "SVCS023",
+                    facts,
+                    klass.priority_node,
+                    "SVCS023",
                     f"{klass.name} has priority {value!r} like {others} in {where}: their order "
                     "then depends on registration order; give each a distinct priority",
                 )
@@ -471,12 +539,20 @@ def describe_registration(facts: ModuleFacts, project: Project, registration: Re
         container = bool(params) and params[0].name.value == "svcs_container"
     cleanup = "none"
     if function is not None and (function.is_generator or function.wrapped_in_context_manager):
-        cleanup = "generator" if function.is_generator and not function.wrapped_in_context_manager else "context_manager"
+        cleanup = (
+            "generator"
+            if function.is_generator and not function.wrapped_in_context_manager
+            else "context_manager"
+        )
     elif function is not None and "ContextManager" in (function.returns or ""):
         cleanup = "context_manager"
     elif "on_registry_close" in registration.keywords:
         cleanup = "on_registry_close"
-    lifecycle = "local" if registration.local else ("value" if registration.kind == "value" else "per_container")
+    lifecycle = (
+        "local"
+        if registration.local
+        else ("value" if registration.kind == "value" else "per_container")
+    )
     try:
         shown = Path(os.path.abspath(facts.path)).relative_to(root).as_posix()
     except ValueError:

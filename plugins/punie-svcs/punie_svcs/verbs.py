@@ -104,7 +104,9 @@ def list_middleware(path: str = ".") -> list[MiddlewareSpec]:
                 path=_relative(root, target.facts.path),
                 line=target.facts.position(klass.node.name)[0],
             )
-    return sorted(specs.values(), key=lambda s: (s.phase or "", s.target or "", s.priority or 0, s.name))
+    return sorted(
+        specs.values(), key=lambda s: (s.phase or "", s.target or "", s.priority or 0, s.name)
+    )
 
 
 def validate_service_registry(path: str = ".") -> list[Diagnostic]:

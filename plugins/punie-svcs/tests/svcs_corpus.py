@@ -7,7 +7,6 @@ from pathlib import Path
 FIXTURES = Path(__file__).parent / "fixtures"
 
 
-
 def corpus_cases() -> list[str]:
     return sorted(p.name for p in FIXTURES.iterdir() if p.is_dir())
 

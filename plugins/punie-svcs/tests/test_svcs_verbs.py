@@ -21,11 +21,21 @@ def call(toolbox, root: Path, name: str, *args, **kwargs):
 def test_list_services_describes_each_registration(toolbox) -> None:
     root = FIXTURES / "good_api"
     services = {s.service_type: s for s in call(toolbox, root, "list_services", "app")}
-    assert set(services) == {"Settings", "Pool", "Connection", "UserRepository", "Cache", "CurrentUser", "Greeter"}
+    assert set(services) == {
+        "Settings",
+        "Pool",
+        "Connection",
+        "UserRepository",
+        "Cache",
+        "CurrentUser",
+        "Greeter",
+    }
     assert services["Settings"].lifecycle == "value" and services["Settings"].kind == "value"
     connection = services["Connection"]
     assert (connection.lifecycle, connection.cleanup, connection.takes_container) == (
-        "per_container", "generator", True
+        "per_container",
+        "generator",
+        True,
     )
     assert connection.ping == 'lambda conn: conn.query("select 1")'
     assert services["Pool"].cleanup == "on_registry_close"
@@ -40,7 +50,9 @@ def test_validators_split_the_rules_by_lifecycle(toolbox) -> None:
     assert call(toolbox, root, "validate_service_registry", ".") == []
     transitions = call(toolbox, root, "check_state_transitions", ".")
     assert [(d.path, d.line, d.rule) for d in transitions] == [("app/audit.py", 20, "SVCS015")]
-    registry = call(toolbox, FIXTURES / "bad_SVCS011_async_factory_get", "validate_service_registry")
+    registry = call(
+        toolbox, FIXTURES / "bad_SVCS011_async_factory_get", "validate_service_registry"
+    )
     assert [d.rule for d in registry] == ["SVCS011"]
 
 

@@ -1,4 +1,4 @@
-"""A static model of one module's tdom code: imports, component definitions, templates, html() calls.
+"""A static model of one module's tdom code: imports, components, templates, html() calls.
 
 Built with one libcst visitor pass (no matchers and no metadata: both are slow to import or
 resolve); positions are resolved only when a rule reports something. Templates are parsed
@@ -43,8 +43,22 @@ REMOVED_API = frozenset({"Node", "Element", "Fragment", "Text", "Comment", "Docu
 """Names tdom 0.1.15 removed (components return Templates, not nodes)."""
 
 VOID_ELEMENTS = frozenset(
-    {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param",
-     "source", "track", "wbr"}
+    {
+        "area",
+        "base",
+        "br",
+        "col",
+        "embed",
+        "hr",
+        "img",
+        "input",
+        "link",
+        "meta",
+        "param",
+        "source",
+        "track",
+        "wbr",
+    }
 )
 """Elements tdom closes by itself (tdom/htmlspec.py)."""
 
@@ -85,7 +99,9 @@ def last_segment(annotation: str | None) -> str:
 # Definitions.
 
 
-ParamKind = Literal["positional_only", "positional", "keyword_only", "var_positional", "var_keyword"]
+ParamKind = Literal[
+    "positional_only", "positional", "keyword_only", "var_positional", "var_keyword"
+]
 
 
 @dataclass
@@ -231,13 +247,21 @@ class _TemplateParser(HTMLParser):
                 continue
             if value is not None:
                 self.problems.append(
-                    ("TDOM013", "an attribute name cannot contain an interpolation when its value "
-                     "is also interpolated (tdom raises ValueError)", self.getpos())
+                    (
+                        "TDOM013",
+                        "an attribute name cannot contain an interpolation when its value "
+                        "is also interpolated (tdom raises ValueError)",
+                        self.getpos(),
+                    )
                 )
             elif len(names) != 1 or not PLACEHOLDER.fullmatch(name):
                 self.problems.append(
-                    ("TDOM013", "a spread attribute must be exactly one interpolation, like "
-                     "`<div {attrs}>` (tdom raises ValueError)", self.getpos())
+                    (
+                        "TDOM013",
+                        "a spread attribute must be exactly one interpolation, like "
+                        "`<div {attrs}>` (tdom raises ValueError)",
+                        self.getpos(),
+                    )
                 )
 
     def _open(self, tag: str, attrs: list[tuple[str, str | None]], closing: bool) -> None:
@@ -249,8 +273,11 @@ class _TemplateParser(HTMLParser):
         position = self.getpos()
         if index is False:
             self.problems.append(
-                ("TDOM006", "a component tag must be exactly one interpolation, like `<{Card}>`",
-                 position)
+                (
+                    "TDOM006",
+                    "a component tag must be exactly one interpolation, like `<{Card}>`",
+                    position,
+                )
             )
             return
         if index is None:
@@ -287,8 +314,11 @@ class _TemplateParser(HTMLParser):
         shown = f"</{{{self._code(index)}}}>" if isinstance(index, int) else f"</{tag}>"
         if not self.stack:
             self.problems.append(
-                ("TDOM007", f"closing tag {shown} has no opening tag (tdom raises ValueError)",
-                 position)
+                (
+                    "TDOM007",
+                    f"closing tag {shown} has no opening tag (tdom raises ValueError)",
+                    position,
+                )
             )
             return
         open_tag, open_index, _, use = self.stack.pop()
@@ -300,19 +330,31 @@ class _TemplateParser(HTMLParser):
                 )
             elif tag != open_tag:
                 self.problems.append(
-                    ("TDOM006", f"{opened} is closed by {shown} (tdom raises ValueError: "
-                     "mismatched closing tag)", position)
+                    (
+                        "TDOM006",
+                        f"{opened} is closed by {shown} (tdom raises ValueError: "
+                        "mismatched closing tag)",
+                        position,
+                    )
                 )
             return
         if index is None or index is False:
             self.problems.append(
-                ("TDOM006", f"component {opened} is closed by {shown}; close it with "
-                 f"</{{{self._code(open_index)}}}>", position)
+                (
+                    "TDOM006",
+                    f"component {opened} is closed by {shown}; close it with "
+                    f"</{{{self._code(open_index)}}}>",
+                    position,
+                )
             )
         elif self._code(index) != self._code(open_index):
             self.problems.append(
-                ("TDOM006", f"component {opened} is closed by {shown}: tdom raises TypeError "
-                 "(start and end tag must be the same callable)", position)
+                (
+                    "TDOM006",
+                    f"component {opened} is closed by {shown}: tdom raises TypeError "
+                    "(start and end tag must be the same callable)",
+                    position,
+                )
             )
 
     def handle_data(self, data: str) -> None:
@@ -325,8 +367,12 @@ class _TemplateParser(HTMLParser):
             shown = f"<{{{self._code(index)}}}>" if index is not None else f"<{tag}>"
             close = f"</{{{self._code(index)}}}>" if index is not None else f"</{tag}>"
             self.problems.append(
-                ("TDOM007", f"{shown} is never closed; add {close} or make it self-closing "
-                 "(tdom raises ValueError: unclosed tags remain)", position)
+                (
+                    "TDOM007",
+                    f"{shown} is never closed; add {close} or make it self-closing "
+                    "(tdom raises ValueError: unclosed tags remain)",
+                    position,
+                )
             )
 
 
@@ -521,7 +567,9 @@ class ModuleModel:
             imported = self.imports.get(base.split(".", 1)[0])
             if imported is None:
                 return False
-            full = imported.module if imported.name is None else f"{imported.module}.{imported.name}"
+            full = (
+                imported.module if imported.name is None else f"{imported.module}.{imported.name}"
+            )
             rest = base.split(".", 1)[1] if "." in base else ""
             module = f"{full}.{rest}" if rest else full
             return (module, func.attr.value) in HTML_FUNCTIONS
@@ -585,7 +633,9 @@ def _param_from(param: cst.Param, kind: ParamKind, module: cst.Module) -> Param:
     return Param(param.name.value, kind, annotation, default, param)
 
 
-def function_params(node: cst.FunctionDef, module: cst.Module, skip_self: bool = False) -> list[Param]:
+def function_params(
+    node: cst.FunctionDef, module: cst.Module, skip_self: bool = False
+) -> list[Param]:
     """Parameters of a def, by kind (tdom's `CallableInfo.from_callable`)."""
     p = node.params
     params: list[Param] = []
@@ -652,7 +702,9 @@ def _is_classvar(annotation: str | None) -> bool:
     return last_segment(annotation) in ("ClassVar", "KW_ONLY")
 
 
-def _field_default(value: cst.BaseExpression | None, module: cst.Module) -> tuple[bool, str | None, bool]:
+def _field_default(
+    value: cst.BaseExpression | None, module: cst.Module
+) -> tuple[bool, str | None, bool]:
     """(in __init__, default source or None, has default) for a dataclass field's value."""
     if value is None:
         return True, None, False

@@ -1,4 +1,4 @@
-"""Safe tdom auto-fixes: f-strings and plain strings to t-strings, html() unwrapped where a Template belongs.
+"""Safe tdom auto-fixes: strings become t-strings, html() is unwrapped where a Template belongs.
 
 Every conversion keeps the text and the interpolated expressions exactly (conversions
 `!r`, format specs and nested fields included); only the string's kind changes, from a
@@ -52,7 +52,7 @@ def _split_simple(node: cst.SimpleString) -> tuple[str, str, str]:
     value = node.value
     prefix_length = len(node.prefix)
     quote = node.quote
-    return value[:prefix_length], quote, value[prefix_length + len(quote): len(value) - len(quote)]
+    return value[:prefix_length], quote, value[prefix_length + len(quote) : len(value) - len(quote)]
 
 
 def to_template(node: cst.BaseExpression) -> cst.BaseExpression | None:
@@ -100,7 +100,9 @@ def to_template(node: cst.BaseExpression) -> cst.BaseExpression | None:
     return None
 
 
-def _join_of_strings(node: cst.BaseExpression) -> tuple[cst.ListComp | cst.GeneratorExp, cst.BaseExpression] | None:
+def _join_of_strings(
+    node: cst.BaseExpression,
+) -> tuple[cst.ListComp | cst.GeneratorExp, cst.BaseExpression] | None:
     """`"".join(<f-string> for ...)` -> (the comprehension, its element)."""
     if not (isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute)):
         return None

@@ -9,7 +9,7 @@ RULES: dict[str, str] = {
     "TDOM003": "an attribute the component has no prop for, and no **attrs (tdom: ValueError)",
     "TDOM004": "a required prop is missing at a call site (tdom: TypeError)",
     "TDOM005": "children given to a component without a `children` parameter (silently dropped)",
-    "TDOM006": "a closing tag does not match its opening tag or component (tdom: ValueError/TypeError)",
+    "TDOM006": "a closing tag does not match its opening tag or component (ValueError/TypeError)",
     "TDOM007": "a tag is never closed, or closed without being opened (tdom: ValueError)",
     "TDOM008": "an anonymous fragment `<>...</>` (not supported: renders as escaped text)",
     "TDOM009": "a component does not return a Template (tdom: TypeError)",

@@ -44,8 +44,9 @@ FIXABLE = frozenset({"TDOM009", "TDOM010", "TDOM011", "TDOM012"})
 Result = tuple[Finding, "Action | None"]
 
 
-def _finding(model: ModuleModel, position: tuple[int, int], rule: str, message: str,
-             fixable: bool = False) -> Finding:
+def _finding(
+    model: ModuleModel, position: tuple[int, int], rule: str, message: str, fixable: bool = False
+) -> Finding:
     return Finding(
         path=model.path,
         line=position[0],
@@ -80,18 +81,28 @@ def analyze(model: ModuleModel, project: Project) -> Iterator[Result]:
     """Every finding for one module, each with the fix that repairs it (or None)."""
     # TDOM014: the pre-0.1.15 API.
     for node, name in model.removed_imports:
-        yield _finding(
-            model, model.position(node), "TDOM014",
-            f"tdom has no `{name}` since 0.1.15 (ImportError): components return a "
-            "`string.templatelib.Template` (a t-string) and html() returns a str",
-        ), None
+        yield (
+            _finding(
+                model,
+                model.position(node),
+                "TDOM014",
+                f"tdom has no `{name}` since 0.1.15 (ImportError): components return a "
+                "`string.templatelib.Template` (a t-string) and html() returns a str",
+            ),
+            None,
+        )
 
     # Template structure: TDOM006, TDOM007, TDOM008, TDOM013.
     for problem in model.problems:
-        yield _finding(
-            model, model.offset_position(problem.template, problem.offset), problem.rule,
-            problem.message,
-        ), None
+        yield (
+            _finding(
+                model,
+                model.offset_position(problem.template, problem.offset),
+                problem.rule,
+                problem.message,
+            ),
+            None,
+        )
 
     # TDOM010 / TDOM011: html() inside templates and html() of a str.
     for call in model.html_calls:
@@ -101,34 +112,51 @@ def analyze(model: ModuleModel, project: Project) -> Iterator[Result]:
         if call.in_template and call.value_position:
             fixable = unwrap_html_fixable(call.node)
             unwrapped = fixable
-            yield _finding(
-                model, model.position(call.node), "TDOM010",
-                "html() inside a t-string interpolation returns a str, which the outer "
-                "template escapes; interpolate the Template itself: `{t\"...\"}` instead "
-                "of `{html(t\"...\")}`",
-                fixable=fixable,
-            ), ("unwrap", call.node) if fixable else None
+            yield (
+                _finding(
+                    model,
+                    model.position(call.node),
+                    "TDOM010",
+                    "html() inside a t-string interpolation returns a str, which the outer "
+                    'template escapes; interpolate the Template itself: `{t"..."}` instead '
+                    'of `{html(t"...")}`',
+                    fixable=fixable,
+                ),
+                ("unwrap", call.node) if fixable else None,
+            )
         if first is not None and is_string_like(first):
             kind = "an f-string" if is_fstring_value(first) else "a str"
             fixable = fixable_string(first)
-            hint = "use a t-string: html(t\"...\")" if fixable else (
-                "make it one t-string (this string cannot be converted automatically)"
+            hint = (
+                'use a t-string: html(t"...")'
+                if fixable
+                else ("make it one t-string (this string cannot be converted automatically)")
             )
-            yield _finding(
-                model, model.position(first), "TDOM011",
-                f"html() takes a Template, but this is {kind} (TypeError at run time); {hint}",
-                fixable=fixable,
-            ), ("convert", first) if fixable and not unwrapped else None
+            yield (
+                _finding(
+                    model,
+                    model.position(first),
+                    "TDOM011",
+                    f"html() takes a Template, but this is {kind} (TypeError at run time); {hint}",
+                    fixable=fixable,
+                ),
+                ("convert", first) if fixable and not unwrapped else None,
+            )
 
     # TDOM012: f-strings inside t-string interpolations.
     for node in model.template_fstrings:
         fixable = fixable_string(node)
-        yield _finding(
-            model, model.position(node), "TDOM012",
-            "an f-string inside a t-string is a str, so its markup is escaped; use a nested "
-            "t-string: {t'<b>{x}</b>'} (a list of t-strings for a loop)",
-            fixable=fixable,
-        ), ("convert", node) if fixable else None
+        yield (
+            _finding(
+                model,
+                model.position(node),
+                "TDOM012",
+                "an f-string inside a t-string is a str, so its markup is escaped; use a nested "
+                "t-string: {t'<b>{x}</b>'} (a list of t-strings for a loop)",
+                fixable=fixable,
+            ),
+            ("convert", node) if fixable else None,
+        )
 
     uses = project.uses()
     yield from _definition_rules(model, uses)
@@ -137,9 +165,14 @@ def analyze(model: ModuleModel, project: Project) -> Iterator[Result]:
 
 def is_component(definition: Definition, used: bool) -> bool:
     """A component: used as `<{Name}>` somewhere, or shaped like one (returns a Template)."""
-    return used or definition.returns_template_by_shape or (
-        definition.kind != "function" and definition.has_call
-        and last_segment(definition.returns) in TEMPLATE_TYPES
+    return (
+        used
+        or definition.returns_template_by_shape
+        or (
+            definition.kind != "function"
+            and definition.has_call
+            and last_segment(definition.returns) in TEMPLATE_TYPES
+        )
     )
 
 
@@ -151,12 +184,17 @@ def _definition_rules(model: ModuleModel, uses: dict) -> Iterator[Result]:
         # TDOM001: tdom calls components with keyword arguments only.
         for param in definition.positional_problems:
             what = "*args" if param.kind == "var_positional" else f"positional-only `{param.name}`"
-            yield _finding(
-                model, model.position(param.node), "TDOM001",
-                f"component {definition.name} takes {what}: tdom passes props as keyword "
-                "arguments only (TypeError: component callables cannot have required "
-                "positional arguments); make it a keyword parameter",
-            ), None
+            yield (
+                _finding(
+                    model,
+                    model.position(param.node),
+                    "TDOM001",
+                    f"component {definition.name} takes {what}: tdom passes props as keyword "
+                    "arguments only (TypeError: component callables cannot have required "
+                    "positional arguments); make it a keyword parameter",
+                ),
+                None,
+            )
         yield from _return_rules(model, definition, used)
 
 
@@ -164,12 +202,17 @@ def _return_rules(model: ModuleModel, definition: Definition, used: bool) -> Ite
     name = definition.name
     if definition.kind != "function" and not definition.has_call:
         if used:
-            yield _finding(
-                model, model.position(definition.node.name), "TDOM009",
-                f"class {name} is used as a component but has no __call__: tdom calls "
-                f"{name}(...) and then the result, which must return a Template (TypeError); "
-                "add `def __call__(self) -> Template`",
-            ), None
+            yield (
+                _finding(
+                    model,
+                    model.position(definition.node.name),
+                    "TDOM009",
+                    f"class {name} is used as a component but has no __call__: tdom calls "
+                    f"{name}(...) and then the result, which must return a Template (TypeError); "
+                    "add `def __call__(self) -> Template`",
+                ),
+                None,
+            )
         return
     returns = last_segment(definition.returns)
     target = definition.call_node
@@ -182,37 +225,57 @@ def _return_rules(model: ModuleModel, definition: Definition, used: bool) -> Ite
         and target is not None
         and target.returns is not None
     ):
-        yield _finding(
-            model, model.position(target.returns), "TDOM009",
-            f"{where} is used as a component but is annotated `-> {definition.returns}`; "
-            "tdom needs a Template (TypeError: component callable must return Template or "
-            "Callable); return a t-string and annotate `-> Template`",
-        ), None
+        yield (
+            _finding(
+                model,
+                model.position(target.returns),
+                "TDOM009",
+                f"{where} is used as a component but is annotated `-> {definition.returns}`; "
+                "tdom needs a Template (TypeError: component callable must return Template or "
+                "Callable); return a t-string and annotate `-> Template`",
+            ),
+            None,
+        )
     if not (used or returns in TEMPLATE_TYPES):
         return
     for value in definition.return_values:
         for item in value_positions(value):
             if isinstance(item, cst.Call) and model.is_html_function(item.func, frozenset()):
                 fixable = unwrap_html_fixable(item) and returns in TEMPLATE_TYPES | {""}
-                yield _finding(
-                    model, model.position(item), "TDOM009",
-                    f"{where} returns html(...), a str; a component returns the Template "
-                    "itself: `return t\"...\"` (tdom renders it)",
-                    fixable=fixable,
-                ), ("unwrap", item) if fixable else None
+                yield (
+                    _finding(
+                        model,
+                        model.position(item),
+                        "TDOM009",
+                        f"{where} returns html(...), a str; a component returns the Template "
+                        'itself: `return t"..."` (tdom renders it)',
+                        fixable=fixable,
+                    ),
+                    ("unwrap", item) if fixable else None,
+                )
             elif is_fstring_value(item) or is_join_of_fstrings(item):
                 fixable = fixable_string(item)
-                yield _finding(
-                    model, model.position(item), "TDOM012",
-                    f"{where} returns an f-string (a str: tdom raises TypeError); return a "
-                    "t-string instead",
-                    fixable=fixable,
-                ), ("convert", item) if fixable else None
+                yield (
+                    _finding(
+                        model,
+                        model.position(item),
+                        "TDOM012",
+                        f"{where} returns an f-string (a str: tdom raises TypeError); return a "
+                        "t-string instead",
+                        fixable=fixable,
+                    ),
+                    ("convert", item) if fixable else None,
+                )
             elif is_plain_string(item):
-                yield _finding(
-                    model, model.position(item), "TDOM009",
-                    f"{where} returns a str; a component must return a Template (t\"...\")",
-                ), None
+                yield (
+                    _finding(
+                        model,
+                        model.position(item),
+                        "TDOM009",
+                        f'{where} returns a str; a component must return a Template (t"...")',
+                    ),
+                    None,
+                )
 
 
 def _call_site_rules(model: ModuleModel, project: Project) -> Iterator[Result]:
@@ -233,7 +296,9 @@ def _call_site(model: ModuleModel, use: TagUse, resolved: Resolved) -> Iterator[
     for attr, _ in attrs:
         if kebab_to_snake(attr) == "children":
             yield _finding(
-                model, position, "TDOM002",
+                model,
+                position,
+                "TDOM002",
                 f"<{{{name}}} children=...>: `children` is reserved for the content between "
                 f"<{{{name}}}> and </{{{name}}}> (ValueError); pass it as content",
             )
@@ -245,7 +310,9 @@ def _call_site(model: ModuleModel, use: TagUse, resolved: Resolved) -> Iterator[
         and not is_component(definition, False)
     ):
         yield _finding(
-            model, position, "TDOM001",
+            model,
+            position,
+            "TDOM001",
             f"{name} takes required positional arguments; tdom cannot call it as a component "
             "(TypeError)",
         )
@@ -262,7 +329,9 @@ def _call_site(model: ModuleModel, use: TagUse, resolved: Resolved) -> Iterator[
         if snake not in named and not definition.accepts_kwargs:
             known = ", ".join(sorted(named - {"children"})) or "none"
             yield _finding(
-                model, position, "TDOM003",
+                model,
+                position,
+                "TDOM003",
                 f"<{{{name}}}> has no prop `{snake}` (attribute `{attr}`; tdom raises "
                 f"ValueError: unexpected attribute); its props: {known}",
             )
@@ -272,14 +341,18 @@ def _call_site(model: ModuleModel, use: TagUse, resolved: Resolved) -> Iterator[
         missing = sorted(definition.required_named - supplied - {"children"} - injected)
         if missing:
             yield _finding(
-                model, position, "TDOM004",
+                model,
+                position,
+                "TDOM004",
                 f"<{{{name}}}> is missing required prop(s) {', '.join(missing)} (TypeError: "
                 "missing required parameters for component)",
             )
     # TDOM005: content given, no children parameter to receive it.
     if use.has_children and not definition.accepts_children:
         yield _finding(
-            model, position, "TDOM005",
+            model,
+            position,
+            "TDOM005",
             f"<{{{name}}}> is given children but {definition.name} has no `children: Template` "
             "parameter, so tdom silently drops them",
         )

@@ -1,4 +1,4 @@
-"""Code generation from a `ComponentSpec`: the component module and a pytest test that renders it."""
+"""Code generation from a `ComponentSpec`: the component module and a test that renders it."""
 
 from __future__ import annotations
 
@@ -97,7 +97,7 @@ def _self_template(template: str, names: set[str]) -> str:
             return updated
 
     code = module.visit(ToSelf()).code
-    return code[len("__template__ = "):].rstrip("\n")
+    return code[len("__template__ = ") :].rstrip("\n")
 
 
 def _validate_template(template: str) -> None:
@@ -158,8 +158,10 @@ def component_code(spec: ComponentSpec) -> str:
         params.append('children: Template = t""')
     if spec.accepts_extra_attrs:
         params.append("**attrs: Any")
-    signature = f"def {spec.name}(*, {', '.join(params)}) -> Template:" if params else (
-        f"def {spec.name}() -> Template:"
+    signature = (
+        f"def {spec.name}(*, {', '.join(params)}) -> Template:"
+        if params
+        else (f"def {spec.name}() -> Template:")
     )
     if len(signature) > LINE_LIMIT:
         inner = "".join(f"    {p},\n" for p in params)

@@ -64,18 +64,19 @@ def list_components(path: str = ".") -> list[ComponentSpec]:
 def validate_component(path: str = "", source: str = "") -> ComponentCheck:
     """Check one component module against the tdom rules.
 
-    Checks props, children, tags and Templates. Give `path` to check a workspace file, `source` to check code before writing it (with
-    `path` too, imports resolve as if the code were at that path).
+    Checks props, children, tags and Templates. Give `path` to check a workspace file,
+    `source` to check code before writing it (with `path` too, imports resolve as if the
+    code were at that path). `fixed_source` holds the safe auto-fixes applied.
 
     Args:
         path: The module's workspace path, for example `app/components/card.py`.
         source: The module's code; read from `path` when empty.
     """
     from punie_core.validation import read_source, syntax_findings
-    from punie_tdom.project import Project
-    from punie_tdom.rules import analyze, is_component
     from punie_tdom.analysis import build_model
     from punie_tdom.fixes import apply_actions
+    from punie_tdom.project import Project
+    from punie_tdom.rules import analyze, is_component
 
     if not path and not source:
         raise ValueError("give the module's path, its source, or both")
@@ -86,7 +87,9 @@ def validate_component(path: str = "", source: str = "") -> ComponentCheck:
     shown = _relative(root, str(target))
     errors = syntax_findings(str(target), source)
     if errors:
-        diagnostics = [Diagnostic.from_finding(f).model_copy(update={"path": shown}) for f in errors]
+        diagnostics = [
+            Diagnostic.from_finding(f).model_copy(update={"path": shown}) for f in errors
+        ]
         return ComponentCheck(ok=False, diagnostics=diagnostics)
     model = build_model(str(target), source)
     project = Project(str(target), current=model)
@@ -102,7 +105,12 @@ def validate_component(path: str = "", source: str = "") -> ComponentCheck:
 
     components = [
         spec_from_definition(
-            d, model, root, sorted({_relative(root, u) for u, _ in uses.get(definition_key(model.path, d.name), [])})
+            d,
+            model,
+            root,
+            sorted(
+                {_relative(root, u) for u, _ in uses.get(definition_key(model.path, d.name), [])}
+            ),
         )
         for d in model.definitions.values()
         if is_component(d, definition_key(model.path, d.name) in uses)
@@ -155,7 +163,7 @@ def spec_from_definition(definition, model, root: Path, used_in: list[str]) -> C
     for value in definition.return_values:
         if isinstance(value, cst.TemplatedString):
             code = model.code(value)
-            template = code[len(value.start): len(code) - len(value.end)]
+            template = code[len(value.start) : len(code) - len(value.end)]
             break
     line = model.position(definition.node.name)[0]
     return ComponentSpec(

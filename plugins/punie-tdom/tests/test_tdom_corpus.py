@@ -5,10 +5,10 @@ from __future__ import annotations
 import os
 
 import pytest
+from punie_tdom.rule_ids import RULES
 from tdom_corpus import FIXTURES, corpus_cases, expected
 
 from punie_core.validation import check_paths
-from punie_tdom.rule_ids import RULES
 
 
 @pytest.mark.parametrize("case", corpus_cases())

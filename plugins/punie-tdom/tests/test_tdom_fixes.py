@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from tdom_corpus import FIXTURES, corpus_cases
+from punie_tdom.rules import fix
+from tdom_corpus import corpus_cases
 from tstrings import intended_html, load, strict_html
 
 from punie_core.validation import check_paths, read_source, syntax_findings
-from punie_tdom.rules import fix
 
 FIXABLE_CASES = [
     "bad_TDOM009_not_template",
@@ -42,7 +42,9 @@ def test_every_fixable_case_is_exercised() -> None:
 
 
 CALLS = {
-    "bad_TDOM010_html_in_template": [("app/views.py", "row", {"name": "Ada", "email": "ada@x.org"})],
+    "bad_TDOM010_html_in_template": [
+        ("app/views.py", "row", {"name": "Ada", "email": "ada@x.org"})
+    ],
     "bad_TDOM011_html_of_str": [
         ("app/views.py", "hello", {"name": "Ada"}),
         ("app/views.py", "banner", {"text": "Sale"}),
@@ -72,7 +74,9 @@ def test_fixed_code_renders_what_the_original_meant(case: str, copy_case, toolbo
         original = originals[rel]
         fixed = (root / rel).read_text()
         assert fixed != original
-        intended = _output(load(original, "original", intended_html), function, kwargs, intended_html)
+        intended = _output(
+            load(original, "original", intended_html), function, kwargs, intended_html
+        )
         rendered = _output(load(fixed, "fixed", strict_html), function, kwargs, strict_html)
         assert rendered == intended
         try:
@@ -104,7 +108,10 @@ def test_fixes_keep_interpolations_and_format_specs(tmp_path) -> None:
 def test_mixed_concatenation_is_fixed_without_a_syntax_error(tmp_path) -> None:
     source = 'from tdom import html\n\nx = html(f"<b>{1}</b>" "<i>{not a field}</i>" rf"\\d{2}")\n'
     fixed = fix(str(tmp_path / "m.py"), source)
-    assert fixed == 'from tdom import html\n\nx = html(t"<b>{1}</b>" t"<i>{{not a field}}</i>" rt"\\d{2}")\n'
+    assert (
+        fixed
+        == 'from tdom import html\n\nx = html(t"<b>{1}</b>" t"<i>{{not a field}}</i>" rt"\\d{2}")\n'
+    )
     assert syntax_findings("m.py", fixed) == []
 
 

@@ -7,12 +7,12 @@ import shutil
 from pathlib import Path
 
 import pytest
+from punie_tdom.nouns import ComponentCheck, ComponentSpec, Prop
 from tdom_corpus import FIXTURES
 
 from punie_core.context import ToolContext, using_context
 from punie_core.toolbox import ToolRefused
 from punie_core.validation import validate_source
-from punie_tdom.nouns import ComponentCheck, ComponentSpec, Prop
 
 
 def call(toolbox, root: Path, name: str, *args, **kwargs):
@@ -67,7 +67,9 @@ def test_validate_component_checks_unsaved_source_and_offers_fixes(toolbox, blog
     assert [(d.path, d.line, d.rule, d.fixable) for d in result.diagnostics] == [
         ("blog/hello.py", 5, "TDOM012", True)
     ]
-    assert result.fixed_source is not None and "return t'<p>Hello {name}</p>'" in result.fixed_source
+    assert (
+        result.fixed_source is not None and "return t'<p>Hello {name}</p>'" in result.fixed_source
+    )
     assert [c.name for c in result.components] == ["Hello"]
     assert not (blog / "blog/hello.py").exists()  # nothing written
 
@@ -103,7 +105,12 @@ def test_scaffolded_component_and_test_pass_the_checks(toolbox, blog: Path, kind
 
 def test_scaffold_refuses_a_spec_that_cannot_be_code(toolbox, blog: Path) -> None:
     with pytest.raises(ValueError, match="children"):
-        call(toolbox, blog, "scaffold_component", ComponentSpec(name="X", props=[Prop(name="children")]))
+        call(
+            toolbox,
+            blog,
+            "scaffold_component",
+            ComponentSpec(name="X", props=[Prop(name="children")]),
+        )
 
 
 def test_code_mode_snippet_loops_over_components(toolbox, blog: Path) -> None:
@@ -111,7 +118,7 @@ def test_code_mode_snippet_loops_over_components(toolbox, blog: Path) -> None:
 
     code = (
         'for c in list_components("blog"):\n'
-        '    print(c.name, [p.name for p in c.props], c.accepts_children)\n'
+        "    print(c.name, [p.name for p in c.props], c.accepts_children)\n"
         'spec = ComponentSpec(name="Alert", props=[Prop(name="message")])\n'
         "s = scaffold_component(spec)\n"
         "print(s.path, s.test_path)\n"

@@ -36,7 +36,9 @@ class Template:
 
 def _string_literal(node: cst.TemplatedString, text: str) -> cst.SimpleString:
     prefix = node.start[: -len(node.end)].lower().replace("t", "")
-    return cst.SimpleString(f"{prefix}{node.end}{text.replace('{{', '{').replace('}}', '}')}{node.end}")
+    return cst.SimpleString(
+        f"{prefix}{node.end}{text.replace('{{', '{').replace('}}', '}')}{node.end}"
+    )
 
 
 def _spec(node: cst.TemplatedStringExpression, template: cst.TemplatedString) -> cst.BaseExpression:
@@ -70,7 +72,9 @@ class _Desugar(cst.CSTTransformer):
             strings.append(_string_literal(original_node, text))
             text = ""
             code = self.module.code_for_node(original.expression)  # type: ignore[union-attr]
-            conversion = cst.SimpleString(repr(part.conversion)) if part.conversion else cst.Name("None")
+            conversion = (
+                cst.SimpleString(repr(part.conversion)) if part.conversion else cst.Name("None")
+            )
             interpolations.append(
                 cst.Call(
                     func=cst.Name("__interpolation__"),
@@ -90,7 +94,6 @@ class _Desugar(cst.CSTTransformer):
                 cst.Arg(cst.Tuple([cst.Element(i) for i in interpolations])),
             ],
         )
-
 
     def visit_ConcatenatedString(self, node: cst.ConcatenatedString) -> bool:
         return False  # rebuilt in leave: a concatenation of calls is not a valid node

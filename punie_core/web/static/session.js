@@ -207,7 +207,7 @@
       head.appendChild(el("span", { className: "muted" }, ms(data.ms)));
       const body = el("div", { className: "result" });
       if (data.ok) {
-        body.appendChild(el("div", { className: "label" }, "→ ", el("code", {}, data.result_type || "")));
+        body.appendChild(el("div", { className: "label" }, "→ ", el("code", { className: "result-type" }, data.result_type || "")));
         body.appendChild(valueView(data.result));
       } else if (data.error) {
         body.appendChild(el("div", { className: "error" }, data.error));

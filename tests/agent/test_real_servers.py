@@ -1,0 +1,221 @@
+"""Real model servers: mlx_lm.server with a tiny model trained here, llama.cpp with the embedded model.
+
+These start real server processes (slow: marked so, and still run by `.ci/run`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from punie_core.events import TextDelta
+from punie_core.scripted_model import ScriptedModelServer
+from punie_core.session import Session
+from punie_core.traces import read_traces
+from tests.agent.conftest import punie, run_async
+
+pytestmark = pytest.mark.slow
+
+ANSWER = "The file a.txt says hello."
+TOOL_CALL = '<tool_call>\n{"name": "read_file", "arguments": {"path": "a.txt"}}\n</tool_call>'
+
+
+def write_config(home: Path, text: str) -> None:
+    home.mkdir(parents=True, exist_ok=True)
+    (home / "config.toml").write_text(text)
+
+
+def alive(pid: int) -> bool:
+    """True while a process exists and is not a zombie."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (FileNotFoundError, ProcessLookupError, IndexError):
+        return False
+    return state != "Z"
+
+
+def wait_gone(pid: int, timeout: float = 20) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if not alive(pid):
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def server_pids(marker: str) -> set[int]:
+    """Pids of live processes whose command line contains `marker`."""
+    found = set()
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            except OSError:
+                continue
+            if marker in cmdline and alive(int(entry.name)):
+                found.add(int(entry.name))
+    return found
+
+
+def test_mlx_lm_server_with_a_tiny_trained_model_makes_punie_run_a_tool(
+    workspace: Path, core_toolbox: Any, punie_home: Path, tmp_path: Path
+) -> None:
+    pytest.importorskip("mlx_lm")
+    from punie_core import servers
+    from tests.agent.tiny_mlx import build, train
+
+    # 1. The exact requests Punie sends for this task (the scripted server records them).
+    script = [{"tool_calls": [{"name": "read_file", "arguments": {"path": "a.txt"}}]}, {"text": ANSWER}]
+    with ScriptedModelServer(script) as scripted:
+        run_async(Session(cwd=workspace, model=scripted.model_string, toolbox=core_toolbox).prompt("What is in a.txt?"))
+        bodies = [r.body for r in scripted.chat_requests]
+    # 2. A tiny model built and trained here to answer exactly those.
+    model_dir = build(tmp_path / "tiny-qwen3", [json.dumps(b) for b in bodies] + [b["messages"][0]["content"] for b in bodies])
+    train(model_dir, [(bodies[0], TOOL_CALL), (bodies[1], ANSWER)])
+    # 3. Punie starts mlx_lm.server for it and runs the call the server parsed.
+    write_config(punie_home, "[settings]\ntemperature = 0.0\nmax_tokens = 64\n")
+    session = Session(cwd=workspace, model=f"mlx:{model_dir}", toolbox=core_toolbox)
+    try:
+        outcome = run_async(session.prompt("What is in a.txt?"))
+        server = session.connection.managed
+        assert session.connection.server.kind == "mlx-lm"
+    finally:
+        servers.stop_all()
+    assert outcome.stop_reason == "end_turn", outcome.error
+    assert outcome.tool_calls == [
+        {"tool": "read_file", "arguments": {"path": "a.txt"}, "ok": True, "result": "hello\n", "error": None,
+         "ms": outcome.tool_calls[0]["ms"], "refused": False}
+    ]
+    assert outcome.output == ANSWER and outcome.requests == 2
+    trace = next(t for t in read_traces() if t["id"] == outcome.trace_id)
+    assert trace["recovered_tool_calls"] == 0  # a real structured tool call from the server
+    assert trace["model"] == f"mlx:{model_dir}"
+    assert server.process.poll() is not None  # stopped
+
+
+def test_the_embedded_model_on_llama_cpp_streams_a_real_answer(workspace: Path, core_toolbox: Any, punie_home: Path) -> None:
+    pytest.importorskip("xllamacpp")
+    from punie_core import servers
+
+    write_config(punie_home, "[settings]\nmax_tokens = 24\n")
+    session = Session(cwd=workspace, model="embedded", toolbox=core_toolbox)
+    pieces: list[str] = []
+    session.subscribe(lambda e: pieces.append(e.text) if isinstance(e, TextDelta) else None)
+    try:
+        outcome = run_async(session.prompt("Say hello in one short sentence."))
+        info = session.connection.server
+    finally:
+        servers.stop_all()
+    assert outcome.stop_reason == "end_turn", outcome.error
+    assert len(pieces) > 1 and "".join(pieces).strip() == outcome.output.strip() != ""
+    assert outcome.usage["output_tokens"] > 0 and info.kind == "llama.cpp"
+    assert session.mode == "chat" and "Project overview" in session.instructions and "a.txt" in session.instructions
+
+
+def test_punie_run_falls_back_to_the_embedded_model_with_a_notice(workspace: Path, punie_home: Path) -> None:
+    pytest.importorskip("xllamacpp")
+    with ScriptedModelServer([]) as dead:
+        url = dead.base_url  # nothing listens here once the block ends
+    write_config(punie_home, f'[local]\nurl = "{url}"\n[settings]\nmax_tokens = 24\n')
+    before = server_pids("punie_core.servers gguf")
+    done = punie("run", "What files are in this project?", "--cwd", str(workspace), timeout=170)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip()
+    assert f"no model server answers at {url}" in done.stderr and "embedded model" in done.stderr
+    assert "tiny model" in done.stderr and "--model" in done.stderr
+    leftover = server_pids("punie_core.servers gguf") - before
+    assert all(wait_gone(pid, 10) for pid in leftover)
+
+
+def test_a_model_file_llama_cpp_cannot_load_reports_its_own_error(tmp_path: Path) -> None:
+    pytest.importorskip("xllamacpp")
+    from punie_core.servers import ServerFailed, start_server
+
+    junk = tmp_path / "junk.gguf"
+    junk.write_bytes(b"not a gguf file at all")
+    with pytest.raises(ServerFailed) as info:
+        start_server("gguf", str(junk), timeout=60)
+    assert "failed to load model" in str(info.value) and str(junk) in str(info.value)
+
+
+HOLDER = """
+import sys, time
+from punie_core import servers
+from punie_core.models import embedded_model_path
+server = servers.ensure_server("gguf", str(embedded_model_path()))
+print(server.process.pid, flush=True)
+time.sleep(600)
+"""
+
+
+@pytest.mark.parametrize("how", [signal.SIGKILL, signal.SIGTERM], ids=["sigkill", "sigterm"])
+def test_the_managed_server_never_outlives_punie(how: signal.Signals) -> None:
+    pytest.importorskip("xllamacpp")
+    holder = subprocess.Popen([sys.executable, "-c", HOLDER], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout is not None
+        line = holder.stdout.readline().strip()
+        assert line.isdigit(), "the holder did not start its server"
+        child = int(line)
+        assert alive(child)
+        os.kill(holder.pid, how)
+        holder.wait(30)
+        assert wait_gone(child), f"server {child} outlived its parent ({how.name})"
+    finally:
+        if holder.poll() is None:
+            holder.kill()
+
+
+def test_ctrl_c_during_a_managed_server_answer_stops_everything(workspace: Path, punie_home: Path) -> None:
+    pytest.importorskip("xllamacpp")
+    write_config(punie_home, "[settings]\nmax_tokens = 4000\n")
+    before = server_pids("punie_core.servers gguf")
+    script = Path(sys.executable).with_name("punie")
+    process = subprocess.Popen(
+        [str(script), "run", "Write a very long essay about Python.", "--model", "embedded", "--cwd", str(workspace)],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        first = process.stdout.read(1)  # the answer started streaming
+        assert first
+        process.send_signal(signal.SIGINT)
+        _, err = process.communicate(timeout=60)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == 130, err
+    leftover = server_pids("punie_core.servers gguf") - before
+    assert all(wait_gone(pid, 10) for pid in leftover)
+
+
+def test_sessions_share_one_managed_server(workspace: Path, core_toolbox: Any, punie_home: Path) -> None:
+    pytest.importorskip("xllamacpp")
+    from punie_core import servers
+
+    write_config(punie_home, "[settings]\nmax_tokens = 8\n")
+
+    async def main() -> tuple[Any, Any]:
+        one = Session(cwd=workspace, model="embedded", toolbox=core_toolbox)
+        two = Session(cwd=workspace, model="embedded", toolbox=core_toolbox)
+        await asyncio.gather(one.connect(), two.connect())
+        return one.connection.managed, two.connection.managed
+
+    try:
+        first, second = run_async(main())
+        assert first is second and first.process.poll() is None
+    finally:
+        servers.stop_all()
+    assert first.process.poll() is not None
