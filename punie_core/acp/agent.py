@@ -24,7 +24,6 @@ from pathlib import Path
 from typing import Any
 
 from acp import (
-    PROTOCOL_VERSION,
     InitializeResponse,
     LoadSessionResponse,
     NewSessionResponse,
@@ -166,9 +165,9 @@ class PunieAgent:
     ) -> InitializeResponse:
         self.client_capabilities = client_capabilities
         self.client_info = client_info
-        result = protocol.initialize_result({"protocolVersion": protocol_version})
-        assert result["protocolVersion"] == PROTOCOL_VERSION
-        return InitializeResponse.model_validate(result)
+        return InitializeResponse.model_validate(
+            protocol.initialize_result({"protocolVersion": protocol_version})
+        )
 
     async def new_session(
         self,

@@ -28,6 +28,8 @@ IMPORT_DELAY = 1.0
 
 
 def _import_agent_parts() -> tuple[type, type]:
+    # Sessions reach the web UI's permission broker as they open; import it here, off the loop.
+    importlib.import_module("punie_core.web")
     agent_module = importlib.import_module("punie_core.acp.agent")
     connection_module = importlib.import_module("acp.agent.connection")
     return agent_module.PunieAgent, connection_module.AgentSideConnection
