@@ -10,7 +10,9 @@ spawn:
 - the first `agent_message_chunk` of a prompt sent right after `session/new`, against the
   scripted OpenAI-compatible server on loopback (so the model costs nothing: what remains is
   Punie's own start-up: plugins, pydantic-ai, the first request);
-- the process exit after stdin closes.
+- the process exit after stdin closes;
+- in separate runs, the first chunk of a prompt sent 5 s after `session/new` (a person typing
+  while the agent warms up in the background).
 
 Baselines, measured interleaved in the same run: `python -c pass` (interpreter start) and
 `python -c "import acp"` (what an agent importing the ACP SDK before answering `initialize`
@@ -41,6 +43,8 @@ from punie_core.scripted_model import ScriptedModelServer  # noqa: E402
 
 GOAL_INITIALIZE = 0.5
 GOAL_NEW_SESSION = 1.5
+THINK = 5.0
+"""Seconds between `session/new` and the prompt in the "person typing" runs."""
 
 
 def punie() -> list[str]:
@@ -60,8 +64,14 @@ def read_until(process: subprocess.Popen[bytes], want: Callable[[dict], bool]) -
             return frame
 
 
-def one_run(model: str, workspace: Path, env: dict[str, str], extra: list[str]) -> dict[str, float]:
-    """Spawn, initialize, session/new, prompt; the times in seconds from the spawn."""
+def one_run(
+    model: str, workspace: Path, env: dict[str, str], extra: list[str], think: float = 0.0
+) -> dict[str, float]:
+    """Spawn, initialize, session/new, prompt; the times in seconds from the spawn.
+
+    With `think` > 0 the prompt goes `think` seconds after `session/new` (a person typing), and
+    only its latency is kept.
+    """
 
     def send(message: dict) -> None:
         assert process.stdin is not None
@@ -87,6 +97,8 @@ def one_run(model: str, workspace: Path, env: dict[str, str], extra: list[str]) 
     session_id = read_until(process, lambda f: f.get("id") == 1)["result"]["sessionId"]
     times["session/new"] = time.perf_counter() - started
     times["session/new request"] = time.perf_counter() - sent
+    if think:
+        time.sleep(think)
     sent = time.perf_counter()
     prompt = {"sessionId": session_id, "prompt": [{"type": "text", "text": "hello"}]}
     send({"jsonrpc": "2.0", "id": 2, "method": "session/prompt", "params": prompt})
@@ -105,6 +117,12 @@ def one_run(model: str, workspace: Path, env: dict[str, str], extra: list[str]) 
     closed = time.perf_counter()
     process.wait(timeout=60)
     times["exit after stdin closes"] = time.perf_counter() - closed
+    if think:
+        return {
+            f"first chunk after a prompt typed for {think:g} s": times[
+                "first chunk after the prompt"
+            ]
+        }
     return times
 
 
@@ -137,18 +155,21 @@ def main() -> int:
         runs: list[dict[str, float]] = []
         python: list[float] = []
         sdk: list[float] = []
+        typed: list[dict[str, float]] = []
         for _ in range(args.runs):
             python.append(baseline("pass"))
             sdk.append(baseline("import acp"))
             runs.append(one_run(server.model_string, workspace, env, extra))
+            typed.append(one_run(server.model_string, workspace, env, extra, think=THINK))
 
     base = statistics.median(python)
     rows = [
         ("`python -c pass` (baseline)", base),
         ('`python -c "import acp"` (SDK import)', statistics.median(sdk)),
     ]
-    for key in runs[0]:
-        rows.append((f"`punie serve`: {key}", statistics.median(r[key] for r in runs)))
+    for group in (runs, typed):
+        for key in group[0]:
+            rows.append((f"`punie serve`: {key}", statistics.median(r[key] for r in group)))
     init = statistics.median(r["initialize"] for r in runs)
     new = statistics.median(r["session/new"] for r in runs)
     mode = "without the web UI (`--no-http`)" if args.no_http else "with the web UI (default)"

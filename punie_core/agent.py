@@ -45,13 +45,15 @@ OVERVIEW_LIMIT = 40
 
 DIRECT_INTRO = """\
 You are Punie, a coding agent for Python web projects. You work in the user's project by calling
-the tools: call a tool, read its result, then decide the next step. When done, answer in plain text."""
+the tools: call a tool, read its result, then decide the next step. When done, answer in plain
+text."""
 
 EMPTY_TOOL_CALL_RETRY = (
     "Your reply ended as a tool call, but no tool call arrived (the server could not read it). "
     'Call the tool again with a JSON object of arguments, e.g. {"name": "execute_code", '
     '"arguments": {"code": "print(1)"}}, or answer in plain text.'
 )
+
 
 @dataclass
 class RunDeps:
@@ -131,7 +133,9 @@ async def execute_code(ctx: RunContext[RunDeps], code: str) -> str:
     if deps.sandbox is not None:
         result = await deps.sandbox.run(code, deps.context)
     else:
-        result = await sandbox.execute_code(code, toolbox=deps.toolbox, context=deps.context, limits=deps.limits)
+        result = await sandbox.execute_code(
+            code, toolbox=deps.toolbox, context=deps.context, limits=deps.limits
+        )
     deps.emit(SnippetFinished(deps.session_id, call_id, result))
     deps.snippets.append({"code": code, "result": result.model_dump(mode="json")})
     text = result.for_model()
@@ -169,12 +173,18 @@ def tool_definitions(function_tools: Any) -> list[dict[str, Any]]:
     for tool in function_tools:
         function: dict[str, Any] = {"name": tool.name, "parameters": tool.parameters_json_schema}
         if tool.description:
-            function = {"name": tool.name, "description": tool.description, "parameters": tool.parameters_json_schema}
+            function = {
+                "name": tool.name,
+                "description": tool.description,
+                "parameters": tool.parameters_json_schema,
+            }
         definitions.append({"type": "function", "function": function})
     return definitions
 
 
-def recover_response(response: Any, schemas: dict[str, dict[str, Any]], deps: RunDeps | None = None) -> Any:
+def recover_response(
+    response: Any, schemas: dict[str, dict[str, Any]], deps: RunDeps | None = None
+) -> Any:
     """Turn text tool calls into real ones; ask for a retry when a call is unreadable or missing.
 
     Raises:
@@ -193,7 +203,9 @@ def recover_response(response: Any, schemas: dict[str, dict[str, Any]], deps: Ru
                 try:
                     args = part.args_as_dict()
                 except Exception:
-                    fixed.append(part)  # unreadable JSON: pydantic-ai's validation retry explains it
+                    fixed.append(
+                        part
+                    )  # unreadable JSON: pydantic-ai's validation retry explains it
                     continue
                 fixed.append(replace(part, args=coerce_arguments(args, schemas[part.tool_name])))
             else:
@@ -206,7 +218,11 @@ def recover_response(response: Any, schemas: dict[str, dict[str, Any]], deps: Ru
         if recovery.text:
             kept.append(TextPart(content=recovery.text))
         for call in recovery.calls:
-            kept.append(ToolCallPart(call.name, call.arguments, tool_call_id=f"recovered_{uuid.uuid4().hex[:12]}"))
+            kept.append(
+                ToolCallPart(
+                    call.name, call.arguments, tool_call_id=f"recovered_{uuid.uuid4().hex[:12]}"
+                )
+            )
         if deps is not None:
             deps.recovered += len(recovery.calls)
         return replace(response, parts=kept, finish_reason="tool_call")
@@ -243,7 +259,9 @@ def _hooks() -> Any:
         usage = response.usage
         deps.input_tokens += usage.input_tokens or 0
         deps.output_tokens += usage.output_tokens or 0
-        deps.emit(UsageUpdate(deps.session_id, deps.input_tokens, deps.output_tokens, deps.requests))
+        deps.emit(
+            UsageUpdate(deps.session_id, deps.input_tokens, deps.output_tokens, deps.requests)
+        )
         function_tools = request_context.model_request_parameters.function_tools
         deps.tool_definitions = tool_definitions(function_tools)
         schemas = {t.name: t.parameters_json_schema for t in function_tools}
@@ -272,7 +290,11 @@ def project_overview(root: Path, limit: int = OVERVIEW_LIMIT) -> str:
             children = sorted(directory.iterdir(), key=lambda p: (p.is_file(), p.name))
         except OSError:
             return []
-        return [c for c in children if not c.name.startswith(".") and c.name not in PROTECTED_PARTS | {"__pycache__"}]
+        return [
+            c
+            for c in children
+            if not c.name.startswith(".") and c.name not in PROTECTED_PARTS | {"__pycache__"}
+        ]
 
     found: list[str] = []
     top = entries(root)
@@ -280,7 +302,9 @@ def project_overview(root: Path, limit: int = OVERVIEW_LIMIT) -> str:
         found.append(child.name + ("/" if child.is_dir() else ""))
     for child in top:
         if child.is_dir():
-            found += [f"{child.name}/{c.name}" + ("/" if c.is_dir() else "") for c in entries(child)]
+            found += [
+                f"{child.name}/{c.name}" + ("/" if c.is_dir() else "") for c in entries(child)
+            ]
     shown = "\n".join(f"- {path}" for path in found[:limit])
     more = "\n- ... (more files not listed)" if len(found) > limit else ""
     return f"Project overview (directory {root.name}):\n{shown or '- (no files)'}{more}"

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 DEFAULT_LOCAL_URL = "http://localhost:8080/v1"
-"""What the model string `local` means unless the config says otherwise (mlx_lm.server's default)."""
+"""What the model string `local` means unless the config says otherwise (mlx_lm.server's port)."""
 
 COMPAT_KEYS = ("strict_tools", "max_completion_tokens", "multiple_system_messages")
 """Compatibility switches for OpenAI-compatible servers (True = the server supports it)."""
@@ -92,10 +92,14 @@ def parse_config(data: dict[str, Any], path: Path | None = None) -> Config:
     """Validate the TOML data of a config file."""
     where = str(path or "config")
 
-    def typed(table: dict[str, Any], key: str, kind: type | tuple[type, ...], prefix: str = "") -> Any:
+    def typed(
+        table: dict[str, Any], key: str, kind: type | tuple[type, ...], prefix: str = ""
+    ) -> Any:
         value = table.get(key)
         if value is not None and not isinstance(value, kind):
-            names = kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
+            names = (
+                kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
+            )
             raise ConfigError(f"{where}: {prefix}{key} must be a {names}, got {value!r}")
         return value
 
@@ -103,7 +107,9 @@ def parse_config(data: dict[str, Any], path: Path | None = None) -> Config:
     compat = typed(data, "compat", dict) or {}
     for key, value in compat.items():
         if key not in COMPAT_KEYS or not isinstance(value, bool):
-            raise ConfigError(f"{where}: [compat] {key} must be one of {COMPAT_KEYS} set to true/false")
+            raise ConfigError(
+                f"{where}: [compat] {key} must be one of {COMPAT_KEYS} set to true/false"
+            )
     servers: dict[str, dict[str, Any]] = {}
     for url, table in (typed(data, "servers", dict) or {}).items():
         if not isinstance(table, dict):

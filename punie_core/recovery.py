@@ -2,7 +2,7 @@
 
 Local servers do not always parse what the model writes. These forms are recognised:
 
-- Qwen3-Coder XML: `<tool_call><function=NAME><parameter=ARG>value</parameter></function></tool_call>`
+- Qwen3-Coder XML: `<tool_call><function=NAME><parameter=ARG>value</parameter></function>...`
   (closing tags may be missing; the `<tool_call>` wrapper may be missing too);
 - Hermes / Qwen JSON in tags: `<tool_call>{"name": ..., "arguments": {...}}</tool_call>`;
 - the same JSON without the tags, alone or in a ```json fence (only for a known tool name);
@@ -27,7 +27,9 @@ TOOL_CALL_MARKERS = ("<tool_call>", "<function=", "<tool_call ", "<|tool_call|>"
 """Text that starts a tool call written as text (used to hold it back from the live view)."""
 
 _TAGGED = re.compile(r"<tool_call>(.*?)(?:</tool_call>|(?=<tool_call>)|\Z)", re.S)
-_FUNCTION = re.compile(r"<function=([^>\s]+)\s*>(.*?)(?:</function>|(?=<function=)|(?=</tool_call>)|\Z)", re.S)
+_FUNCTION = re.compile(
+    r"<function=([^>\s]+)\s*>(.*?)(?:</function>|(?=<function=)|(?=</tool_call>)|\Z)", re.S
+)
 _PARAMETER = re.compile(
     r"<parameter=([^>\s]+)\s*>(.*?)(?:</parameter>|(?=<parameter=)|(?=</function>)|\Z)", re.S
 )
@@ -83,7 +85,10 @@ def recover_tool_calls(text: str, tools: Mapping[str, Mapping[str, Any]]) -> Rec
         attempted but is unreadable. No calls and no error means plain text.
     """
     if "<tool_call" in text or "<function=" in text or "<|tool_call|>" in text:
-        return _tagged(text.replace("<|tool_call|>", "<tool_call>").replace("<tool_call >", "<tool_call>"), tools)
+        return _tagged(
+            text.replace("<|tool_call|>", "<tool_call>").replace("<tool_call >", "<tool_call>"),
+            tools,
+        )
     return _untagged(text, tools)
 
 
@@ -110,7 +115,8 @@ def _tagged(text: str, tools: Mapping[str, Mapping[str, Any]]) -> Recovery:
             for match in _FUNCTION.finditer(body):
                 name = match.group(1).strip()
                 arguments = {
-                    p.group(1).strip(): _strip_newline(p.group(2)) for p in _PARAMETER.finditer(match.group(2))
+                    p.group(1).strip(): _strip_newline(p.group(2))
+                    for p in _PARAMETER.finditer(match.group(2))
                 }
                 calls.append(_call(name, arguments, tools))
             if not _FUNCTION.search(body):
@@ -135,7 +141,9 @@ def _untagged(text: str, tools: Mapping[str, Mapping[str, Any]]) -> Recovery:
     if stripped.startswith(("{", "[")):
         candidates.append((stripped, ""))
     for fence in _FENCE.finditer(text):
-        candidates.append((fence.group(1).strip(), (text[: fence.start()] + text[fence.end() :]).strip()))
+        candidates.append(
+            (fence.group(1).strip(), (text[: fence.start()] + text[fence.end() :]).strip())
+        )
     if not candidates:
         start = stripped.find('{"name"')
         if start >= 0:
@@ -144,7 +152,12 @@ def _untagged(text: str, tools: Mapping[str, Mapping[str, Any]]) -> Recovery:
         parsed, error = _parse_json(candidate)
         if error:
             if _mentions_tool(candidate, tools):
-                return Recovery(text=outside, error=_retry_message([f"tool call JSON that could not be parsed ({error})"], tools))
+                return Recovery(
+                    text=outside,
+                    error=_retry_message(
+                        [f"tool call JSON that could not be parsed ({error})"], tools
+                    ),
+                )
             continue
         calls, error = _calls_from_json(parsed, tools, require_known=True)
         if calls:
@@ -190,7 +203,9 @@ def _parse_json(text: str) -> tuple[Any, str | None]:
     except json.JSONDecodeError:
         pass
     try:
-        return ast.literal_eval(text.replace("true", "True").replace("false", "False").replace("null", "None")), None
+        return ast.literal_eval(
+            text.replace("true", "True").replace("false", "False").replace("null", "None")
+        ), None
     except (ValueError, SyntaxError, MemoryError, RecursionError):
         return None, first_error
 
@@ -224,9 +239,13 @@ def _calls_from_json(
     return calls, None
 
 
-def _call(name: str, arguments: dict[str, Any], tools: Mapping[str, Mapping[str, Any]]) -> RecoveredCall:
+def _call(
+    name: str, arguments: dict[str, Any], tools: Mapping[str, Mapping[str, Any]]
+) -> RecoveredCall:
     schema = tools.get(name)
-    return RecoveredCall(name=name, arguments=coerce_arguments(arguments, schema) if schema else arguments)
+    return RecoveredCall(
+        name=name, arguments=coerce_arguments(arguments, schema) if schema else arguments
+    )
 
 
 def _types(schema: Mapping[str, Any]) -> set[str]:
@@ -291,10 +310,11 @@ def _coerce(value: Any, spec: Mapping[str, Any]) -> Any:
 
 def _retry_message(problems: list[str], tools: Mapping[str, Any]) -> str:
     names = ", ".join(sorted(tools)) or "none"
-    example = 'execute_code' if "execute_code" in tools else (sorted(tools)[0] if tools else "TOOL")
+    example = "execute_code" if "execute_code" in tools else (sorted(tools)[0] if tools else "TOOL")
     return (
-        f"Your reply tried to call a tool but it could not be read: {'; '.join(dict.fromkeys(problems))}. "
-        f"Call exactly one tool per <tool_call> block as JSON with a name and an arguments object, e.g. "
+        "Your reply tried to call a tool but it could not be read: "
+        f"{'; '.join(dict.fromkeys(problems))}. Call exactly one tool per <tool_call> block as "
+        "JSON with a name and an arguments object, e.g. "
         f'<tool_call>{{"name": "{example}", "arguments": {{...}}}}</tool_call>, '
         f"or answer in plain text. Available tools: {names}."
     )

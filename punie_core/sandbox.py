@@ -15,6 +15,11 @@ Values crossing the boundary:
 * Arguments built in the sandbox (plain values, dicts, sandbox dataclasses) are converted back to
   plain Python data and validated into the tool's parameter types by the toolbox.
 * The snippet's last expression comes back as JSON-able data (`CodeResult.value`).
+* Monty renders host instances itself (`Name(field=...)`) and never calls their `__str__`. For
+  nouns whose model defines its own `__str__`, the class carries `NOUN_STR` (a host function)
+  and the session's `print` (see `PRINT_PRELUDE`) shows each such argument through it, as
+  CPython would; `str(r)` and f-strings still show Monty's rendering. A trailing-expression noun
+  shows its `__str__` in `CodeResult.for_model()` (`value_text`).
 
 One `AsyncMonty` pool serves the whole process: it starts on first use and closes at exit (see
 `shutdown_pool` for why exit needs care). Every run gets a fresh session: nothing a snippet
@@ -103,6 +108,32 @@ SANDBOX_EXCEPTIONS = frozenset(
 
 NOT_RUN = frozenset({"TypeCheckError", "SyntaxError"})
 
+NOUN_STR = "_punie_str"
+"""Class attribute of nouns whose model defines its own `__str__`: a host function giving it."""
+
+PRINT_PRELUDE = f"""
+_punie_print = print
+
+
+def print(*values, sep=" ", end="\\n", file=None, flush=False):
+    shown = []
+    for value in values:
+        if value is None or isinstance(value, (str, int, float, list, dict, tuple)):
+            shown.append(value)
+            continue
+        try:
+            as_text = type(value).{NOUN_STR}
+        except AttributeError:
+            shown.append(value)
+        else:
+            shown.append(as_text(value))
+    _punie_print(*shown, sep=sep, end=end, file=file, flush=flush)
+"""
+"""Fed once per session before the snippet: `print(noun)` shows the noun's own `__str__`.
+
+Monty 1.4 never dispatches `__str__`/`__repr__`/`__format__` to a host object, so this `print`
+asks the host (one round trip per such argument); every other value prints as before."""
+
 
 class Limits(BaseModel):
     """What one snippet may use. Exceeding any ends the snippet with an error naming the limit.
@@ -179,6 +210,8 @@ class CodeResult(BaseModel):
         ms: Total duration in milliseconds.
         worker_ms: Of `ms`, the time spent waiting on the Monty worker (running the code, type
             checking, IPC); not serialized.
+        value_text: The last value's own `__str__` when it is a noun that defines one (what
+            `for_model` shows instead of its JSON); not serialized.
     """
 
     ok: bool
@@ -188,13 +221,16 @@ class CodeResult(BaseModel):
     tool_calls: list[SnippetToolCall] = Field(default_factory=list)
     ms: float = 0.0
     worker_ms: float = Field(default=0.0, exclude=True)
+    value_text: str | None = Field(default=None, exclude=True, repr=False)
 
     def for_model(self) -> str:
         """The compact text the model reads as `execute_code`'s result."""
         parts: list[str] = []
         if self.stdout:
             parts.append(self.stdout.rstrip("\n"))
-        if self.value is not None:
+        if self.value_text is not None:
+            parts.append(f"=> {self.value_text}")
+        elif self.value is not None:
             shown = self.value if isinstance(self.value, str) else _compact_json(self.value)
             parts.append(f"=> {shown}")
         error = self.error
@@ -336,6 +372,9 @@ def _make_noun_type_class() -> type:
         def convert_value(self, /, name: str, value: Any) -> Any:
             return to_sandbox(value)
 
+        def get_eager_attrs(self) -> dict[str, Any]:
+            return {NOUN_STR: _noun_str} if has_own_str(self.value) else {}
+
         def construct(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
             try:
                 return super().construct(
@@ -360,6 +399,28 @@ class _LazyNounType:
 
 
 _NounType = _LazyNounType()
+
+
+def has_own_str(model: type) -> bool:
+    """True when a noun's model defines its own `__str__` (not Pydantic's field listing)."""
+    return isinstance(model, type) and issubclass(model, BaseModel) and (
+        model.__str__ is not BaseModel.__str__
+    )
+
+
+def noun_text(value: Any) -> str | None:
+    """A noun's own `__str__` text, or None when it has none (or is no noun)."""
+    if isinstance(value, BaseModel) and has_own_str(type(value)):
+        return str(value)
+    return None
+
+
+def _noun_str(value: Any) -> str:
+    """The host side of `NOUN_STR`; `Sandbox._drive` answers calls to it by name."""
+    text = noun_text(value)
+    if text is None:
+        raise TypeError(f"{type(value).__name__} has no text of its own")
+    return text
 
 
 def _validation_message(name: str, exc: ValidationError) -> str:
@@ -608,6 +669,7 @@ class Sandbox:
         calls: list[SnippetToolCall] = []
         output = _Output(self.limits.max_output_bytes)
         value: Any = None
+        value_text: str | None = None
         error: SnippetError | None = None
         session: AsyncMontySession | None = None
         timing = {"worker": 0.0}
@@ -615,6 +677,7 @@ class Sandbox:
             session = await self._take_session()
             raw = await self._drive_guarded(session, code, context, output, calls, started, timing)
             value = self._value(raw)
+            value_text = _value_text(raw)
         except SnippetFailed as failed:
             error = failed.error
         except MontyTypingError as exc:
@@ -644,6 +707,7 @@ class Sandbox:
             ok=error is None,
             stdout=output.text,
             value=value,
+            value_text=value_text,
             error=error,
             tool_calls=calls,
             ms=(time.perf_counter() - started) * 1000,
@@ -790,6 +854,9 @@ class Sandbox:
                 elif snapshot.object_id is not None:
                     # A noun built or read through its host class (the policy is NounType's).
                     step = snapshot.resume_auto()
+                elif name == _noun_str.__name__:
+                    # PRINT_PRELUDE's `print` asking for a noun's own text.
+                    step = snapshot.resume(_shown(snapshot.args))
                 elif name in self._tool_names:
                     if len(calls) >= limits.max_tool_calls:
                         raise SnippetFailed(
@@ -872,7 +939,7 @@ def warm_up_code(tool_names: Iterable[str]) -> str:
         "        n += len(x.split()) + int('1')\n"
         "    print(f'{n}', [s for s in p.split()], {'a': 1}.get('a'), len(tools))\n"
         "    return n\n"
-    )
+    ) + PRINT_PRELUDE
 
 
 _live_sandboxes: weakref.WeakSet[Sandbox] = weakref.WeakSet()
@@ -896,12 +963,30 @@ def _close_when_done(task: asyncio.Task[AsyncMontySession]) -> None:
         _close_later(task.result())
 
 
+def _shown(args: tuple[Any, ...]) -> dict[str, Any]:
+    """Answer a `NOUN_STR` call: the noun's own `__str__` text."""
+    try:
+        if len(args) != 1:
+            raise TypeError(f"{NOUN_STR}() takes one argument")
+        return {"return_value": _noun_str(args[0])}
+    except Exception as exc:
+        return sandbox_exception(exc)
+
+
 def _construct(model: type[BaseModel], snapshot: Any) -> dict[str, Any]:
     """Build a noun the sandbox called by name; the answer to resume it with."""
     try:
         return {"return_value": _noun_type(model).construct(snapshot.args, snapshot.kwargs)}
     except Exception as exc:
         return sandbox_exception(exc)
+
+
+def _value_text(raw: Any) -> str | None:
+    """The trailing value's own text for the model, when it is a noun with a `__str__`."""
+    try:
+        return noun_text(raw)
+    except Exception:  # a plugin's __str__ failing must not fail the run
+        return None
 
 
 def _ms_since(started: float) -> float:

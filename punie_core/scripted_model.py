@@ -1,4 +1,4 @@
-"""A real OpenAI-compatible model server on loopback that replays scripted replies (for tests and benchmarks).
+"""A real OpenAI-compatible model server on loopback that replays scripted replies (tests, benches).
 
 It speaks the same HTTP as mlx_lm.server or llama.cpp's server: `POST /v1/chat/completions`
 (streamed as SSE with a final usage chunk, or not streamed), `GET /v1/models`, `GET /health`.
@@ -8,7 +8,7 @@ sent. A reply is a `Reply` or a dict with the same keys:
 
     {"text": "Done."}
     {"tool_calls": [{"name": "execute_code", "arguments": {"code": "print(1)"}}]}
-    {"text_tool_calls": [{"name": "read_file", "arguments": {"path": "a.txt"}}], "style": "qwen3-xml"}
+    {"text_tool_calls": [{"name": "read_file", "arguments": {}}], "style": "qwen3-xml"}
     {"reasoning": "Let me look.", "text": "..."}            # streamed as reasoning_content
     {"status": 500, "error": "model exploded"}              # an HTTP error reply
     {"hang": true}                                          # never answer (cancellation tests)
@@ -44,6 +44,10 @@ TOOL_CALL_STYLES = ("qwen3-xml", "hermes", "hermes-untagged", "json", "json-stri
 """Ways a model writes a tool call as text (what `punie_core.recovery` turns back into calls)."""
 
 
+def _param_text(value: Any) -> str:
+    return value if isinstance(value, str) else json.dumps(value)
+
+
 def tool_call_text(name: str, arguments: dict[str, Any], style: str = "hermes") -> str:
     """Write one tool call as a model would in plain text, in one of `TOOL_CALL_STYLES`.
 
@@ -56,7 +60,7 @@ def tool_call_text(name: str, arguments: dict[str, Any], style: str = "hermes") 
     """
     if style == "qwen3-xml":
         params = "".join(
-            f"<parameter={key}>\n{value if isinstance(value, str) else json.dumps(value)}\n</parameter>\n"
+            f"<parameter={key}>\n{_param_text(value)}\n</parameter>\n"
             for key, value in arguments.items()
         )
         return f"<tool_call>\n<function={name}>\n{params}</function>\n</tool_call>"
@@ -113,13 +117,18 @@ class Reply:
             return cls(text=value)
         unknown = set(value) - set(cls.__dataclass_fields__)
         if unknown:
-            raise ValueError(f"unknown reply keys {sorted(unknown)}; known: {sorted(cls.__dataclass_fields__)}")
+            raise ValueError(
+                f"unknown reply keys {sorted(unknown)}; known: {sorted(cls.__dataclass_fields__)}"
+            )
         return cls(**value)
 
     def content(self) -> str | None:
         """The assistant text, with the text tool calls written in."""
         pieces = [self.text] if self.text else []
-        pieces += [tool_call_text(c["name"], c.get("arguments", {}), self.style) for c in self.text_tool_calls]
+        pieces += [
+            tool_call_text(c["name"], c.get("arguments", {}), self.style)
+            for c in self.text_tool_calls
+        ]
         return "\n".join(pieces) if pieces else self.text
 
     def calls(self) -> list[dict[str, Any]]:
@@ -133,14 +142,19 @@ class Reply:
                     "type": "function",
                     "function": {
                         "name": call["name"],
-                        "arguments": arguments if isinstance(arguments, str) else json.dumps(arguments),
+                        "arguments": arguments
+                        if isinstance(arguments, str)
+                        else json.dumps(arguments),
                     },
                 }
             )
         return wire
 
 
-Script = Sequence[Reply | dict[str, Any] | str] | Callable[[dict[str, Any], int], Reply | dict[str, Any] | str]
+Script = (
+    Sequence[Reply | dict[str, Any] | str]
+    | Callable[[dict[str, Any], int], Reply | dict[str, Any] | str]
+)
 
 
 @dataclass(frozen=True)
@@ -249,9 +263,12 @@ class ScriptedModelServer:
         return [r for r in self.requests if r.path.endswith("/chat/completions")]
 
     def start(self) -> ScriptedModelServer:
-        # A short poll interval makes `stop()` return at once (serve_forever checks it to shut down).
+        # A short poll interval makes `stop()` return at once (serve_forever polls for shutdown).
         self._thread = threading.Thread(
-            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.02}, name="scripted-model", daemon=True
+            target=self._httpd.serve_forever,
+            kwargs={"poll_interval": 0.02},
+            name="scripted-model",
+            daemon=True,
         )
         self._thread.start()
         return self
@@ -280,12 +297,16 @@ class ScriptedModelServer:
             return self.script[index]
         if self.repeat_last and self.script:
             return self.script[-1]
-        return Reply(status=500, error=f"scripted model: script exhausted after {len(self.script)} replies")
+        return Reply(
+            status=500, error=f"scripted model: script exhausted after {len(self.script)} replies"
+        )
 
 
 def _handler_for(server: ScriptedModelServer) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        # Small SSE writes must leave at once: Nagle plus delayed ACK would add ~40 ms each.
+        disable_nagle_algorithm = True
 
         def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - keep stderr quiet
             pass
@@ -317,7 +338,9 @@ def _handler_for(server: ScriptedModelServer) -> type[BaseHTTPRequestHandler]:
                     200,
                     {
                         "object": "list",
-                        "data": [{"id": server.model_id, "object": "model", "owned_by": server.owned_by}],
+                        "data": [
+                            {"id": server.model_id, "object": "model", "owned_by": server.owned_by}
+                        ],
                     },
                 )
             elif self.path.rstrip("/") in ("/health", "/v1/health"):
@@ -342,7 +365,9 @@ def _handler_for(server: ScriptedModelServer) -> type[BaseHTTPRequestHandler]:
             try:
                 reply = server.next_reply(body)
             except Exception as exc:  # a broken script callable: answer, never kill the server
-                reply = Reply(status=500, error=f"scripted model: script raised {type(exc).__name__}: {exc}")
+                reply = Reply(
+                    status=500, error=f"scripted model: script raised {type(exc).__name__}: {exc}"
+                )
             server.requests.append(record)
             index = len(server.requests) - 1
             if reply.hang:
@@ -352,7 +377,10 @@ def _handler_for(server: ScriptedModelServer) -> type[BaseHTTPRequestHandler]:
             if reply.delay:
                 server._stopping.wait(reply.delay)
             if reply.status != 200:
-                self._json(reply.status, {"error": {"message": reply.error or "error", "type": "server_error"}})
+                self._json(
+                    reply.status,
+                    {"error": {"message": reply.error or "error", "type": "server_error"}},
+                )
             elif body.get("stream"):
                 self._stream(body, reply)
             else:
@@ -382,7 +410,9 @@ def _handler_for(server: ScriptedModelServer) -> type[BaseHTTPRequestHandler]:
             self.end_headers()
             try:
                 for chunk in stream_chunks(body, reply, server.model_id):
-                    data = f"data: {json.dumps(chunk)}\n\n".encode() if chunk else b"data: [DONE]\n\n"
+                    data = (
+                        f"data: {json.dumps(chunk)}\n\n".encode() if chunk else b"data: [DONE]\n\n"
+                    )
                     self.wfile.write(f"{len(data):x}\r\n".encode() + data + b"\r\n")
                     self.wfile.flush()
                     if reply.chunk_delay:
@@ -408,9 +438,15 @@ def _usage(body: dict[str, Any], reply: Reply) -> dict[str, int]:
     else:
         prompt = request_tokens(body)
         produced = (reply.content() or "") + (reply.reasoning or "")
-        produced += "".join(c["function"]["name"] + c["function"]["arguments"] for c in reply.calls())
+        produced += "".join(
+            c["function"]["name"] + c["function"]["arguments"] for c in reply.calls()
+        )
         completion_tokens = estimate_tokens(produced)
-    return {"prompt_tokens": prompt, "completion_tokens": completion_tokens, "total_tokens": prompt + completion_tokens}
+    return {
+        "prompt_tokens": prompt,
+        "completion_tokens": completion_tokens,
+        "total_tokens": prompt + completion_tokens,
+    }
 
 
 def _finish_reason(reply: Reply) -> str:
@@ -435,7 +471,9 @@ def completion(body: dict[str, Any], reply: Reply, model_id: str = "scripted") -
     }
 
 
-def stream_chunks(body: dict[str, Any], reply: Reply, model_id: str = "scripted") -> Iterator[dict[str, Any] | None]:
+def stream_chunks(
+    body: dict[str, Any], reply: Reply, model_id: str = "scripted"
+) -> Iterator[dict[str, Any] | None]:
     """The `chat.completion.chunk` objects of a streamed reply; `None` stands for `[DONE]`."""
     base = {
         "id": f"chatcmpl-{uuid.uuid4().hex[:16]}",
@@ -457,7 +495,12 @@ def stream_chunks(body: dict[str, Any], reply: Reply, model_id: str = "scripted"
         yield chunk(
             {
                 "tool_calls": [
-                    {"index": index, "id": call["id"], "type": "function", "function": {"name": function["name"], "arguments": ""}}
+                    {
+                        "index": index,
+                        "id": call["id"],
+                        "type": "function",
+                        "function": {"name": function["name"], "arguments": ""},
+                    }
                 ]
             }
         )
@@ -475,16 +518,20 @@ def load_script(path: str | Path) -> list[Reply]:
     if isinstance(data, dict):
         data = data.get("replies", data.get("responses"))
     if not isinstance(data, list):
-        raise ValueError(f"{path}: expected a JSON list of replies or {{\"replies\": [...]}}")
+        raise ValueError(f'{path}: expected a JSON list of replies or {{"replies": [...]}}')
     return [Reply.of(r) for r in data]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """`python -m punie_core.scripted_model --script FILE [--port 0]`: serve until SIGTERM."""
-    parser = argparse.ArgumentParser(prog="python -m punie_core.scripted_model", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m punie_core.scripted_model", description=__doc__.split("\n")[0]
+    )
     parser.add_argument("--script", required=True, help="JSON file: a list of replies")
     parser.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (0: any free port)")
-    parser.add_argument("--repeat-last", action="store_true", help="repeat the last reply when the script runs out")
+    parser.add_argument(
+        "--repeat-last", action="store_true", help="repeat the last reply when the script runs out"
+    )
     parser.add_argument("--model-id", default="scripted")
     parser.add_argument("--owned-by", default="punie-scripted")
     args = parser.parse_args(argv)
@@ -494,7 +541,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"scripted_model: {exc}", file=sys.stderr)
         return 2
     server = ScriptedModelServer(
-        script, port=args.port, repeat_last=args.repeat_last, model_id=args.model_id, owned_by=args.owned_by
+        script,
+        port=args.port,
+        repeat_last=args.repeat_last,
+        model_id=args.model_id,
+        owned_by=args.owned_by,
     )
     done = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):

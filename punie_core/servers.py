@@ -10,7 +10,8 @@ with the server's own error lines.
 The child is this module run as a program:
 
     python -m punie_core.servers gguf FILE --port P      llama.cpp's server (xllamacpp) in-process
-    python -m punie_core.servers supervise -- CMD ...    run CMD (mlx_lm.server) until the pipe closes
+    python -m punie_core.servers supervise -- CMD ...    run CMD (mlx_lm.server) until the pipe
+                                                         closes
 """
 
 from __future__ import annotations
@@ -84,7 +85,10 @@ class ManagedServer:
         errors = [
             line
             for line in tail
-            if " E " in line or "error" in line.lower() or "Traceback" in line or "Exception" in line
+            if " E " in line
+            or "error" in line.lower()
+            or "Traceback" in line
+            or "Exception" in line
         ]
         return "\n".join((errors or tail)[-15:])
 
@@ -108,14 +112,15 @@ class ManagedServer:
                     continue  # 503 while the model loads
                 except (urllib.error.URLError, OSError):
                     break
-            # Waiting on the child process doubles as the poll interval and returns at once if it dies.
+            # Waiting on the child doubles as the poll interval and returns at once if it dies.
             with contextlib.suppress(subprocess.TimeoutExpired):
                 self.process.wait(0.05)
         self.stop()
         raise ServerFailed(self._failure(f"did not answer within {timeout:g} s"))
 
     def _failure(self, what: str) -> str:
-        return f"the {self.kind} server for {self.target} {what}. Its output:\n{self.error_text() or '(none)'}"
+        output = self.error_text() or "(none)"
+        return f"the {self.kind} server for {self.target} {what}. Its output:\n{output}"
 
     def stop(self, timeout: float = 10.0) -> None:
         """Stop the server: close its pipe, SIGTERM, then SIGKILL the group if it lingers."""
@@ -151,14 +156,35 @@ def child_command(kind: str, target: str, port: int) -> list[str]:
 
     if kind == "gguf":
         if importlib.util.find_spec("xllamacpp") is None:
-            raise ServerFailed("gguf: models need llama.cpp's server: pip install 'punie[gguf]' (xllamacpp)")
+            raise ServerFailed(
+                "gguf: models need llama.cpp's server: pip install 'punie[gguf]' (xllamacpp)"
+            )
         if not Path(target).is_file():
             raise ServerFailed(f"gguf: model file not found: {target}")
-        return [sys.executable, "-m", "punie_core.servers", "gguf", str(Path(target).resolve()), "--port", str(port)]
+        return [
+            sys.executable,
+            "-m",
+            "punie_core.servers",
+            "gguf",
+            str(Path(target).resolve()),
+            "--port",
+            str(port),
+        ]
     if kind == "mlx":
         if importlib.util.find_spec("mlx_lm") is None:
             raise ServerFailed("mlx: models need mlx-lm: pip install 'punie[mlx]'")
-        server = [sys.executable, "-m", "mlx_lm", "server", "--model", target, "--host", "127.0.0.1", "--port", str(port)]
+        server = [
+            sys.executable,
+            "-m",
+            "mlx_lm",
+            "server",
+            "--model",
+            target,
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+        ]
         return [sys.executable, "-m", "punie_core.servers", "supervise", "--", *server]
     raise ServerFailed(f"unknown managed server kind {kind!r} (use mlx or gguf)")
 
@@ -187,7 +213,9 @@ def start_server(kind: str, target: str, *, timeout: float = START_TIMEOUT) -> M
     port = free_port()
     command = child_command(kind, target, port)
     log_dir = Path(tempfile.gettempdir())
-    log = tempfile.NamedTemporaryFile(prefix=f"punie-{kind}-", suffix=".log", dir=log_dir, delete=False)
+    log = tempfile.NamedTemporaryFile(
+        prefix=f"punie-{kind}-", suffix=".log", dir=log_dir, delete=False
+    )
     process = subprocess.Popen(
         command,
         stdin=subprocess.PIPE,
@@ -282,7 +310,11 @@ def serve_gguf(path: str, port: int, *, n_ctx: int = 8192, threads: int = THREAD
     try:
         server = xllamacpp.Server(params)
     except Exception as exc:
-        print(f"error: llama.cpp server failed to start for {path}: {exc}", file=sys.stderr, flush=True)
+        print(
+            f"error: llama.cpp server failed to start for {path}: {exc}",
+            file=sys.stderr,
+            flush=True,
+        )
         return 1
     done.wait()
     del server

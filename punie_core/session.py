@@ -119,12 +119,16 @@ class Session:
         self.cwd = Path(cwd).resolve()
         self.mode = mode
         self._model_arg = model
-        self.model = model if isinstance(model, str) else (getattr(model, "model_name", None) or "default")
+        self.model = (
+            model if isinstance(model, str) else (getattr(model, "model_name", None) or "default")
+        )
         self.state: State = "idle"
         self.title = "New session"
         base = context or ToolContext.local(self.cwd)
         self._outer_emit = base.emit
-        self.context = replace(base, emit=self._on_tool_event, permissions=_TrackedPermissions(base.permissions, self))
+        self.context = replace(
+            base, emit=self._on_tool_event, permissions=_TrackedPermissions(base.permissions, self)
+        )
         self._toolbox = toolbox
         self._subscribers: list[Callable[[object], None]] = []
         self._history: list[Any] = []
@@ -133,7 +137,11 @@ class Session:
         self._task: asyncio.Task[Any] | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._cancelled = False
-        self._traces = traces if traces is not None else os.environ.get("PUNIE_TRACES", "1") not in ("0", "false", "no")
+        self._traces = (
+            traces
+            if traces is not None
+            else os.environ.get("PUNIE_TRACES", "1") not in ("0", "false", "no")
+        )
         self._request_limit = request_limit
         self.instructions = ""  # the system prompt, set when the agent is built
         self.limits = limits
@@ -163,7 +171,9 @@ class Session:
             except Exception as exc:  # a broken frontend must not break the prompt
                 import sys
 
-                print(f"punie: event subscriber failed: {type(exc).__name__}: {exc}", file=sys.stderr)
+                print(
+                    f"punie: event subscriber failed: {type(exc).__name__}: {exc}", file=sys.stderr
+                )
 
     def _set_state(self, state: State) -> None:
         if state != self.state:
@@ -177,7 +187,9 @@ class Session:
         elif isinstance(event, ToolCallFinished):
             from punie_core.traces import to_jsonable
 
-            arguments = self._started_calls.pop(event.call_id, None) or self._requested.pop(event.call_id, {})
+            arguments = self._started_calls.pop(event.call_id, None) or self._requested.pop(
+                event.call_id, {}
+            )
             self._calls.append(
                 {
                     "tool": event.tool,
@@ -211,7 +223,9 @@ class Session:
                 from punie_core.models import Connection, ModelSpec
 
                 name = getattr(self._model_arg, "model_name", "custom")
-                self.connection = Connection(self._model_arg, str(name), ModelSpec(str(name), "pydantic-ai"))
+                self.connection = Connection(
+                    self._model_arg, str(name), ModelSpec(str(name), "pydantic-ai")
+                )
         return self.connection
 
     def _agent_for(self, connection: Any) -> Any:
@@ -348,7 +362,9 @@ class Session:
             outcome = PromptOutcome(output="".join(self._text), stop_reason="cancelled")
             self._history = _usable_history(messages) if messages else self._history
         except Exception as exc:
-            outcome = PromptOutcome(output="".join(self._text), stop_reason=_stop_reason(exc), error=_describe(exc))
+            outcome = PromptOutcome(
+                output="".join(self._text), stop_reason=_stop_reason(exc), error=_describe(exc)
+            )
             if messages:
                 self._history = _usable_history(messages)
         outcome.requests = deps.requests
@@ -360,13 +376,18 @@ class Session:
                 text, outcome, deps, messages, system_prompt, started_iso, finished_iso, started
             )
         self._set_state(
-            "finished" if outcome.stop_reason in ("end_turn", "max_turn_requests", "refusal") else
-            "idle" if outcome.stop_reason == "cancelled" else "failed"
+            "finished"
+            if outcome.stop_reason in ("end_turn", "max_turn_requests", "refusal")
+            else "idle"
+            if outcome.stop_reason == "cancelled"
+            else "failed"
         )
         self._emit(_finished(self.id, outcome))
         return outcome
 
-    async def _run_agent(self, agent: Any, text: str, deps: Any, messages: list[Any]) -> PromptOutcome:
+    async def _run_agent(
+        self, agent: Any, text: str, deps: Any, messages: list[Any]
+    ) -> PromptOutcome:
         from pydantic_ai import capture_run_messages
         from pydantic_ai.usage import UsageLimits
 
@@ -557,7 +578,7 @@ def _finished(session_id: str, outcome: PromptOutcome) -> PromptFinished:
 
 
 def _findings(result: Any) -> list[Any]:
-    """Validation findings a tool result carries (`findings` or `diagnostics`, e.g. after a write)."""
+    """Validator findings a tool result carries (`findings` or `diagnostics`, as after a write)."""
     if isinstance(result, dict):
         found = result.get("findings") or result.get("diagnostics")
         if isinstance(found, list):
@@ -572,8 +593,10 @@ def _usable_history(messages: list[Any]) -> list[Any]:
     servers reject a tool call without its result.
     """
     kept = list(messages)
-    while kept and getattr(kept[-1], "kind", "") == "response" and any(
-        getattr(p, "part_kind", "") == "tool-call" for p in kept[-1].parts
+    while (
+        kept
+        and getattr(kept[-1], "kind", "") == "response"
+        and any(getattr(p, "part_kind", "") == "tool-call" for p in kept[-1].parts)
     ):
         kept.pop()
     return kept

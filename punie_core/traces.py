@@ -15,7 +15,7 @@ import os
 import re
 import warnings
 from collections.abc import Iterable, Iterator
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -38,7 +38,7 @@ def traces_dir() -> Path:
 
 def now_iso() -> str:
     """The current time as an ISO 8601 UTC string."""
-    return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
+    return datetime.now(UTC).isoformat(timespec="milliseconds")
 
 
 def environment_secrets(environ: dict[str, str] | None = None) -> list[str]:
@@ -49,7 +49,9 @@ def environment_secrets(environ: dict[str, str] | None = None) -> list[str]:
 
 def redact_text(text: str, secrets: Iterable[str]) -> str:
     """Replace every secret (raw and JSON-escaped) in `text`."""
-    for secret in sorted({s for s in secrets if s and len(s) >= MIN_SECRET_LENGTH}, key=len, reverse=True):
+    for secret in sorted(
+        {s for s in secrets if s and len(s) >= MIN_SECRET_LENGTH}, key=len, reverse=True
+    ):
         escaped = json.dumps(secret)[1:-1]
         text = text.replace(secret, REDACTED)
         if escaped != secret:
@@ -91,10 +93,12 @@ def encode_record(record: dict[str, Any], secrets: Iterable[str] = ()) -> bytes:
 def trace_path(directory: Path | None = None) -> Path:
     """Today's trace file: `traces/YYYY-MM-DD.jsonl`."""
     directory = directory or traces_dir()
-    return directory / f"{datetime.now(timezone.utc):%Y-%m-%d}.jsonl"
+    return directory / f"{datetime.now(UTC):%Y-%m-%d}.jsonl"
 
 
-def append_trace(record: dict[str, Any], path: Path | None = None, *, secrets: Iterable[str] = ()) -> Path:
+def append_trace(
+    record: dict[str, Any], path: Path | None = None, *, secrets: Iterable[str] = ()
+) -> Path:
     """Append one record as one line, crash-safely; return the file written.
 
     Args:
@@ -140,7 +144,7 @@ def _unlock(fd: int) -> None:
 
 
 def trace_files(paths: Iterable[str | Path] | None = None) -> list[Path]:
-    """The JSONL files named (directories expand to their `*.jsonl`, sorted); default: all traces."""
+    """The JSONL files named (directories give their `*.jsonl`, sorted); default: all traces."""
     if paths is None:
         paths = [traces_dir()]
     found: list[Path] = []
@@ -168,7 +172,9 @@ def read_traces(paths: Iterable[str | Path] | None = None) -> Iterator[dict[str,
                 record = json.loads(raw)
             except (json.JSONDecodeError, UnicodeDecodeError):
                 where = "torn last line" if number - 1 == last else "unreadable line"
-                warnings.warn(f"{path}:{number}: skipped a {where} of a trace", TornTraceWarning, stacklevel=2)
+                warnings.warn(
+                    f"{path}:{number}: skipped a {where} of a trace", TornTraceWarning, stacklevel=2
+                )
                 continue
             if isinstance(record, dict):
                 yield record
@@ -179,7 +185,9 @@ def chat_messages(messages: Iterable[Any], system_prompt: str = "") -> list[dict
 
     The system prompt comes first; thinking is kept as `reasoning_content` on assistant turns.
     """
-    chat: list[dict[str, Any]] = [{"role": "system", "content": system_prompt}] if system_prompt else []
+    chat: list[dict[str, Any]] = (
+        [{"role": "system", "content": system_prompt}] if system_prompt else []
+    )
     for message in messages:
         if getattr(message, "kind", "") == "request":
             for part in message.parts:
@@ -191,11 +199,19 @@ def chat_messages(messages: Iterable[Any], system_prompt: str = "") -> list[dict
                     content = part.content if isinstance(part.content, str) else str(part.content)
                     chat.append({"role": "user", "content": content})
                 elif kind == "tool-return":
-                    chat.append({"role": "tool", "tool_call_id": part.tool_call_id, "content": part.model_response_str()})
+                    chat.append(
+                        {
+                            "role": "tool",
+                            "tool_call_id": part.tool_call_id,
+                            "content": part.model_response_str(),
+                        }
+                    )
                 elif kind == "retry-prompt":
                     text = part.model_response()
                     if part.tool_name:
-                        chat.append({"role": "tool", "tool_call_id": part.tool_call_id, "content": text})
+                        chat.append(
+                            {"role": "tool", "tool_call_id": part.tool_call_id, "content": text}
+                        )
                     else:
                         chat.append({"role": "user", "content": text})
         elif getattr(message, "kind", "") == "response":
@@ -212,7 +228,10 @@ def chat_messages(messages: Iterable[Any], system_prompt: str = "") -> list[dict
                         {
                             "id": part.tool_call_id,
                             "type": "function",
-                            "function": {"name": part.tool_name, "arguments": part.args_as_json_str()},
+                            "function": {
+                                "name": part.tool_name,
+                                "arguments": part.args_as_json_str(),
+                            },
                         }
                     )
             if texts:

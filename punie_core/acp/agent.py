@@ -118,6 +118,7 @@ class PunieAgent:
         self.trace_paths = trace_paths
         self._channel = channel
         self._loading: dict[str, asyncio.Future[Any]] = {}
+        self._tasks: set[asyncio.Task[Any]] = set()
         if channel is not None:
             channel.after_response("session/new", self._after_session_response)
             channel.after_response("session/load", self._after_session_response)
@@ -438,9 +439,11 @@ class PunieAgent:
         session = self.sessions.get(session_id) if isinstance(session_id, str) else None
         if session is not None:
             commands = [AvailableCommand.model_validate(c) for c in protocol.available_commands()]
-            asyncio.get_running_loop().create_task(
+            task = asyncio.get_running_loop().create_task(
                 session.reporter.send(update_available_commands(commands))
             )
+            self._tasks.add(task)  # keep a reference until it is sent
+            task.add_done_callback(self._tasks.discard)
         self._warm_up()
 
     async def _close(self, session: AcpSession) -> None:

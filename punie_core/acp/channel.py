@@ -126,6 +126,7 @@ class FrameChannel:
         self._inflight: dict[Any, tuple[str, Any]] = {}
         self._hooks: dict[str, list[ResponseHook]] = {}
         self._failure: str | None = None
+        self._writes: set[asyncio.Task[None]] = set()
         self._closed = False
         self.initialize_params: dict[str, Any] | None = None
         self.initialized = asyncio.Event()
@@ -180,9 +181,11 @@ class FrameChannel:
         while not self._inbox.empty():
             message = self._inbox.get_nowait()
             if message is not None and "method" in message and "id" in message:
-                asyncio.get_running_loop().create_task(
+                task = asyncio.get_running_loop().create_task(
                     self._write(error_frame(message["id"], INTERNAL_ERROR, reason))
                 )
+                self._writes.add(task)  # keep a reference until it is written
+                task.add_done_callback(self._writes.discard)
 
     async def pump(self) -> None:
         """Read frames until the client closes its end, then tell the SDK (None)."""

@@ -19,14 +19,34 @@ from typing import Any, TextIO
 
 def add_arguments(parser: argparse.ArgumentParser, name: str) -> None:
     parser.add_argument("prompt", help="what to ask (use - to read it from stdin)")
-    parser.add_argument("--model", "-m", help="model string: local, local:NAME, local:URL, mlx:MODEL, gguf:FILE, openai:...")
-    parser.add_argument("--cwd", default=".", help="the project directory (default: the current one)")
-    parser.add_argument("--yes", "-y", action="store_true", help="allow writes and commands without asking")
-    parser.add_argument("--json", action="store_true", help="print one JSON object with the outcome on stdout")
-    parser.add_argument("--mode", choices=("code", "direct"), default="code", help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--model",
+        "-m",
+        help="model string: local, local:NAME, local:URL, mlx:MODEL, gguf:FILE, openai:...",
+    )
+    parser.add_argument(
+        "--cwd", default=".", help="the project directory (default: the current one)"
+    )
+    parser.add_argument(
+        "--yes", "-y", action="store_true", help="allow writes and commands without asking"
+    )
+    parser.add_argument(
+        "--json", action="store_true", help="print one JSON object with the outcome on stdout"
+    )
+    parser.add_argument(
+        "--mode", choices=("code", "direct"), default="code", help=argparse.SUPPRESS
+    )
     parser.add_argument("--quiet", "-q", action="store_true", help="no live view on stderr")
-    parser.add_argument("--web", action="store_true", help="follow and approve in the web UI (loopback; URL on stderr)")
-    parser.add_argument("--http", metavar="HOST:PORT", help="with --web: its address (default: 127.0.0.1, a free port)")
+    parser.add_argument(
+        "--web",
+        action="store_true",
+        help="follow and approve in the web UI (loopback; URL on stderr)",
+    )
+    parser.add_argument(
+        "--http",
+        metavar="HOST:PORT",
+        help="with --web: its address (default: 127.0.0.1, a free port)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -59,7 +79,9 @@ async def _main(args: argparse.Namespace, prompt: str, cwd: str) -> int:
     elif interactive:
         permissions = AskCallback(view.ask)
     else:
-        permissions = RefuseAll(hint="no terminal to ask on: run with --yes to allow writes and commands")
+        permissions = RefuseAll(
+            hint="no terminal to ask on: run with --yes to allow writes and commands"
+        )
     web = None
     if args.web:
         from punie_core.web import shared_permissions, start_web
@@ -103,7 +125,10 @@ async def _main(args: argparse.Namespace, prompt: str, cwd: str) -> int:
             "output": outcome.output,
             "requests": outcome.requests,
             "tool_calls": outcome.tool_calls,
-            "usage": {"input_tokens": outcome.usage["input_tokens"], "output_tokens": outcome.usage["output_tokens"]},
+            "usage": {
+                "input_tokens": outcome.usage["input_tokens"],
+                "output_tokens": outcome.usage["output_tokens"],
+            },
             "trace": outcome.trace_id or "",
         }
         sys.stdout.write(json.dumps(payload, ensure_ascii=False) + "\n")
@@ -220,7 +245,9 @@ class LiveView:
             if self.spinning and not self._asking and not self._line_open:
                 frame = self.FRAMES[self._frame % len(self.FRAMES)]
                 self._frame += 1
-                self.stream.write("\r" + self._style(f"{frame} waiting for the model…", "2") + "\033[K")
+                self.stream.write(
+                    "\r" + self._style(f"{frame} waiting for the model…", "2") + "\033[K"
+                )
                 self.stream.flush()
                 self._shown = True
 
@@ -267,7 +294,9 @@ class LiveView:
         code = event.code.rstrip("\n")
         shown = "\n".join("  │ " + line for line in code.splitlines()[:20])
         more = "\n  │ …" if code.count("\n") >= 20 else ""
-        self._write(self._style("▶ execute_code", "1;36") + "\n" + self._style(shown + more, "36") + "\n")
+        self._write(
+            self._style("▶ execute_code", "1;36") + "\n" + self._style(shown + more, "36") + "\n"
+        )
 
     def _on_SnippetFinished(self, event: Any) -> None:  # noqa: N802
         result = event.result
@@ -295,7 +324,9 @@ class LiveView:
         self._thinking = False
 
     def _clip(self, text: str, lines: int = 6, width: int = 160) -> str:
-        rows = [row[:width] + ("…" if len(row) > width else "") for row in text.strip().splitlines()]
+        rows = [
+            row[:width] + ("…" if len(row) > width else "") for row in text.strip().splitlines()
+        ]
         shown = "\n    ".join(rows[:lines])
         if len(rows) > lines:
             shown += f"\n    … ({len(rows) - lines} more lines)"

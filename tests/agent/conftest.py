@@ -57,7 +57,9 @@ def run_async(coroutine: Coroutine[Any, Any, Any]) -> Any:
     return asyncio.run(main())
 
 
-def punie(*args: str, env: dict[str, str] | None = None, input: str | None = None, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+def punie(
+    *args: str, env: dict[str, str] | None = None, input: str | None = None, timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
     """Run the real `punie` CLI in a subprocess (stdin is not a terminal)."""
     full_env = dict(os.environ)
     full_env.update(env or {})

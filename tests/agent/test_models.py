@@ -8,7 +8,13 @@ from typing import Any
 import pytest
 
 from punie_core.config import DEFAULT_LOCAL_URL, Config, ConfigError, load_config
-from punie_core.models import ModelUnavailable, choose_model, connect, identify_server, parse_model_string
+from punie_core.models import (
+    ModelUnavailable,
+    choose_model,
+    connect,
+    identify_server,
+    parse_model_string,
+)
 from punie_core.scripted_model import ScriptedModelServer
 from punie_core.session import Session
 from tests.agent.conftest import run_async
@@ -28,7 +34,9 @@ from tests.agent.conftest import run_async
         ("anthropic:claude-sonnet-4-5", "pydantic-ai", None, None, None),
     ],
 )
-def test_model_strings_parse(text: str, kind: str, base_url: str | None, name: str | None, target: str | None) -> None:
+def test_model_strings_parse(
+    text: str, kind: str, base_url: str | None, name: str | None, target: str | None
+) -> None:
     spec = parse_model_string(text)
     assert (spec.kind, spec.base_url, spec.name, spec.target) == (kind, base_url, name, target)
 
@@ -39,12 +47,23 @@ def test_empty_model_strings_are_refused(text: str) -> None:
         parse_model_string(text)
 
 
-def test_precedence_argument_then_env_then_config_then_local(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_precedence_argument_then_env_then_config_then_local(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     config = Config(model="local:from-config")
-    assert choose_model(None, Config()).source == "default" and not choose_model(None, Config()).explicit
-    assert (choose_model(None, config).name, choose_model(None, config).source) == ("from-config", "config")
+    assert (
+        choose_model(None, Config()).source == "default"
+        and not choose_model(None, Config()).explicit
+    )
+    assert (choose_model(None, config).name, choose_model(None, config).source) == (
+        "from-config",
+        "config",
+    )
     monkeypatch.setenv("PUNIE_MODEL", "local:from-env")
-    assert (choose_model(None, config).name, choose_model(None, config).source) == ("from-env", "PUNIE_MODEL")
+    assert (choose_model(None, config).name, choose_model(None, config).source) == (
+        "from-env",
+        "PUNIE_MODEL",
+    )
     chosen = choose_model("local:from-arg", config)
     assert (chosen.name, chosen.source, chosen.explicit) == ("from-arg", "argument", True)
 
@@ -52,12 +71,17 @@ def test_precedence_argument_then_env_then_config_then_local(monkeypatch: pytest
 def test_the_config_file_lives_in_punie_home(punie_home: Path) -> None:
     punie_home.mkdir(parents=True)
     (punie_home / "config.toml").write_text(
-        'model = "local"\nrequest_limit = 7\n[local]\nurl = "http://10.1.2.3:8080/v1/"\nname = "qwen"\n'
-        '[compat]\nstrict_tools = true\n[settings]\ntemperature = 0.2\n'
+        'model = "local"\nrequest_limit = 7\n'
+        '[local]\nurl = "http://10.1.2.3:8080/v1/"\nname = "qwen"\n'
+        "[compat]\nstrict_tools = true\n[settings]\ntemperature = 0.2\n"
     )
     config = load_config()
     assert config.path == punie_home / "config.toml"
-    assert (config.local_url, config.local_name, config.request_limit) == ("http://10.1.2.3:8080/v1", "qwen", 7)
+    assert (config.local_url, config.local_name, config.request_limit) == (
+        "http://10.1.2.3:8080/v1",
+        "qwen",
+        7,
+    )
     assert config.compat == {"strict_tools": True} and config.settings == {"temperature": 0.2}
     spec = choose_model(None, config)
     assert (spec.base_url, spec.name, spec.source) == ("http://10.1.2.3:8080/v1", "qwen", "config")
@@ -81,7 +105,9 @@ def test_a_bad_config_file_is_a_clear_error(text: str, says: str, punie_home: Pa
     assert says in str(info.value) and "config.toml" in str(info.value)
 
 
-def test_a_bad_config_file_ends_a_prompt_with_its_message(workspace: Path, core_toolbox: Any, punie_home: Path) -> None:
+def test_a_bad_config_file_ends_a_prompt_with_its_message(
+    workspace: Path, core_toolbox: Any, punie_home: Path
+) -> None:
     punie_home.mkdir(parents=True)
     (punie_home / "config.toml").write_text("model = [")
     outcome = run_async(Session(cwd=workspace, toolbox=core_toolbox).prompt("hi"))
@@ -112,19 +138,29 @@ def test_nothing_listening_is_unreachable() -> None:
     assert identify_server(url, timeout=1) is None
 
 
-def first_body(server_kwargs: dict[str, Any], model: str, workspace: Path, toolbox: Any, settings: str = "") -> dict[str, Any]:
+def first_body(
+    server_kwargs: dict[str, Any], model: str, workspace: Path, toolbox: Any, settings: str = ""
+) -> dict[str, Any]:
     with ScriptedModelServer([{"text": "ok"}], **server_kwargs) as server:
         home = Path(__import__("os").environ["PUNIE_HOME"])
         home.mkdir(parents=True, exist_ok=True)
         (home / "config.toml").write_text(settings.replace("URL", server.base_url))
-        session = Session(cwd=workspace, model=model.replace("URL", server.base_url), toolbox=toolbox)
+        session = Session(
+            cwd=workspace, model=model.replace("URL", server.base_url), toolbox=toolbox
+        )
         outcome = run_async(session.prompt("hi"))
         assert outcome.stop_reason == "end_turn", outcome.error
         return server.chat_requests[0].body
 
 
 def test_local_servers_get_conservative_switches(workspace: Path, core_toolbox: Any) -> None:
-    body = first_body({"owned_by": "llamacpp"}, "local:URL", workspace, core_toolbox, "[settings]\nmax_tokens = 64\n")
+    body = first_body(
+        {"owned_by": "llamacpp"},
+        "local:URL",
+        workspace,
+        core_toolbox,
+        "[settings]\nmax_tokens = 64\n",
+    )
     assert all("strict" not in t["function"] for t in body["tools"])
     assert body["max_tokens"] == 64 and "max_completion_tokens" not in body
     assert [m["role"] for m in body["messages"]] == ["system", "user"]
@@ -132,15 +168,23 @@ def test_local_servers_get_conservative_switches(workspace: Path, core_toolbox: 
 
 
 def test_an_identified_vllm_gets_max_completion_tokens(workspace: Path, core_toolbox: Any) -> None:
-    body = first_body({"owned_by": "vllm"}, "local:URL", workspace, core_toolbox, "[settings]\nmax_tokens = 64\n")
+    body = first_body(
+        {"owned_by": "vllm"}, "local:URL", workspace, core_toolbox, "[settings]\nmax_tokens = 64\n"
+    )
     assert body["max_completion_tokens"] == 64 and "max_tokens" not in body
 
 
 def test_config_overrides_the_switches_per_server(workspace: Path, core_toolbox: Any) -> None:
-    settings = '[compat]\nstrict_tools = true\n[servers."URL"]\nmax_completion_tokens = true\nname = "my-model"\n[settings]\nmax_tokens = 9\n'
+    settings = (
+        '[compat]\nstrict_tools = true\n[servers."URL"]\nmax_completion_tokens = true\n'
+        'name = "my-model"\n[settings]\nmax_tokens = 9\n'
+    )
     body = first_body({"owned_by": "llamacpp"}, "local:URL", workspace, core_toolbox, settings)
     # pydantic-ai marks every tool whose schema can be strict (execute_code's can).
-    assert body["tools"][0]["function"]["name"] == "execute_code" and body["tools"][0]["function"]["strict"] is True
+    assert (
+        body["tools"][0]["function"]["name"] == "execute_code"
+        and body["tools"][0]["function"]["strict"] is True
+    )
     assert body["max_completion_tokens"] == 9 and body["model"] == "my-model"
 
 
@@ -150,11 +194,18 @@ def test_local_name_is_the_model_sent(workspace: Path, core_toolbox: Any) -> Non
 
 
 def test_mlx_lm_gets_default_model(workspace: Path, core_toolbox: Any) -> None:
-    body = first_body({"server_header": "BaseHTTP/0.6 Python/3.12", "owned_by": ""}, "local:URL", workspace, core_toolbox)
+    body = first_body(
+        {"server_header": "BaseHTTP/0.6 Python/3.12", "owned_by": ""},
+        "local:URL",
+        workspace,
+        core_toolbox,
+    )
     assert body["model"] == "default_model"
 
 
-def test_punie_model_env_names_the_model(workspace: Path, core_toolbox: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_punie_model_env_names_the_model(
+    workspace: Path, core_toolbox: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
     with ScriptedModelServer([{"text": "from env"}]) as server:
         monkeypatch.setenv("PUNIE_MODEL", server.model_string)
         session = Session(cwd=workspace, toolbox=core_toolbox)
@@ -162,13 +213,19 @@ def test_punie_model_env_names_the_model(workspace: Path, core_toolbox: Any, mon
     assert outcome.output == "from env" and session.model == server.model_string
 
 
-def test_an_unreachable_named_model_is_never_substituted(punie_home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_unreachable_named_model_is_never_substituted(
+    punie_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     with ScriptedModelServer([]) as server:
         url = server.base_url
     monkeypatch.setenv("PUNIE_MODEL", f"local:{url}")
     with pytest.raises(ModelUnavailable) as info:
-        run_async(connect(None, config=Config(), notice=lambda text: pytest.fail("no notice expected")))
-    assert f"no model server answers at {url}" in str(info.value) and "PUNIE_MODEL" in str(info.value)
+        run_async(
+            connect(None, config=Config(), notice=lambda text: pytest.fail("no notice expected"))
+        )
+    assert f"no model server answers at {url}" in str(info.value) and "PUNIE_MODEL" in str(
+        info.value
+    )
 
 
 def test_an_unknown_pydantic_ai_provider_is_a_clear_error() -> None:

@@ -1,4 +1,4 @@
-"""Real model servers: mlx_lm.server with a tiny model trained here, llama.cpp with the embedded model.
+"""Real model servers: mlx_lm.server with a tiny model trained here; llama.cpp, embedded model.
 
 These start real server processes (slow: marked so, and still run by `.ci/run`).
 """
@@ -58,7 +58,9 @@ def server_pids(marker: str) -> set[int]:
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
             try:
-                cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+                cmdline = (
+                    (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+                )
             except OSError:
                 continue
             if marker in cmdline and alive(int(entry.name)):
@@ -74,12 +76,22 @@ def test_mlx_lm_server_with_a_tiny_trained_model_makes_punie_run_a_tool(
     from tests.agent.tiny_mlx import build, train
 
     # 1. The exact requests Punie sends for this task (the scripted server records them).
-    script = [{"tool_calls": [{"name": "read_file", "arguments": {"path": "a.txt"}}]}, {"text": ANSWER}]
+    script = [
+        {"tool_calls": [{"name": "read_file", "arguments": {"path": "a.txt"}}]},
+        {"text": ANSWER},
+    ]
     with ScriptedModelServer(script) as scripted:
-        run_async(Session(cwd=workspace, model=scripted.model_string, toolbox=core_toolbox).prompt("What is in a.txt?"))
+        run_async(
+            Session(cwd=workspace, model=scripted.model_string, toolbox=core_toolbox).prompt(
+                "What is in a.txt?"
+            )
+        )
         bodies = [r.body for r in scripted.chat_requests]
     # 2. A tiny model built and trained here to answer exactly those.
-    model_dir = build(tmp_path / "tiny-qwen3", [json.dumps(b) for b in bodies] + [b["messages"][0]["content"] for b in bodies])
+    model_dir = build(
+        tmp_path / "tiny-qwen3",
+        [json.dumps(b) for b in bodies] + [b["messages"][0]["content"] for b in bodies],
+    )
     train(model_dir, [(bodies[0], TOOL_CALL), (bodies[1], ANSWER)])
     # 3. Punie starts mlx_lm.server for it and runs the call the server parsed.
     write_config(punie_home, "[settings]\ntemperature = 0.0\nmax_tokens = 64\n")
@@ -92,8 +104,15 @@ def test_mlx_lm_server_with_a_tiny_trained_model_makes_punie_run_a_tool(
         servers.stop_all()
     assert outcome.stop_reason == "end_turn", outcome.error
     assert outcome.tool_calls == [
-        {"tool": "read_file", "arguments": {"path": "a.txt"}, "ok": True, "result": "hello\n", "error": None,
-         "ms": outcome.tool_calls[0]["ms"], "refused": False}
+        {
+            "tool": "read_file",
+            "arguments": {"path": "a.txt"},
+            "ok": True,
+            "result": "hello\n",
+            "error": None,
+            "ms": outcome.tool_calls[0]["ms"],
+            "refused": False,
+        }
     ]
     assert outcome.output == ANSWER and outcome.requests == 2
     trace = next(t for t in read_traces() if t["id"] == outcome.trace_id)
@@ -102,7 +121,9 @@ def test_mlx_lm_server_with_a_tiny_trained_model_makes_punie_run_a_tool(
     assert server.process.poll() is not None  # stopped
 
 
-def test_the_embedded_model_on_llama_cpp_streams_a_real_answer(workspace: Path, core_toolbox: Any, punie_home: Path) -> None:
+def test_the_embedded_model_on_llama_cpp_streams_a_real_answer(
+    workspace: Path, core_toolbox: Any, punie_home: Path
+) -> None:
     pytest.importorskip("xllamacpp")
     from punie_core import servers
 
@@ -118,10 +139,16 @@ def test_the_embedded_model_on_llama_cpp_streams_a_real_answer(workspace: Path, 
     assert outcome.stop_reason == "end_turn", outcome.error
     assert len(pieces) > 1 and "".join(pieces).strip() == outcome.output.strip() != ""
     assert outcome.usage["output_tokens"] > 0 and info.kind == "llama.cpp"
-    assert session.mode == "chat" and "Project overview" in session.instructions and "a.txt" in session.instructions
+    assert (
+        session.mode == "chat"
+        and "Project overview" in session.instructions
+        and "a.txt" in session.instructions
+    )
 
 
-def test_punie_run_falls_back_to_the_embedded_model_with_a_notice(workspace: Path, punie_home: Path) -> None:
+def test_punie_run_falls_back_to_the_embedded_model_with_a_notice(
+    workspace: Path, punie_home: Path
+) -> None:
     pytest.importorskip("xllamacpp")
     with ScriptedModelServer([]) as dead:
         url = dead.base_url  # nothing listens here once the block ends
@@ -175,13 +202,23 @@ def test_the_managed_server_never_outlives_punie(how: signal.Signals) -> None:
             holder.kill()
 
 
-def test_ctrl_c_during_a_managed_server_answer_stops_everything(workspace: Path, punie_home: Path) -> None:
+def test_ctrl_c_during_a_managed_server_answer_stops_everything(
+    workspace: Path, punie_home: Path
+) -> None:
     pytest.importorskip("xllamacpp")
     write_config(punie_home, "[settings]\nmax_tokens = 4000\n")
     before = server_pids("punie_core.servers gguf")
     script = Path(sys.executable).with_name("punie")
     process = subprocess.Popen(
-        [str(script), "run", "Write a very long essay about Python.", "--model", "embedded", "--cwd", str(workspace)],
+        [
+            str(script),
+            "run",
+            "Write a very long essay about Python.",
+            "--model",
+            "embedded",
+            "--cwd",
+            str(workspace),
+        ],
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -201,7 +238,9 @@ def test_ctrl_c_during_a_managed_server_answer_stops_everything(workspace: Path,
     assert all(wait_gone(pid, 10) for pid in leftover)
 
 
-def test_sessions_share_one_managed_server(workspace: Path, core_toolbox: Any, punie_home: Path) -> None:
+def test_sessions_share_one_managed_server(
+    workspace: Path, core_toolbox: Any, punie_home: Path
+) -> None:
     pytest.importorskip("xllamacpp")
     from punie_core import servers
 

@@ -1,9 +1,11 @@
-"""Text tool-call recovery through the real HTTP path, streamed and not, with a table of real-looking outputs.
+"""Text tool-call recovery over real HTTP, streamed and not, with a table of real-looking outputs.
 
 Every case is a reply a local model really produces when the server leaves its tool call as
 text. Readable ones must become real tool calls that run through the gate; unreadable ones must
 give the model a clear retry message, within a bounded number of retries, never a crash.
 """
+
+# ruff: noqa: E501  (the tables hold model outputs verbatim, one per line)
 
 from __future__ import annotations
 
@@ -23,7 +25,9 @@ from punie_core.session import Session
 from tests.agent.conftest import run_async
 
 
-def count_lines(path: str, limit: int = 10, verbose: bool = False, tags: list[str] | None = None) -> str:
+def count_lines(
+    path: str, limit: int = 10, verbose: bool = False, tags: list[str] | None = None
+) -> str:
     """Count the lines of a workspace file.
 
     Args:
@@ -56,32 +60,132 @@ SNIPPET = "for p in list_files('**/*.txt'):\n    if len(p) > 0 and 1 < 2:\n     
 
 # (case id, assistant text, expected calls [(tool, arguments)])
 READABLE: list[tuple[str, str, list[tuple[str, dict[str, Any]]]]] = [
-    ("qwen3-xml", "<tool_call>\n<function=read_file>\n<parameter=path>\na.txt\n</parameter>\n</function>\n</tool_call>", [READ]),
-    ("qwen3-xml-no-closing-tool-call", "<tool_call>\n<function=read_file>\n<parameter=path>\na.txt\n</parameter>\n</function>", [READ]),
-    ("qwen3-xml-no-closing-tags", "<tool_call>\n<function=read_file>\n<parameter=path>\na.txt\n", [READ]),
-    ("qwen3-xml-unclosed-parameter", "<tool_call><function=count_lines><parameter=path>a.txt<parameter=limit>5</function></tool_call>", [("count_lines", {"path": "a.txt", "limit": 5})]),
-    ("qwen3-xml-bare-function", "<function=read_file>\n<parameter=path>\na.txt\n</parameter>\n</function>", [READ]),
-    ("qwen3-xml-code-with-angle-brackets", f"<tool_call>\n<function=execute_code>\n<parameter=code>\n{SNIPPET}\n</parameter>\n</function>\n</tool_call>", [("execute_code", {"code": SNIPPET})]),
-    ("qwen3-xml-after-prose", "I will read the file first.\n\n<tool_call>\n<function=read_file>\n<parameter=path>\na.txt\n</parameter>\n</function>\n</tool_call>", [READ]),
-    ("qwen3-xml-two-calls", "<tool_call>\n<function=read_file>\n<parameter=path>\na.txt\n</parameter>\n</function>\n</tool_call>\n<tool_call>\n<function=read_file>\n<parameter=path>\napp/main.py\n</parameter>\n</function>\n</tool_call>", [READ, ("read_file", {"path": "app/main.py"})]),
-    ("qwen3-xml-typed-params", "<tool_call>\n<function=count_lines>\n<parameter=path>\na.txt\n</parameter>\n<parameter=limit>\n3\n</parameter>\n<parameter=verbose>\ntrue\n</parameter>\n<parameter=tags>\n[\"x\", \"y\"]\n</parameter>\n</function>\n</tool_call>", [("count_lines", {"path": "a.txt", "limit": 3, "verbose": True, "tags": ["x", "y"]})]),
-    ("hermes", '<tool_call>\n{"name": "read_file", "arguments": {"path": "a.txt"}}\n</tool_call>', [READ]),
-    ("hermes-no-closing-tag", '<tool_call>\n{"name": "read_file", "arguments": {"path": "a.txt"}}', [READ]),
-    ("hermes-string-arguments", '<tool_call>\n{"name": "read_file", "arguments": "{\\"path\\": \\"a.txt\\"}"}\n</tool_call>', [READ]),
-    ("hermes-parameters-key", '<tool_call>{"name": "read_file", "parameters": {"path": "a.txt"}}</tool_call>', [READ]),
-    ("hermes-json-fence-inside", '<tool_call>\n```json\n{"name": "read_file", "arguments": {"path": "a.txt"}}\n```\n</tool_call>', [READ]),
-    ("hermes-two-blocks", '<tool_call>{"name": "read_file", "arguments": {"path": "a.txt"}}</tool_call>\n<tool_call>{"name": "list_files", "arguments": {}}</tool_call>', [READ, ("list_files", {})]),
-    ("hermes-trailing-comma", '<tool_call>\n{"name": "read_file", "arguments": {"path": "a.txt",},}\n</tool_call>', [READ]),
-    ("hermes-python-literal", "<tool_call>{'name': 'read_file', 'arguments': {'path': 'a.txt'}}</tool_call>", [READ]),
-    ("hermes-openai-function-shape", '<tool_call>{"type": "function", "function": {"name": "read_file", "arguments": "{\\"path\\": \\"a.txt\\"}"}}</tool_call>', [READ]),
-    ("hermes-string-numbers", '<tool_call>{"name": "count_lines", "arguments": {"path": "a.txt", "limit": "2", "verbose": "false"}}</tool_call>', [("count_lines", {"path": "a.txt", "limit": 2, "verbose": False})]),
-    ("hermes-pipe-tags", '<|tool_call|>{"name": "read_file", "arguments": {"path": "a.txt"}}<|tool_call|>', [READ]),
+    (
+        "qwen3-xml",
+        "<tool_call>\n<function=read_file>\n<parameter=path>\na.txt\n</parameter>\n</function>\n</tool_call>",
+        [READ],
+    ),
+    (
+        "qwen3-xml-no-closing-tool-call",
+        "<tool_call>\n<function=read_file>\n<parameter=path>\na.txt\n</parameter>\n</function>",
+        [READ],
+    ),
+    (
+        "qwen3-xml-no-closing-tags",
+        "<tool_call>\n<function=read_file>\n<parameter=path>\na.txt\n",
+        [READ],
+    ),
+    (
+        "qwen3-xml-unclosed-parameter",
+        "<tool_call><function=count_lines><parameter=path>a.txt<parameter=limit>5</function></tool_call>",
+        [("count_lines", {"path": "a.txt", "limit": 5})],
+    ),
+    (
+        "qwen3-xml-bare-function",
+        "<function=read_file>\n<parameter=path>\na.txt\n</parameter>\n</function>",
+        [READ],
+    ),
+    (
+        "qwen3-xml-code-with-angle-brackets",
+        f"<tool_call>\n<function=execute_code>\n<parameter=code>\n{SNIPPET}\n</parameter>\n</function>\n</tool_call>",
+        [("execute_code", {"code": SNIPPET})],
+    ),
+    (
+        "qwen3-xml-after-prose",
+        "I will read the file first.\n\n<tool_call>\n<function=read_file>\n<parameter=path>\na.txt\n</parameter>\n</function>\n</tool_call>",
+        [READ],
+    ),
+    (
+        "qwen3-xml-two-calls",
+        "<tool_call>\n<function=read_file>\n<parameter=path>\na.txt\n</parameter>\n</function>\n</tool_call>\n<tool_call>\n<function=read_file>\n<parameter=path>\napp/main.py\n</parameter>\n</function>\n</tool_call>",
+        [READ, ("read_file", {"path": "app/main.py"})],
+    ),
+    (
+        "qwen3-xml-typed-params",
+        '<tool_call>\n<function=count_lines>\n<parameter=path>\na.txt\n</parameter>\n<parameter=limit>\n3\n</parameter>\n<parameter=verbose>\ntrue\n</parameter>\n<parameter=tags>\n["x", "y"]\n</parameter>\n</function>\n</tool_call>',
+        [("count_lines", {"path": "a.txt", "limit": 3, "verbose": True, "tags": ["x", "y"]})],
+    ),
+    (
+        "hermes",
+        '<tool_call>\n{"name": "read_file", "arguments": {"path": "a.txt"}}\n</tool_call>',
+        [READ],
+    ),
+    (
+        "hermes-no-closing-tag",
+        '<tool_call>\n{"name": "read_file", "arguments": {"path": "a.txt"}}',
+        [READ],
+    ),
+    (
+        "hermes-string-arguments",
+        '<tool_call>\n{"name": "read_file", "arguments": "{\\"path\\": \\"a.txt\\"}"}\n</tool_call>',
+        [READ],
+    ),
+    (
+        "hermes-parameters-key",
+        '<tool_call>{"name": "read_file", "parameters": {"path": "a.txt"}}</tool_call>',
+        [READ],
+    ),
+    (
+        "hermes-json-fence-inside",
+        '<tool_call>\n```json\n{"name": "read_file", "arguments": {"path": "a.txt"}}\n```\n</tool_call>',
+        [READ],
+    ),
+    (
+        "hermes-two-blocks",
+        '<tool_call>{"name": "read_file", "arguments": {"path": "a.txt"}}</tool_call>\n<tool_call>{"name": "list_files", "arguments": {}}</tool_call>',
+        [READ, ("list_files", {})],
+    ),
+    (
+        "hermes-trailing-comma",
+        '<tool_call>\n{"name": "read_file", "arguments": {"path": "a.txt",},}\n</tool_call>',
+        [READ],
+    ),
+    (
+        "hermes-python-literal",
+        "<tool_call>{'name': 'read_file', 'arguments': {'path': 'a.txt'}}</tool_call>",
+        [READ],
+    ),
+    (
+        "hermes-openai-function-shape",
+        '<tool_call>{"type": "function", "function": {"name": "read_file", "arguments": "{\\"path\\": \\"a.txt\\"}"}}</tool_call>',
+        [READ],
+    ),
+    (
+        "hermes-string-numbers",
+        '<tool_call>{"name": "count_lines", "arguments": {"path": "a.txt", "limit": "2", "verbose": "false"}}</tool_call>',
+        [("count_lines", {"path": "a.txt", "limit": 2, "verbose": False})],
+    ),
+    (
+        "hermes-pipe-tags",
+        '<|tool_call|>{"name": "read_file", "arguments": {"path": "a.txt"}}<|tool_call|>',
+        [READ],
+    ),
     ("untagged-json", '{"name": "read_file", "arguments": {"path": "a.txt"}}', [READ]),
-    ("untagged-json-string-arguments", '{"name": "read_file", "arguments": "{\\"path\\": \\"a.txt\\"}"}', [READ]),
-    ("untagged-json-fence-after-prose", 'Let me look.\n```json\n{"name": "read_file", "arguments": {"path": "a.txt"}}\n```', [READ]),
-    ("untagged-json-list", '[{"name": "read_file", "arguments": {"path": "a.txt"}}, {"name": "list_files", "arguments": {"pattern": "*.txt"}}]', [READ, ("list_files", {"pattern": "*.txt"})]),
-    ("untagged-json-after-prose", 'I need the file. {"name": "read_file", "arguments": {"path": "a.txt"}}', [READ]),
-    ("untagged-code-call", '{"name": "execute_code", "arguments": {"code": "print(1 + 1)"}}', [("execute_code", {"code": "print(1 + 1)"})]),
+    (
+        "untagged-json-string-arguments",
+        '{"name": "read_file", "arguments": "{\\"path\\": \\"a.txt\\"}"}',
+        [READ],
+    ),
+    (
+        "untagged-json-fence-after-prose",
+        'Let me look.\n```json\n{"name": "read_file", "arguments": {"path": "a.txt"}}\n```',
+        [READ],
+    ),
+    (
+        "untagged-json-list",
+        '[{"name": "read_file", "arguments": {"path": "a.txt"}}, {"name": "list_files", "arguments": {"pattern": "*.txt"}}]',
+        [READ, ("list_files", {"pattern": "*.txt"})],
+    ),
+    (
+        "untagged-json-after-prose",
+        'I need the file. {"name": "read_file", "arguments": {"path": "a.txt"}}',
+        [READ],
+    ),
+    (
+        "untagged-code-call",
+        '{"name": "execute_code", "arguments": {"code": "print(1 + 1)"}}',
+        [("execute_code", {"code": "print(1 + 1)"})],
+    ),
 ]
 
 PLAIN_TEXT = [
@@ -93,13 +197,33 @@ PLAIN_TEXT = [
 
 # (case id, assistant text, what the retry message must say)
 MALFORMED = [
-    ("hermes-unterminated-json", '<tool_call>\n{"name": "read_file", "arguments": {"path": "a.txt"\n</tool_call>', "could not be parsed"),
+    (
+        "hermes-unterminated-json",
+        '<tool_call>\n{"name": "read_file", "arguments": {"path": "a.txt"\n</tool_call>',
+        "could not be parsed",
+    ),
     ("hermes-empty-block", "<tool_call>\n</tool_call>", "empty <tool_call> block"),
-    ("hermes-no-name", '<tool_call>{"arguments": {"path": "a.txt"}}</tool_call>', 'without a "name"'),
-    ("hermes-arguments-not-json", '<tool_call>{"name": "read_file", "arguments": "path=a.txt"}</tool_call>', "not a JSON object"),
+    (
+        "hermes-no-name",
+        '<tool_call>{"arguments": {"path": "a.txt"}}</tool_call>',
+        'without a "name"',
+    ),
+    (
+        "hermes-arguments-not-json",
+        '<tool_call>{"name": "read_file", "arguments": "path=a.txt"}</tool_call>',
+        "not a JSON object",
+    ),
     ("hermes-not-an-object", "<tool_call>[1, 2]</tool_call>", "not a JSON object with name"),
-    ("untagged-broken-json", '{"name": "read_file", "arguments": {"path": }', "could not be parsed"),
-    ("qwen3-xml-no-function", "<tool_call>\n<function read_file>\n</tool_call>", "could not be read"),
+    (
+        "untagged-broken-json",
+        '{"name": "read_file", "arguments": {"path": }',
+        "could not be parsed",
+    ),
+    (
+        "qwen3-xml-no-function",
+        "<tool_call>\n<function read_file>\n</tool_call>",
+        "could not be read",
+    ),
 ]
 
 
@@ -139,16 +263,27 @@ def finished_calls(events: list[object]) -> list[ToolCallFinished]:
 
 
 @pytest.mark.parametrize("stream", [False, True], ids=["plain", "streamed"])
-@pytest.mark.parametrize(("text", "expected"), [c[1:] for c in READABLE], ids=[c[0] for c in READABLE])
+@pytest.mark.parametrize(
+    ("text", "expected"), [c[1:] for c in READABLE], ids=[c[0] for c in READABLE]
+)
 def test_text_tool_calls_are_recovered_and_run(
-    text: str, expected: list[tuple[str, dict[str, Any]]], stream: bool, toolbox: Any, workspace: Path
+    text: str,
+    expected: list[tuple[str, dict[str, Any]]],
+    stream: bool,
+    toolbox: Any,
+    workspace: Path,
 ) -> None:
     mode = "code" if any(name == "execute_code" for name, _ in expected) else "direct"
-    output, events, server, error = run_case([{"text": text}, {"text": "done"}], toolbox, workspace, stream=stream, mode=mode)
+    output, events, server, error = run_case(
+        [{"text": text}, {"text": "done"}], toolbox, workspace, stream=stream, mode=mode
+    )
     assert error is None and output == "done"
     # The recovered calls went back to the server as real tool calls, with results.
     assistant = server.chat_requests[1].body["messages"][-1 - len(expected)]
-    sent = [(c["function"]["name"], json.loads(c["function"]["arguments"])) for c in assistant["tool_calls"]]
+    sent = [
+        (c["function"]["name"], json.loads(c["function"]["arguments"]))
+        for c in assistant["tool_calls"]
+    ]
     assert sent == expected
     results = [m for m in server.chat_requests[1].body["messages"] if m["role"] == "tool"]
     assert len(results) == len(expected)
@@ -164,18 +299,24 @@ def test_text_tool_calls_are_recovered_and_run(
 
 @pytest.mark.parametrize("stream", [False, True], ids=["plain", "streamed"])
 @pytest.mark.parametrize("text", [c[1] for c in PLAIN_TEXT], ids=[c[0] for c in PLAIN_TEXT])
-def test_plain_text_is_an_answer_not_a_tool_call(text: str, stream: bool, toolbox: Any, workspace: Path) -> None:
+def test_plain_text_is_an_answer_not_a_tool_call(
+    text: str, stream: bool, toolbox: Any, workspace: Path
+) -> None:
     output, events, server, error = run_case([{"text": text}], toolbox, workspace, stream=stream)
     assert error is None and output == text
     assert len(server.chat_requests) == 1 and not finished_calls(events)
 
 
 @pytest.mark.parametrize("stream", [False, True], ids=["plain", "streamed"])
-@pytest.mark.parametrize(("text", "says"), [c[1:] for c in MALFORMED], ids=[c[0] for c in MALFORMED])
+@pytest.mark.parametrize(
+    ("text", "says"), [c[1:] for c in MALFORMED], ids=[c[0] for c in MALFORMED]
+)
 def test_malformed_tool_calls_get_a_clear_retry_message(
     text: str, says: str, stream: bool, toolbox: Any, workspace: Path
 ) -> None:
-    output, events, server, error = run_case([{"text": text}, {"text": "sorry, plain answer"}], toolbox, workspace, stream=stream)
+    output, events, server, error = run_case(
+        [{"text": text}, {"text": "sorry, plain answer"}], toolbox, workspace, stream=stream
+    )
     assert error is None and output == "sorry, plain answer"
     retry = server.chat_requests[1].body["messages"][-1]
     assert retry["role"] == "user"
@@ -184,7 +325,9 @@ def test_malformed_tool_calls_get_a_clear_retry_message(
 
 
 @pytest.mark.parametrize("stream", [False, True], ids=["plain", "streamed"])
-def test_finish_reason_tool_calls_without_a_call_is_retried(stream: bool, toolbox: Any, workspace: Path) -> None:
+def test_finish_reason_tool_calls_without_a_call_is_retried(
+    stream: bool, toolbox: Any, workspace: Path
+) -> None:
     replies = [{"text": "", "finish_reason": "tool_calls"}, {"text": "ok"}]
     output, _, server, error = run_case(replies, toolbox, workspace, stream=stream)
     assert error is None and output == "ok"
@@ -207,8 +350,13 @@ def test_endless_bad_replies_end_after_a_bounded_number_of_retries(
     assert 2 <= len(server.chat_requests) <= 6
 
 
-def test_an_unknown_tool_in_a_tagged_call_is_reported_to_the_model(toolbox: Any, workspace: Path) -> None:
-    replies = [{"text": '<tool_call>{"name": "summon_demons", "arguments": {}}</tool_call>'}, {"text": "ok"}]
+def test_an_unknown_tool_in_a_tagged_call_is_reported_to_the_model(
+    toolbox: Any, workspace: Path
+) -> None:
+    replies = [
+        {"text": '<tool_call>{"name": "summon_demons", "arguments": {}}</tool_call>'},
+        {"text": "ok"},
+    ]
     output, _, server, error = run_case(replies, toolbox, workspace, stream=True)
     assert error is None and output == "ok"
     told = json.dumps(server.chat_requests[1].body["messages"][-1])
@@ -217,7 +365,14 @@ def test_an_unknown_tool_in_a_tagged_call_is_reported_to_the_model(toolbox: Any,
 
 def test_structured_calls_with_string_arguments_are_coerced(toolbox: Any, workspace: Path) -> None:
     replies = [
-        {"tool_calls": [{"name": "count_lines", "arguments": {"path": "a.txt", "limit": "1", "tags": '["a"]'}}]},
+        {
+            "tool_calls": [
+                {
+                    "name": "count_lines",
+                    "arguments": {"path": "a.txt", "limit": "1", "tags": '["a"]'},
+                }
+            ]
+        },
         {"text": "done"},
     ]
     _, events, _, error = run_case(replies, toolbox, workspace, stream=True)
@@ -269,11 +424,17 @@ def test_looks_like_tool_call_holds_back_only_markup_openings() -> None:
         ("[1,", {"type": "array"}, "[1,"),
     ],
 )
-def test_coerce_arguments_converts_only_lossless_strings(value: Any, schema: dict[str, Any], expected: Any) -> None:
-    assert coerce_arguments({"x": value}, {"type": "object", "properties": {"x": schema}}) == {"x": expected}
+def test_coerce_arguments_converts_only_lossless_strings(
+    value: Any, schema: dict[str, Any], expected: Any
+) -> None:
+    assert coerce_arguments({"x": value}, {"type": "object", "properties": {"x": schema}}) == {
+        "x": expected
+    }
 
 
-def test_an_answer_that_looks_like_json_is_shown_when_it_ends(toolbox: Any, workspace: Path) -> None:
+def test_an_answer_that_looks_like_json_is_shown_when_it_ends(
+    toolbox: Any, workspace: Path
+) -> None:
     answer = '{"files": ["a.txt"], "count": 1}'
     with ScriptedModelServer([{"text": answer, "chunks": 5}]) as server:
         session = Session(cwd=workspace, model=server.model_string, toolbox=toolbox, mode="direct")

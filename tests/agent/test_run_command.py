@@ -18,17 +18,32 @@ from tests.agent.conftest import punie
 LIST_AND_READ = [
     {
         "reasoning": "Let me look at the files.",
-        "tool_calls": [{"name": "execute_code", "arguments": {"code": "for p in list_files():\n    print(p)"}}],
+        "tool_calls": [
+            {"name": "execute_code", "arguments": {"code": "for p in list_files():\n    print(p)"}}
+        ],
     },
     # A local server that left the call as text: Punie recovers it.
-    {"text": "<tool_call>\n<function=read_file>\n<parameter=path>\na.txt\n</parameter>\n</function>\n</tool_call>"},
+    {
+        "text": (
+            "<tool_call>\n<function=read_file>\n<parameter=path>\na.txt\n</parameter>\n"
+            "</function>\n</tool_call>"
+        )
+    },
     {"text": "The project has a.txt (it says hello) and app/main.py."},
 ]
 
 
 def test_json_output_has_the_documented_shape(workspace: Path, punie_home: Path) -> None:
     with ScriptedModelServer(LIST_AND_READ) as server:
-        done = punie("run", "What files are in this project?", "--model", server.model_string, "--cwd", str(workspace), "--json")
+        done = punie(
+            "run",
+            "What files are in this project?",
+            "--model",
+            server.model_string,
+            "--cwd",
+            str(workspace),
+            "--json",
+        )
     assert done.returncode == 0, done.stderr
     payload = json.loads(done.stdout)
     assert set(payload) == {"output", "requests", "tool_calls", "usage", "trace"}
@@ -36,12 +51,22 @@ def test_json_output_has_the_documented_shape(workspace: Path, punie_home: Path)
     assert payload["requests"] == 3
     assert [c["tool"] for c in payload["tool_calls"]] == ["list_files", "read_file"]
     assert payload["tool_calls"][1] == {
-        "tool": "read_file", "arguments": {"path": "a.txt"}, "ok": True, "result": "hello\n", "error": None,
-        "ms": payload["tool_calls"][1]["ms"], "refused": False,
+        "tool": "read_file",
+        "arguments": {"path": "a.txt"},
+        "ok": True,
+        "result": "hello\n",
+        "error": None,
+        "ms": payload["tool_calls"][1]["ms"],
+        "refused": False,
     }
-    assert set(payload["usage"]) == {"input_tokens", "output_tokens"} and payload["usage"]["input_tokens"] > 0
+    assert (
+        set(payload["usage"]) == {"input_tokens", "output_tokens"}
+        and payload["usage"]["input_tokens"] > 0
+    )
     traces = list(read_traces([punie_home / "traces"]))
-    assert [t["id"] for t in traces] == [payload["trace"]] and traces[0]["recovered_tool_calls"] == 1
+    assert [t["id"] for t in traces] == [payload["trace"]] and traces[0][
+        "recovered_tool_calls"
+    ] == 1
 
 
 def test_the_live_view_goes_to_stderr_and_the_answer_to_stdout(workspace: Path) -> None:
@@ -57,14 +82,20 @@ def test_the_live_view_goes_to_stderr_and_the_answer_to_stdout(workspace: Path) 
 
 
 WRITE = [
-    {"tool_calls": [{"name": "write_file", "arguments": {"path": "app/new.py", "content": "x = 1\n"}}]},
+    {
+        "tool_calls": [
+            {"name": "write_file", "arguments": {"path": "app/new.py", "content": "x = 1\n"}}
+        ]
+    },
     {"text": "Done."},
 ]
 
 
 def test_writes_are_refused_without_a_terminal_or_yes(workspace: Path) -> None:
     with ScriptedModelServer(WRITE) as server:
-        done = punie("run", "Write it", "--model", server.model_string, "--cwd", str(workspace), "--json")
+        done = punie(
+            "run", "Write it", "--model", server.model_string, "--cwd", str(workspace), "--json"
+        )
     assert done.returncode == 0, done.stderr
     call = json.loads(done.stdout)["tool_calls"][0]
     assert call["refused"] is True and "run with --yes" in call["error"]
@@ -74,7 +105,16 @@ def test_writes_are_refused_without_a_terminal_or_yes(workspace: Path) -> None:
 
 def test_yes_allows_writes(workspace: Path) -> None:
     with ScriptedModelServer(WRITE) as server:
-        done = punie("run", "Write it", "--model", server.model_string, "--cwd", str(workspace), "--yes", "--json")
+        done = punie(
+            "run",
+            "Write it",
+            "--model",
+            server.model_string,
+            "--cwd",
+            str(workspace),
+            "--yes",
+            "--json",
+        )
     assert done.returncode == 0, done.stderr
     assert (workspace / "app" / "new.py").read_text() == "x = 1\n"
     assert json.loads(done.stdout)["tool_calls"][0]["ok"] is True
@@ -86,7 +126,11 @@ def _punie_on_a_terminal(args: list[str], answer: str, timeout: float = 90) -> t
     script = Path(sys.executable).with_name("punie")
     command = [str(script)] if script.exists() else [sys.executable, "-m", "punie_core.cli"]
     process = subprocess.Popen(
-        [*command, *args], stdin=slave, stdout=subprocess.PIPE, stderr=slave, env=dict(os.environ, NO_COLOR="1")
+        [*command, *args],
+        stdin=slave,
+        stdout=subprocess.PIPE,
+        stderr=slave,
+        env=dict(os.environ, NO_COLOR="1"),
     )
     os.close(slave)
     seen = b""
@@ -113,7 +157,9 @@ def _punie_on_a_terminal(args: list[str], answer: str, timeout: float = 90) -> t
 
 def test_on_a_terminal_writes_are_asked_and_yes_allows_them(workspace: Path) -> None:
     with ScriptedModelServer(WRITE) as server:
-        code, screen = _punie_on_a_terminal(["run", "Write it", "--model", server.model_string, "--cwd", str(workspace)], "y")
+        code, screen = _punie_on_a_terminal(
+            ["run", "Write it", "--model", server.model_string, "--cwd", str(workspace)], "y"
+        )
     assert code == 0, screen
     assert "allow write_file(app/new.py)? [y/N]" in screen
     assert (workspace / "app" / "new.py").read_text() == "x = 1\n"
@@ -121,7 +167,9 @@ def test_on_a_terminal_writes_are_asked_and_yes_allows_them(workspace: Path) -> 
 
 def test_on_a_terminal_no_refuses(workspace: Path) -> None:
     with ScriptedModelServer(WRITE) as server:
-        code, screen = _punie_on_a_terminal(["run", "Write it", "--model", server.model_string, "--cwd", str(workspace)], "n")
+        code, screen = _punie_on_a_terminal(
+            ["run", "Write it", "--model", server.model_string, "--cwd", str(workspace)], "n"
+        )
     assert code == 0, screen
     assert not (workspace / "app" / "new.py").exists() and "refused" in screen
 
@@ -130,7 +178,16 @@ def test_ctrl_c_cancels_and_exits_130(workspace: Path) -> None:
     with ScriptedModelServer([{"hang": True}]) as server:
         script = Path(sys.executable).with_name("punie")
         process = subprocess.Popen(
-            [str(script), "run", "wait", "--model", server.model_string, "--cwd", str(workspace), "--json"],
+            [
+                str(script),
+                "run",
+                "wait",
+                "--model",
+                server.model_string,
+                "--cwd",
+                str(workspace),
+                "--json",
+            ],
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
@@ -160,5 +217,7 @@ def test_bad_usage_exits_2(workspace: Path, tmp_path: Path) -> None:
     assert punie("run", "   ", "--cwd", str(workspace)).returncode == 2
     missing = punie("run", "hi", "--cwd", str(tmp_path / "nope"))
     assert missing.returncode == 2 and "not a directory" in missing.stderr
-    bad_file = punie("run", "hi", "--model", f"gguf:{tmp_path / 'missing.gguf'}", "--cwd", str(workspace))
+    bad_file = punie(
+        "run", "hi", "--model", f"gguf:{tmp_path / 'missing.gguf'}", "--cwd", str(workspace)
+    )
     assert bad_file.returncode == 1 and "model file not found" in bad_file.stderr

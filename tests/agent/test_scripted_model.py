@@ -17,7 +17,9 @@ from punie_core.scripted_model import Reply, ScriptedModelServer, tool_call_text
 
 def post(url: str, body: dict[str, Any]) -> tuple[int, bytes]:
     request = urllib.request.Request(
-        url + "/chat/completions", data=json.dumps(body).encode(), headers={"Content-Type": "application/json"}
+        url + "/chat/completions",
+        data=json.dumps(body).encode(),
+        headers={"Content-Type": "application/json"},
     )
     try:
         with urllib.request.urlopen(request, timeout=10) as response:
@@ -37,19 +39,27 @@ BODY = {"model": "m", "messages": [{"role": "user", "content": "hi there"}]}
 def test_replies_in_order_and_records_every_request() -> None:
     with ScriptedModelServer(["first", {"text": "second"}]) as server:
         status1, raw1 = post(server.base_url, BODY)
-        status2, raw2 = post(server.base_url, {**BODY, "messages": [{"role": "user", "content": "again"}]})
+        status2, raw2 = post(
+            server.base_url, {**BODY, "messages": [{"role": "user", "content": "again"}]}
+        )
         status3, raw3 = post(server.base_url, BODY)
     assert (status1, status2) == (200, 200)
     assert json.loads(raw1)["choices"][0]["message"]["content"] == "first"
     assert json.loads(raw2)["choices"][0]["message"]["content"] == "second"
     assert status3 == 500 and b"script exhausted after 2 replies" in raw3
-    assert [r.body["messages"][0]["content"] for r in server.chat_requests] == ["hi there", "again", "hi there"]
+    assert [r.body["messages"][0]["content"] for r in server.chat_requests] == [
+        "hi there",
+        "again",
+        "hi there",
+    ]
     usage = json.loads(raw1)["usage"]
     assert usage["prompt_tokens"] > 0 and usage["completion_tokens"] > 0
 
 
 def test_structured_tool_calls_not_streamed() -> None:
-    reply = Reply(tool_calls=[{"name": "read_file", "arguments": {"path": "a.txt"}, "id": "call_1"}])
+    reply = Reply(
+        tool_calls=[{"name": "read_file", "arguments": {"path": "a.txt"}, "id": "call_1"}]
+    )
     with ScriptedModelServer([reply]) as server:
         _, raw = post(server.base_url, BODY)
     choice = json.loads(raw)["choices"][0]
@@ -67,7 +77,9 @@ def test_streamed_reply_has_reasoning_text_tool_call_deltas_and_usage() -> None:
         chunks=4,
     )
     with ScriptedModelServer([reply]) as server:
-        status, raw = post(server.base_url, {**BODY, "stream": True, "stream_options": {"include_usage": True}})
+        status, raw = post(
+            server.base_url, {**BODY, "stream": True, "stream_options": {"include_usage": True}}
+        )
     assert status == 200
     chunks = sse_chunks(raw)
     assert chunks[-1] is None
@@ -83,9 +95,18 @@ def test_streamed_reply_has_reasoning_text_tool_call_deltas_and_usage() -> None:
     assert chunks[-2]["choices"] == [] and chunks[-2]["usage"]["prompt_tokens"] > 0
 
 
-@pytest.mark.parametrize("style", ["qwen3-xml", "hermes", "hermes-untagged", "json", "json-string-args"])
+@pytest.mark.parametrize(
+    "style", ["qwen3-xml", "hermes", "hermes-untagged", "json", "json-string-args"]
+)
 def test_text_tool_calls_are_written_into_the_content(style: str) -> None:
-    with ScriptedModelServer([{"text_tool_calls": [{"name": "read_file", "arguments": {"path": "a.txt"}}], "style": style}]) as server:
+    with ScriptedModelServer(
+        [
+            {
+                "text_tool_calls": [{"name": "read_file", "arguments": {"path": "a.txt"}}],
+                "style": style,
+            }
+        ]
+    ) as server:
         _, raw = post(server.base_url, BODY)
     choice = json.loads(raw)["choices"][0]
     assert choice["finish_reason"] == "stop"
@@ -123,11 +144,15 @@ def test_error_replies_and_a_broken_script_answer_instead_of_crashing() -> None:
 
 
 def test_models_and_health_identify_the_server() -> None:
-    with ScriptedModelServer([], owned_by="llamacpp", server_header="llama.cpp", model_id="qwen") as server:
+    with ScriptedModelServer(
+        [], owned_by="llamacpp", server_header="llama.cpp", model_id="qwen"
+    ) as server:
         with urllib.request.urlopen(server.base_url + "/models", timeout=5) as response:
             models = json.loads(response.read())
             header = response.headers["Server"]
-        with urllib.request.urlopen(f"http://127.0.0.1:{server.port}/health", timeout=5) as response:
+        with urllib.request.urlopen(
+            f"http://127.0.0.1:{server.port}/health", timeout=5
+        ) as response:
             health = json.loads(response.read())
     assert models["data"] == [{"id": "qwen", "object": "model", "owned_by": "llamacpp"}]
     assert header == "llama.cpp" and health == {"status": "ok"}

@@ -48,23 +48,38 @@ def prompt_once(
     return outcome, events, server, session
 
 
-def test_code_mode_runs_a_snippet_through_the_gate_and_answers(workspace: Path, core_toolbox: Any) -> None:
+def test_code_mode_runs_a_snippet_through_the_gate_and_answers(
+    workspace: Path, core_toolbox: Any
+) -> None:
     script = [
         {"reasoning": "Read it.", **code("text = read_file('a.txt')\nprint(text.upper())")},
         {"text": "It says HELLO."},
     ]
-    outcome, events, server, session = prompt_once(script, workspace, core_toolbox, "What is in a.txt?")
+    outcome, events, server, session = prompt_once(
+        script, workspace, core_toolbox, "What is in a.txt?"
+    )
     assert outcome.stop_reason == "end_turn" and outcome.output == "It says HELLO."
     assert outcome.requests == 2
     assert outcome.usage["input_tokens"] > 0 and outcome.usage["output_tokens"] > 0
     assert [c["tool"] for c in outcome.tool_calls] == ["read_file"]
-    assert outcome.tool_calls[0]["arguments"] == {"path": "a.txt"} and outcome.tool_calls[0]["result"] == "hello\n"
+    assert (
+        outcome.tool_calls[0]["arguments"] == {"path": "a.txt"}
+        and outcome.tool_calls[0]["result"] == "hello\n"
+    )
     # The model saw the snippet's output as the tool result.
     tool_message = server.chat_requests[1].body["messages"][-1]
     assert tool_message["role"] == "tool" and "HELLO" in tool_message["content"]
     kinds = [type(e) for e in events]
     assert kinds[0] is PromptStarted and kinds[-1] is PromptFinished
-    for kind in (ThinkingDelta, SnippetStarted, ToolCallStarted, ToolCallFinished, SnippetFinished, TextDelta, UsageUpdate):
+    for kind in (
+        ThinkingDelta,
+        SnippetStarted,
+        ToolCallStarted,
+        ToolCallFinished,
+        SnippetFinished,
+        TextDelta,
+        UsageUpdate,
+    ):
         assert kind in kinds, kind
     assert kinds.index(SnippetStarted) < kinds.index(ToolCallStarted) < kinds.index(SnippetFinished)
     states = [e.state for e in events if isinstance(e, StateChanged)]
@@ -97,7 +112,9 @@ def test_a_snippet_that_fails_its_type_check_is_retried_with_the_sandbox_text(
     assert "did not run" in retry["content"]
 
 
-def test_a_runtime_error_goes_back_as_the_result_without_retry(workspace: Path, core_toolbox: Any) -> None:
+def test_a_runtime_error_goes_back_as_the_result_without_retry(
+    workspace: Path, core_toolbox: Any
+) -> None:
     script = [code("read_file('missing.txt')"), {"text": "no such file"}]
     outcome, _, server, _ = prompt_once(script, workspace, core_toolbox)
     assert outcome.stop_reason == "end_turn"
@@ -125,16 +142,24 @@ def test_history_carries_over_between_prompts(workspace: Path, core_toolbox: Any
     assert server.chat_requests[3].body["messages"][-1]["content"] == "42"
 
 
-def test_writes_are_refused_without_permission_and_the_model_is_told(workspace: Path, core_toolbox: Any) -> None:
+def test_writes_are_refused_without_permission_and_the_model_is_told(
+    workspace: Path, core_toolbox: Any
+) -> None:
     script = [code("write_file('new.py', 'x = 1\\n')"), {"text": "could not write"}]
     outcome, _, server, _ = prompt_once(script, workspace, core_toolbox)
     assert not (workspace / "new.py").exists()
     call = outcome.tool_calls[0]
-    assert call["tool"] == "write_file" and call["refused"] is True and call["arguments"]["path"] == "new.py"
+    assert (
+        call["tool"] == "write_file"
+        and call["refused"] is True
+        and call["arguments"]["path"] == "new.py"
+    )
     assert "permission refused" in server.chat_requests[1].body["messages"][-1]["content"]
 
 
-def test_an_approval_shows_waiting_approval_and_the_write_happens(workspace: Path, core_toolbox: Any) -> None:
+def test_an_approval_shows_waiting_approval_and_the_write_happens(
+    workspace: Path, core_toolbox: Any
+) -> None:
     asked: list[str] = []
 
     async def ask(request: Any) -> bool:
@@ -143,7 +168,14 @@ def test_an_approval_shows_waiting_approval_and_the_write_happens(workspace: Pat
 
     context = ToolContext.local(workspace)
     context.permissions = AskCallback(ask)
-    script = [{"tool_calls": [{"name": "write_file", "arguments": {"path": "new.py", "content": "x = 1\n"}}]}, {"text": "written"}]
+    script = [
+        {
+            "tool_calls": [
+                {"name": "write_file", "arguments": {"path": "new.py", "content": "x = 1\n"}}
+            ]
+        },
+        {"text": "written"},
+    ]
     outcome, events, _, _ = prompt_once(script, workspace, core_toolbox, context=context)
     assert outcome.stop_reason == "end_turn" and asked == ["write_file(new.py)"]
     assert (workspace / "new.py").read_text() == "x = 1\n"
@@ -178,7 +210,9 @@ def test_cancel_stops_a_running_snippet_promptly(workspace: Path, core_toolbox: 
     with ScriptedModelServer([code("while True:\n    pass")]) as server:
         session = Session(cwd=workspace, model=server.model_string, toolbox=core_toolbox)
         started_events: list[object] = []
-        session.subscribe(lambda e: started_events.append(e) if isinstance(e, SnippetStarted) else None)
+        session.subscribe(
+            lambda e: started_events.append(e) if isinstance(e, SnippetStarted) else None
+        )
 
         async def main() -> tuple[Any, float]:
             task = asyncio.create_task(session.prompt("loop"))
@@ -196,14 +230,20 @@ def test_cancel_stops_a_running_snippet_promptly(workspace: Path, core_toolbox: 
     assert session.state == "idle"
 
 
-def test_server_errors_end_the_prompt_with_a_clear_error(workspace: Path, core_toolbox: Any) -> None:
-    outcome, _, _, session = prompt_once([{"status": 400, "error": "context length exceeded"}], workspace, core_toolbox)
+def test_server_errors_end_the_prompt_with_a_clear_error(
+    workspace: Path, core_toolbox: Any
+) -> None:
+    outcome, _, _, session = prompt_once(
+        [{"status": 400, "error": "context length exceeded"}], workspace, core_toolbox
+    )
     assert outcome.stop_reason == "error"
     assert "HTTP 400" in outcome.error and "context length exceeded" in outcome.error
     assert session.state == "failed"
 
 
-def test_a_named_server_that_does_not_answer_says_what_to_start(workspace: Path, core_toolbox: Any) -> None:
+def test_a_named_server_that_does_not_answer_says_what_to_start(
+    workspace: Path, core_toolbox: Any
+) -> None:
     with ScriptedModelServer([]) as server:
         url = server.base_url
     session = Session(cwd=workspace, model=f"local:{url}", toolbox=core_toolbox)
@@ -220,7 +260,10 @@ def test_the_request_limit_ends_a_runaway_prompt(workspace: Path, core_toolbox: 
 
 
 def test_direct_mode_offers_every_tool_and_no_code_mode(workspace: Path, core_toolbox: Any) -> None:
-    script = [{"tool_calls": [{"name": "list_files", "arguments": {"pattern": "**/*.py"}}]}, {"text": "one file"}]
+    script = [
+        {"tool_calls": [{"name": "list_files", "arguments": {"pattern": "**/*.py"}}]},
+        {"text": "one file"},
+    ]
     outcome, _, server, _ = prompt_once(script, workspace, core_toolbox, mode="direct")
     names = {t["function"]["name"] for t in server.chat_requests[0].body["tools"]}
     assert "execute_code" not in names and "list_files" in names
@@ -265,7 +308,9 @@ def test_a_second_prompt_while_one_runs_is_refused(workspace: Path, core_toolbox
 
 
 def test_auto_approve_still_refuses_sensitive_files(workspace: Path, core_toolbox: Any) -> None:
-    context = ToolContext(workspace=ToolContext.local(workspace).workspace, permissions=AutoApprove())
+    context = ToolContext(
+        workspace=ToolContext.local(workspace).workspace, permissions=AutoApprove()
+    )
     script = [code("write_file('conftest.py', 'x = 1\\n')"), {"text": "no"}]
     outcome, _, _, _ = prompt_once(script, workspace, core_toolbox, context=context)
     assert not (workspace / "conftest.py").exists()

@@ -17,12 +17,36 @@ import pytest
 
 from punie_core.scripted_model import ScriptedModelServer
 from punie_core.session import Session
-from punie_core.traces import REDACTED, TornTraceWarning, append_trace, read_traces, trace_files, traces_dir
+from punie_core.traces import (
+    REDACTED,
+    TornTraceWarning,
+    append_trace,
+    read_traces,
+    trace_files,
+    traces_dir,
+)
 from tests.agent.conftest import run_async
 
 SCHEMA_KEYS = {
-    "schema", "id", "session_id", "started", "finished", "model", "cwd", "query", "system_prompt", "tools",
-    "messages", "snippets", "tool_calls", "validation", "retries", "outcome", "output", "usage", "timings",
+    "schema",
+    "id",
+    "session_id",
+    "started",
+    "finished",
+    "model",
+    "cwd",
+    "query",
+    "system_prompt",
+    "tools",
+    "messages",
+    "snippets",
+    "tool_calls",
+    "validation",
+    "retries",
+    "outcome",
+    "output",
+    "usage",
+    "timings",
     "validation_passed",
 }
 
@@ -36,7 +60,9 @@ def test_append_and_read_round_trip(tmp_path: Path) -> None:
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
 
 
-def test_a_torn_last_line_is_skipped_with_a_warning_and_the_next_record_starts_fresh(tmp_path: Path) -> None:
+def test_a_torn_last_line_is_skipped_with_a_warning_and_the_next_record_starts_fresh(
+    tmp_path: Path,
+) -> None:
     path = tmp_path / "t.jsonl"
     append_trace({"id": "whole"}, path)
     with path.open("ab") as handle:
@@ -64,7 +90,9 @@ def test_concurrent_appends_from_processes_never_interleave(tmp_path: Path) -> N
         process.join(60)
         assert process.exitcode == 0
     records = list(read_traces([path]))
-    assert sorted(r["id"] for r in records) == sorted(f"{w}-{i}" for w in range(4) for i in range(25))
+    assert sorted(r["id"] for r in records) == sorted(
+        f"{w}-{i}" for w in range(4) for i in range(25)
+    )
     assert all(set(r["payload"]) == {r["id"].split("-")[0]} for r in records)
 
 
@@ -83,7 +111,9 @@ while True:
 
 def test_a_writer_killed_mid_record_leaves_every_earlier_record_readable(tmp_path: Path) -> None:
     path = tmp_path / "t.jsonl"
-    process = subprocess.Popen([sys.executable, "-c", WRITER, str(path)], stdout=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        [sys.executable, "-c", WRITER, str(path)], stdout=subprocess.PIPE, text=True
+    )
     assert process.stdout is not None and process.stdout.readline().strip() == "ready"
     deadline = time.monotonic() + 30
     while (not path.exists() or path.stat().st_size < 6_000_000) and time.monotonic() < deadline:
@@ -98,14 +128,16 @@ def test_a_writer_killed_mid_record_leaves_every_earlier_record_readable(tmp_pat
     assert len(ids) >= 3 and ids == list(range(len(ids)))
 
 
-def test_environment_secrets_never_reach_a_trace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_environment_secrets_never_reach_a_trace(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("MY_SERVICE_API_KEY", "sk-live-abcdef123456")
     monkeypatch.setenv("GITHUB_TOKEN", 'ghp_"quoted\\secret')
     monkeypatch.setenv("DB_PASSWORD", "hunter2hunter2")
     path = tmp_path / "t.jsonl"
     append_trace(
         {
-            "output": "key sk-live-abcdef123456 and ghp_\"quoted\\secret",
+            "output": 'key sk-live-abcdef123456 and ghp_"quoted\\secret',
             "nested": [{"x": "pw=hunter2hunter2"}],
             "extra": "model-key-999999",
         },
@@ -126,7 +158,11 @@ def test_every_prompt_writes_one_record_with_the_documented_schema(
     monkeypatch.setenv("PUNIE_TEST_SECRET_TOKEN", "tok-should-not-leak-42")
     script = [
         {"tool_calls": [{"name": "execute_code", "arguments": {"code": "read_file(1)"}}]},
-        {"tool_calls": [{"name": "execute_code", "arguments": {"code": "print(read_file('a.txt'))"}}]},
+        {
+            "tool_calls": [
+                {"name": "execute_code", "arguments": {"code": "print(read_file('a.txt'))"}}
+            ]
+        },
         {"text": "It says hello (tok-should-not-leak-42)."},
         {"text": "second answer"},
     ]
@@ -146,7 +182,11 @@ def test_every_prompt_writes_one_record_with_the_documented_schema(
     assert [r["id"] for r in records] == [first.trace_id, second.trace_id]
     record = records[0]
     assert SCHEMA_KEYS <= set(record)
-    assert record["schema"] == 1 and record["session_id"] == session.id and record["query"] == "What is in a.txt?"
+    assert (
+        record["schema"] == 1
+        and record["session_id"] == session.id
+        and record["query"] == "What is in a.txt?"
+    )
     assert record["model"] == server.model_string and record["cwd"] == str(workspace.resolve())
     assert record["system_prompt"] == core_toolbox.prompt
     assert {t["function"]["name"] for t in record["tools"]} >= {"execute_code", "read_file"}
@@ -157,15 +197,25 @@ def test_every_prompt_writes_one_record_with_the_documented_schema(
     assert record["snippets"][0]["result"]["error"]["type"] == "TypeCheckError"
     assert record["snippets"][1]["result"]["stdout"].startswith("hello")
     assert record["tool_calls"] == [
-        {"tool": "read_file", "arguments": {"path": "a.txt"}, "ok": True, "result": "hello\n", "error": None,
-         "ms": record["tool_calls"][0]["ms"], "refused": False}
+        {
+            "tool": "read_file",
+            "arguments": {"path": "a.txt"},
+            "ok": True,
+            "result": "hello\n",
+            "error": None,
+            "ms": record["tool_calls"][0]["ms"],
+            "refused": False,
+        }
     ]
     assert record["retries"] == 1 and record["outcome"] == "end_turn"
     assert record["output"] == f"It says hello ({REDACTED})."
     assert record["usage"]["requests"] == 3 and record["usage"]["input_tokens"] > 0
     timings = record["timings"]
     assert timings["total_ms"] >= timings["model_ms"] > 0 and timings["tool_ms"] > 0
-    assert record["validation"] == {"findings": [], "passed": True} and record["validation_passed"] is True
+    assert (
+        record["validation"] == {"findings": [], "passed": True}
+        and record["validation_passed"] is True
+    )
     assert "tok-should-not-leak-42" not in json.dumps(records)
     # The second prompt's record holds the whole conversation so far.
     assert [m["role"] for m in records[1]["messages"]][-2:] == ["user", "assistant"]
@@ -180,19 +230,32 @@ def test_failed_and_cancelled_prompts_are_traced_too(workspace: Path, core_toolb
     assert record["outcome"] == "error" and "HTTP 400" in record["error"]
 
 
-def test_traces_can_be_turned_off(workspace: Path, core_toolbox: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_traces_can_be_turned_off(
+    workspace: Path, core_toolbox: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("PUNIE_TRACES", "0")
     with ScriptedModelServer([{"text": "hi"}]) as server:
-        outcome = run_async(Session(cwd=workspace, model=server.model_string, toolbox=core_toolbox).prompt("hi"))
+        outcome = run_async(
+            Session(cwd=workspace, model=server.model_string, toolbox=core_toolbox).prompt("hi")
+        )
     assert outcome.trace_id is None and not trace_files()
 
 
-def test_the_config_api_key_never_reaches_a_trace(workspace: Path, core_toolbox: Any, punie_home: Path) -> None:
+def test_the_config_api_key_never_reaches_a_trace(
+    workspace: Path, core_toolbox: Any, punie_home: Path
+) -> None:
     with ScriptedModelServer([{"text": "the key is cfg-secret-key-7777"}]) as server:
         punie_home.mkdir(parents=True, exist_ok=True)
-        (punie_home / "config.toml").write_text(f'[servers."{server.base_url}"]\napi_key = "cfg-secret-key-7777"\n')
-        outcome = run_async(Session(cwd=workspace, model=server.model_string, toolbox=core_toolbox).prompt("hi"))
+        (punie_home / "config.toml").write_text(
+            f'[servers."{server.base_url}"]\napi_key = "cfg-secret-key-7777"\n'
+        )
+        outcome = run_async(
+            Session(cwd=workspace, model=server.model_string, toolbox=core_toolbox).prompt("hi")
+        )
         sent = server.chat_requests[0].headers["authorization"]
     assert sent == "Bearer cfg-secret-key-7777"
     record = next(read_traces())
-    assert record["output"] == f"the key is {REDACTED}" and outcome.output == "the key is cfg-secret-key-7777"
+    assert (
+        record["output"] == f"the key is {REDACTED}"
+        and outcome.output == "the key is cfg-secret-key-7777"
+    )

@@ -12,13 +12,23 @@ The chat template renders OpenAI tools and `<tool_call>` tags, so mlx-lm picks i
 parser and returns real structured `tool_calls`.
 """
 
+# ruff: noqa: E501  (the chat template is kept as mlx-lm reads it)
+
 from __future__ import annotations
 
 import json
 from pathlib import Path
 from typing import Any
 
-SPECIAL_TOKENS = ["<|endoftext|>", "<|im_start|>", "<|im_end|>", "<tool_call>", "</tool_call>", "<tool_response>", "</tool_response>"]
+SPECIAL_TOKENS = [
+    "<|endoftext|>",
+    "<|im_start|>",
+    "<|im_end|>",
+    "<tool_call>",
+    "</tool_call>",
+    "<tool_response>",
+    "</tool_response>",
+]
 
 CHAT_TEMPLATE = r"""
 {%- if tools %}
@@ -71,7 +81,9 @@ def build(out: Path, corpus: list[str]) -> Path:
         show_progress=False,
     )
     tokenizer.train_from_iterator([*corpus, *corpus, CHAT_TEMPLATE], trainer)
-    fast = PreTrainedTokenizerFast(tokenizer_object=tokenizer, eos_token="<|im_end|>", pad_token="<|endoftext|>")
+    fast = PreTrainedTokenizerFast(
+        tokenizer_object=tokenizer, eos_token="<|im_end|>", pad_token="<|endoftext|>"
+    )
     fast.chat_template = CHAT_TEMPLATE
     out.mkdir(parents=True, exist_ok=True)
     fast.save_pretrained(str(out))
@@ -107,10 +119,16 @@ def prompt_tokens(tokenizer: Any, body: dict[str, Any]) -> list[int]:
 
     messages = json.loads(json.dumps(body["messages"]))
     process_message_content(messages)
-    return list(tokenizer.apply_chat_template(messages, tools=body.get("tools"), add_generation_prompt=True, tokenize=True))
+    return list(
+        tokenizer.apply_chat_template(
+            messages, tools=body.get("tools"), add_generation_prompt=True, tokenize=True
+        )
+    )
 
 
-def train(model_dir: Path, examples: list[tuple[dict[str, Any], str]], *, max_steps: int = 600) -> int:
+def train(
+    model_dir: Path, examples: list[tuple[dict[str, Any], str]], *, max_steps: int = 600
+) -> int:
     """Train until greedy decoding of every request body yields its completion; return the steps.
 
     Args:
@@ -149,7 +167,7 @@ def train(model_dir: Path, examples: list[tuple[dict[str, Any], str]], *, max_st
         batches.append((inputs, targets, mask))
 
     def greedy_ok() -> bool:
-        for (prompt, target), _ in zip(sequences, batches):
+        for prompt, target in sequences:
             logits = model(mx.array([prompt + target[:-1]]))
             predicted = mx.argmax(logits[0, len(prompt) - 1 :], axis=-1).tolist()
             if predicted != target:

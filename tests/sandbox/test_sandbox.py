@@ -267,6 +267,62 @@ def test_values_become_json_or_their_repr(run: Runner) -> None:
     json.dumps(result.model_dump())  # always serialisable
 
 
+def test_print_shows_a_nouns_own_str_while_fields_and_json_value_stay(
+    core_toolbox: Toolbox, yes_context: ToolContext
+) -> None:
+    # WriteResult defines __str__. Monty renders host objects itself (str() and f-strings
+    # show its `Name(field=...)` form); the session's print asks the host for the noun's text.
+    [result] = run_many(
+        core_toolbox,
+        yes_context,
+        [
+            "r = write_file('new.py', 'x = 1\\n')\n"
+            "print(r)\n"
+            "print('result:', r, r.size, sep=' | ')\n"
+            "print([r])\n"
+            "print(r.path, r.created, r.findings, isinstance(r, WriteResult))\n"
+            "r"
+        ],
+    )
+    assert result.ok, result.error
+    assert result.stdout.splitlines() == [
+        "created new.py (6 characters)",
+        "result: | created new.py (6 characters) | 6",
+        "[WriteResult(path='new.py', size=6, created=True, findings=[])]",  # repr, as in CPython
+        "new.py True [] True",
+    ]
+    assert result.value == {"path": "new.py", "size": 6, "created": True, "findings": []}
+    assert result.value_text == "created new.py (6 characters)"
+    assert result.for_model().endswith("\n=> created new.py (6 characters)")
+    assert "value_text" not in json.loads(result.model_dump_json())
+    assert [c.tool for c in result.tool_calls] == ["write_file"]  # the text is no tool call
+
+
+def test_a_noun_without_its_own_str_prints_and_returns_as_before(run: Runner) -> None:
+    result = run("r = check('a.py')\nprint(r.errors[0])\nprint(str(r.errors[1]), 'x')\nr")
+    assert result.ok, result.error
+    assert result.stdout == (
+        "Problem(line=3, message='unused import', tags=['F401'])\n"
+        "Problem(line=7, message='bad', tags=[]) x\n"
+    )
+    assert result.value_text is None
+    assert result.for_model().endswith('=> {"path":"a.py","errors":[{"line":3,"message":'
+                                       '"unused import","tags":["F401"]},{"line":7,"message":'
+                                       '"bad","tags":[]}],"error_count":2}')
+
+
+def test_print_keeps_its_arguments_and_streams(run: Runner) -> None:
+    result = run(
+        "import sys\n"
+        "print(1, 'a', None, [1], {'a': 2}, (3,), 2.5, True, Report)\n"
+        "print()\n"
+        "print('e', file=sys.stderr)\n"
+        "print('x', 'y', sep='-', end='!')\n"
+    )
+    assert result.ok, result.error
+    assert result.stdout == "1 a None [1] {'a': 2} (3,) 2.5 True <class 'Report'>\n\ne\nx-y!"
+
+
 def test_snippets_start_fresh_each_run(toolbox: Toolbox, context: ToolContext) -> None:
     first, second, third = run_many(toolbox, context, ["n = 0\nn", "n = 'text'\nn", "print(n)"])
     assert first.value == 0 and second.value == "text"
@@ -329,6 +385,8 @@ def test_run_sync_works_from_plain_code(toolbox: Toolbox, context: ToolContext) 
 def test_for_model_is_compact_for_each_outcome() -> None:
     ok = CodeResult(ok=True, stdout="a\nb\n", value={"n": 1})
     assert ok.for_model() == 'a\nb\n=> {"n":1}'
+    shown = CodeResult(ok=True, value={"n": 1}, value_text="1 thing")
+    assert shown.for_model() == "=> 1 thing"
     silent = CodeResult(ok=True)
     assert "print what you need" in silent.for_model()
     typed = CodeResult(
