@@ -65,8 +65,9 @@ class RunDeps:
         toolbox: The toolbox (the gate).
         emit: Sends events to the session's subscribers.
         limits: Sandbox limits (None: the sandbox's defaults).
-        sandbox: The session's `Sandbox` (variables persist between snippets); None runs each
-            snippet in a fresh one.
+        sandbox: The session's `Sandbox` (variables persist between snippets), or a function
+            that makes it on first use (so a prompt that runs no code never starts one); None
+            runs each snippet in a fresh one.
         snippets: Every snippet run, with its result (for the trace).
         tool_definitions: The OpenAI tool definitions of the last request (for the trace).
         requests: Model requests made.
@@ -130,6 +131,8 @@ async def execute_code(ctx: RunContext[RunDeps], code: str) -> str:
     deps: RunDeps = ctx.deps
     call_id = ctx.tool_call_id or f"snippet_{uuid.uuid4().hex[:8]}"
     deps.emit(SnippetStarted(deps.session_id, call_id, code))
+    if callable(deps.sandbox):
+        deps.sandbox = deps.sandbox()
     if deps.sandbox is not None:
         result = await deps.sandbox.run(code, deps.context)
     else:
@@ -145,9 +148,29 @@ async def execute_code(ctx: RunContext[RunDeps], code: str) -> str:
     return text
 
 
-def direct_tool(tool: Any) -> Any:
-    """A pydantic-ai tool that calls `tool` through the toolbox gate; errors come back as text."""
+def compact_schema(schema: dict[str, Any]) -> dict[str, Any]:
+    """A parameters schema without per-parameter prose: names, types and defaults only."""
+    properties = {
+        name: {k: v for k, v in spec.items() if k not in ("description", "title")}
+        for name, spec in (schema.get("properties") or {}).items()
+    }
+    compact = {"type": "object", "properties": properties}
+    if schema.get("required"):
+        compact["required"] = schema["required"]
+    return compact
+
+
+def direct_tool(tool: Any, *, compact: bool = False) -> Any:
+    """A pydantic-ai tool that calls `tool` through the toolbox gate; errors come back as text.
+
+    Args:
+        tool: The toolbox's `Tool` record.
+        compact: Send only the summary line and typed parameters (Code Mode: the system prompt
+            already lists every tool, and `tool_help` has the full docs), which keeps the tool
+            definitions, paid on every request, small.
+    """
     schema_tool = Tool(tool.function, name=tool.name)
+    schema = schema_tool.tool_def.parameters_json_schema
 
     async def call(ctx: Any, **kwargs: Any) -> str:
         deps: RunDeps = ctx.deps
@@ -161,8 +184,8 @@ def direct_tool(tool: Any) -> Any:
     return Tool.from_schema(
         call,
         name=tool.name,
-        description=schema_tool.tool_def.description,
-        json_schema=schema_tool.tool_def.parameters_json_schema,
+        description=tool.description if compact else schema_tool.tool_def.description,
+        json_schema=compact_schema(schema) if compact else schema,
         takes_ctx=True,
     )
 
@@ -352,7 +375,7 @@ def create_pydantic_agent(
     tools: list[Any] = []
     if mode == "code":
         tools.append(Tool(execute_code, takes_ctx=True, max_retries=retries))
-        tools += [direct_tool(t) for t in toolbox.tools if t.plugin == "core"]
+        tools += [direct_tool(t, compact=True) for t in toolbox.tools if t.plugin == "core"]
     elif mode == "direct":
         tools += [direct_tool(t) for t in toolbox.tools]
     if instructions is None:

@@ -155,7 +155,8 @@ class LocalCommands:
             stdin=asyncio.subprocess.DEVNULL,
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.STDOUT,
-            start_new_session=True,
+            # Its own process group (killable as one); a new session (setsid) costs ~15 ms more.
+            process_group=0,
         )
         try:
             raw, _ = await asyncio.wait_for(process.communicate(), timeout)
@@ -176,7 +177,7 @@ class LocalCommands:
 
 
 def kill_group(pid: int) -> None:
-    """Kill a process group started with `start_new_session=True`, ignoring one already gone."""
+    """Kill the process group a command leads (`process_group=0`), ignoring one already gone."""
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(pid, signal.SIGKILL)
 

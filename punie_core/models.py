@@ -168,6 +168,8 @@ class ServerInfo:
         models: Model ids from `GET /models`.
         owned_by: The `owned_by` values seen.
         server_header: The HTTP `Server` header.
+        model_server: False when something answered but not as a model server would (a 404
+            for `/models`, an HTML page): another program holds the port.
     """
 
     base_url: str
@@ -175,6 +177,7 @@ class ServerInfo:
     models: tuple[str, ...] = ()
     owned_by: tuple[str, ...] = ()
     server_header: str = ""
+    model_server: bool = True
 
 
 def identify_server(
@@ -191,15 +194,20 @@ def identify_server(
             server_header = response.headers.get("Server", "")
             body = response.read()
     except urllib.error.HTTPError as exc:
+        header = exc.headers.get("Server", "")
+        # 401/403: a model server that wants a key; 404/405: some other program on the port.
         return ServerInfo(
             base_url,
-            _kind_from(exc.headers.get("Server", ""), ()),
-            server_header=exc.headers.get("Server", ""),
+            _kind_from(header, ()),
+            server_header=header,
+            model_server=exc.code not in (404, 405),
         )
     except (urllib.error.URLError, OSError, ValueError):
         return None
     models: list[str] = []
     owned: list[str] = []
+    if body.lstrip()[:1] == b"<":
+        return ServerInfo(base_url, "unknown", server_header=server_header, model_server=False)
     try:
         data = json.loads(body or b"{}")
         for item in data.get("data", []) or data.get("models", []) or []:
@@ -250,10 +258,12 @@ def embedded_model_path() -> Path | None:
     return None
 
 
-def embedded_notice(base_url: str) -> str:
+def embedded_notice(base_url: str, *, answered: bool = False) -> str:
     """The stderr notice shown when Punie falls back to the embedded model."""
+    what = "the program at" if answered else "no model server answers at"
+    also = " is not a model server" if answered else ""
     return (
-        f"punie: no model server answers at {base_url}, so Punie is using its embedded model,\n"
+        f"punie: {what} {base_url}{also}, so Punie is using its embedded model,\n"
         f"  {EMBEDDED_LABEL}: a tiny model for trying Punie out;\n"
         "  expect weak answers and no tool use. For real work start a model server on port 8080\n"
         "  (mlx_lm.server, llama-server, LM Studio, Ollama) or pass --model local:http://HOST:PORT/v1,\n"
@@ -333,11 +343,16 @@ async def connect(
     assert spec.base_url is not None
     api_key = config.server(spec.base_url).get("api_key") or config.api_key
     info = await asyncio.to_thread(identify_server, spec.base_url, api_key)
-    if info is None:
+    if info is None or not info.model_server:
         if not spec.explicit and config.embedded and embedded_model_path() is not None:
-            notice(embedded_notice(spec.base_url))
+            notice(embedded_notice(spec.base_url, answered=info is not None))
             return await _managed(
                 ModelSpec("embedded", "embedded", source="default"), config, notice
+            )
+        if info is not None:
+            raise ModelUnavailable(
+                f"{spec.base_url} answers, but not as an OpenAI-compatible model server "
+                "(GET /models failed). Check the URL: it usually ends in /v1."
             )
         raise ModelUnavailable(unavailable_message(spec, spec.base_url))
     return openai_compatible(spec, spec.base_url, info, config, api_key=api_key)
@@ -379,8 +394,11 @@ def openai_compatible(
         "openai_chat_supports_multiple_system_messages": compat["multiple_system_messages"],
     }
     name = _model_name(spec, info, config, base_url)
-    # Local models can take minutes on a long prompt; connecting must still fail fast.
-    client = AsyncClient(timeout=Timeout(600.0, connect=5.0))
+    # Local models can take minutes on a long prompt; connecting must still fail fast. A plain
+    # http:// server never does TLS, so skip loading the CA bundle (~80 ms of start-up here);
+    # https:// keeps full verification.
+    plain_http = base_url.startswith("http://")
+    client = AsyncClient(timeout=Timeout(600.0, connect=5.0), verify=not plain_http)
     provider = OpenAICompatibleProvider(
         (info.kind if info and info.kind != "unknown" else "local"),
         base_url=base_url,

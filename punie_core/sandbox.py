@@ -115,19 +115,19 @@ PRINT_PRELUDE = f"""
 _punie_print = print
 
 
+def _punie_shown(value):
+    try:
+        return type(value).{NOUN_STR}(value)
+    except AttributeError:
+        return value
+
+
 def print(*values, sep=" ", end="\\n", file=None, flush=False):
-    shown = []
     for value in values:
-        if value is None or isinstance(value, (str, int, float, list, dict, tuple)):
-            shown.append(value)
-            continue
-        try:
-            as_text = type(value).{NOUN_STR}
-        except AttributeError:
-            shown.append(value)
-        else:
-            shown.append(as_text(value))
-    _punie_print(*shown, sep=sep, end=end, file=file, flush=flush)
+        if not isinstance(value, (str, int, float, list, dict, tuple)) and value is not None:
+            values = [_punie_shown(v) for v in values]
+            break
+    _punie_print(*values, sep=sep, end=end, file=file, flush=flush)
 """
 """Fed once per session before the snippet: `print(noun)` shows the noun's own `__str__`.
 
@@ -403,8 +403,10 @@ _NounType = _LazyNounType()
 
 def has_own_str(model: type) -> bool:
     """True when a noun's model defines its own `__str__` (not Pydantic's field listing)."""
-    return isinstance(model, type) and issubclass(model, BaseModel) and (
-        model.__str__ is not BaseModel.__str__
+    return (
+        isinstance(model, type)
+        and issubclass(model, BaseModel)
+        and (model.__str__ is not BaseModel.__str__)
     )
 
 

@@ -166,7 +166,7 @@ class RecordedRequest:
         path: The request path.
         headers: Request headers (lower-case names).
         body: The parsed JSON body (empty for GET).
-        received: `time.perf_counter()` when the body was read.
+        received: `time.perf_counter()` when the body had arrived (before parsing it).
         answered: `time.perf_counter()` when the last byte of the reply was written.
     """
 
@@ -322,18 +322,26 @@ def _handler_for(server: ScriptedModelServer) -> type[BaseHTTPRequestHandler]:
             self.end_headers()
             self.wfile.write(data)
 
-        def _record(self, body: dict[str, Any]) -> RecordedRequest:
+        def _record(self, body: dict[str, Any], received: float | None = None) -> RecordedRequest:
             return RecordedRequest(
                 method=self.command,
                 path=self.path,
                 headers={k.lower(): v for k, v in self.headers.items()},
                 body=body,
-                received=time.perf_counter(),
+                received=received or time.perf_counter(),
             )
 
         def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+            if self.path == "/_scripted/requests":
+                # For benchmarks in another process: how long the server itself took per request.
+                timings = [
+                    {"path": r.path, "ms": (r.answered - r.received) * 1000 if r.answered else None}
+                    for r in list(server.requests)
+                ]
+                self._json(200, timings)
+                return
             record = self._record({})
-            if self.path.rstrip("/").endswith("/models"):
+            if self.path.rstrip("/") in ("/v1/models", "/models"):
                 self._json(
                     200,
                     {
@@ -352,13 +360,14 @@ def _handler_for(server: ScriptedModelServer) -> type[BaseHTTPRequestHandler]:
         def do_POST(self) -> None:  # noqa: N802
             length = int(self.headers.get("Content-Length") or 0)
             raw = self.rfile.read(length) if length else b""
+            received = time.perf_counter()  # the server's own time starts once the body is in
             try:
                 body = json.loads(raw or b"{}")
             except json.JSONDecodeError as exc:
                 self._json(400, {"error": {"message": f"request body is not JSON: {exc}"}})
                 return
-            record = self._record(body)
-            if not self.path.rstrip("/").endswith("/chat/completions"):
+            record = self._record(body, received)
+            if self.path.rstrip("/") not in ("/v1/chat/completions", "/chat/completions"):
                 self._json(404, {"error": {"message": f"no route {self.path}"}})
                 server.requests.append(_answered(record))
                 return

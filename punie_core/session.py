@@ -353,7 +353,8 @@ class Session:
             agent = self._agent_for(connection)
             deps.toolbox = self._toolbox
             if self.mode == "code":
-                deps.sandbox = self._sandbox_for(self._toolbox)
+                toolbox = self._toolbox
+                deps.sandbox = lambda: self._sandbox_for(toolbox)
             system_prompt = self.instructions
             outcome = await self._run_agent(agent, text, deps, messages)
         except asyncio.CancelledError:
@@ -365,6 +366,11 @@ class Session:
             outcome = PromptOutcome(
                 output="".join(self._text), stop_reason=_stop_reason(exc), error=_describe(exc)
             )
+            managed = getattr(self.connection, "managed", None)
+            if managed is not None and managed.process.poll() is not None:
+                # The server Punie started died: say why, and start a new one next prompt.
+                outcome.error = f"{outcome.error}\nThe model server exited:\n{managed.error_text()}"
+                self.connection, self._agent = None, None
             if messages:
                 self._history = _usable_history(messages)
         outcome.requests = deps.requests

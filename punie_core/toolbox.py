@@ -44,6 +44,7 @@ class UnknownTool(LookupError):
 
 _call_ids = itertools.count(1)
 _current_toolbox: ContextVar[Toolbox | None] = ContextVar("punie_toolbox", default=None)
+_current_call_id: ContextVar[str | None] = ContextVar("punie_call_id", default=None)
 
 
 def current_toolbox() -> Toolbox:
@@ -52,6 +53,15 @@ def current_toolbox() -> Toolbox:
     if toolbox is None:
         raise RuntimeError("no toolbox is running a tool call")
     return toolbox
+
+
+def current_call_id() -> str | None:
+    """The id of the tool call running now, or None outside one.
+
+    A tool that asks permission itself (a fix it is about to write) uses it, so the frontend
+    sees one call: the same id as its `ToolCallStarted` / `ToolCallFinished` events.
+    """
+    return _current_call_id.get()
 
 
 def new_call_id() -> str:
@@ -179,12 +189,14 @@ class Toolbox:
             )
         )
         token = _current_toolbox.set(self)
+        id_token = _current_call_id.set(call_id)
         try:
             result = await run_tool(tool, bound)
         except BaseException as exc:
             finished(False, error=f"{type(exc).__name__}: {exc}")
             raise
         finally:
+            _current_call_id.reset(id_token)
             _current_toolbox.reset(token)
         finished(True, result=result)
         return result

@@ -7,6 +7,10 @@ a file that fails it goes no further. Convention validators (libcst matchers) ru
 behind its cheap `applies_to` gate. With fixing on, their `fix` functions repair the source;
 a fix whose result fails the syntax gate is discarded. Type validators (ty) run last, in one
 batch over every file that passed.
+
+Over files on disk (`punie check`), a validator's `batch` replaces its per-file `check` in
+every layer (one process for all files instead of one per file); unsaved text (the agent's
+writes, `validate_source`) and the re-check of a fixed file use `check`.
 """
 
 from __future__ import annotations
@@ -752,12 +756,13 @@ def _check_files(
     report = CheckReport(files=len(files))
     clock = _Clock(report.timings)
     findings: list[Finding] = []
-    passed: dict[str, str] = {}
 
     syntax_validators = _validators(toolbox, "syntax")
     convention_validators = _validators(toolbox, "conventions") if "conventions" in layers else []
     type_validators = _validators(toolbox, "types") if "types" in layers else []
 
+    # Syntax: the gate and per-file checks file by file, then each batch over the files left.
+    candidates: dict[str, str] = {}
     for path in files:
         started = time.perf_counter()
         try:
@@ -773,26 +778,37 @@ def _check_files(
         if errors:
             findings.extend(errors)
             continue
-
+        candidates[path] = source
+    passed = candidates
+    if candidates and any(v.batch is not None for v in syntax_validators):
         started = time.perf_counter()
-        found = _run_checks(convention_validators, path, source, clock, many=True)
-        clock.add("conventions", time.perf_counter() - started)
+        errors = _run_batches(syntax_validators, candidates, clock)
+        clock.add("syntax", time.perf_counter() - started)
+        findings.extend(errors)
+        failed = {f.path for f in errors}
+        passed = {p: s for p, s in candidates.items() if p not in failed}
 
-        if fix and any(f.fixable for f in found):
+    # Conventions: batches first (a syntax batch may have handed its run over), then checks.
+    started = time.perf_counter()
+    by_file: dict[str, list[Finding]] = {path: [] for path in passed}
+    if convention_validators and passed:
+        for finding in _run_batches(convention_validators, passed, clock):
+            by_file.setdefault(finding.path, []).append(finding)
+        for path, source in passed.items():
+            by_file[path] += _run_checks(convention_validators, path, source, clock, many=True)
+    clock.add("conventions", time.perf_counter() - started)
+
+    for path, found in by_file.items():
+        if fix and path in passed and any(f.fixable for f in found):
             started = time.perf_counter()
             source, found, fixed, notes = _apply_fixes(
-                path, source, found, convention_validators, clock
+                path, passed[path], found, convention_validators, clock
             )
+            passed[path] = source
             report.fixed += fixed
             findings.extend(notes)
             clock.add("fixes", time.perf_counter() - started)
         findings.extend(found)
-        passed[path] = source
-
-    if convention_validators:
-        started = time.perf_counter()
-        findings += _run_batches(convention_validators, passed, clock)
-        clock.add("conventions", time.perf_counter() - started)
 
     if type_validators:
         started = time.perf_counter()
@@ -853,8 +869,12 @@ def _apply_fixes(
         current = candidate
     if current == source:
         return source, found, 0, notes
-    remaining = _run_checks(validators, path, current, clock, many=True)
+    # Re-check the fixed text with every `check` (batch validators' too: one file).
+    remaining = _run_checks(validators, path, current, clock)
     atomic_write_text(Path(path), current)
+    batch_only = [v for v in validators if v.check is None]
+    if batch_only:
+        remaining += _run_batches(batch_only, {path: current}, clock)
     return current, remaining, max(0, len(found) - len(remaining)), notes
 
 

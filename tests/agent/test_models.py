@@ -228,6 +228,18 @@ def test_an_unreachable_named_model_is_never_substituted(
     )
 
 
+def test_a_url_that_is_not_a_model_server_is_named_as_such() -> None:
+    with ScriptedModelServer([]) as server:
+        wrong = f"http://127.0.0.1:{server.port}/not-v1"  # answers 404 for /models
+        info = identify_server(wrong)
+        assert info is not None and not info.model_server
+        with pytest.raises(ModelUnavailable, match="not as an OpenAI-compatible model server"):
+            run_async(connect(f"local:{wrong}", config=Config()))
+        # The default model does not fall back silently either when the fallback is off.
+        with pytest.raises(ModelUnavailable, match="not as an OpenAI-compatible model server"):
+            run_async(connect(None, config=Config(local_url=wrong, embedded=False)))
+
+
 def test_an_unknown_pydantic_ai_provider_is_a_clear_error() -> None:
     with pytest.raises(ModelUnavailable, match="cannot use model 'nosuchprovider:x'"):
         run_async(connect("nosuchprovider:x", config=Config()))

@@ -258,3 +258,33 @@ def test_sessions_share_one_managed_server(
     finally:
         servers.stop_all()
     assert first.process.poll() is not None
+
+
+def test_a_managed_server_that_dies_is_reported_and_started_again(
+    workspace: Path, core_toolbox: Any, punie_home: Path
+) -> None:
+    pytest.importorskip("xllamacpp")
+    from punie_core import servers
+
+    write_config(punie_home, "[settings]\nmax_tokens = 8\n")
+    session = Session(cwd=workspace, model="embedded", toolbox=core_toolbox)
+
+    async def main() -> tuple[Any, Any, Any, Any]:
+        first = await session.prompt("Hi")
+        dead = session.connection.managed
+        os.killpg(dead.process.pid, signal.SIGKILL)
+        dead.process.wait(10)
+        second = await session.prompt("Hi again")
+        third = await session.prompt("And again")
+        return first, second, third, dead
+
+    try:
+        first, second, third, dead = run_async(main())
+        replacement = session.connection.managed
+        running = replacement.process.poll() is None
+    finally:
+        servers.stop_all()
+    assert first.stop_reason == "end_turn", first.error
+    assert second.stop_reason == "error" and "The model server exited" in second.error
+    assert third.stop_reason == "end_turn", third.error
+    assert replacement is not dead and running

@@ -306,9 +306,11 @@ def test_a_noun_without_its_own_str_prints_and_returns_as_before(run: Runner) ->
         "Problem(line=7, message='bad', tags=[]) x\n"
     )
     assert result.value_text is None
-    assert result.for_model().endswith('=> {"path":"a.py","errors":[{"line":3,"message":'
-                                       '"unused import","tags":["F401"]},{"line":7,"message":'
-                                       '"bad","tags":[]}],"error_count":2}')
+    assert result.for_model().endswith(
+        '=> {"path":"a.py","errors":[{"line":3,"message":'
+        '"unused import","tags":["F401"]},{"line":7,"message":'
+        '"bad","tags":[]}],"error_count":2}'
+    )
 
 
 def test_print_keeps_its_arguments_and_streams(run: Runner) -> None:

@@ -168,6 +168,78 @@ def test_validate_source_runs_only_the_fast_layers(tmp_path: Path) -> None:
     assert calls == ["check a.py"] and [f.rule for f in findings] == ["FAKE001"]
 
 
+def batch_toolbox(calls: list[str]):
+    """A plugin with a `check` and a `batch` in the syntax layer (`BANG` is an error) and the
+    conventions layer (`TODO`, fixable to `DONE`); both batches read the files from disk."""
+
+    def scan(word: str, rule: str, fixable: bool, path: str, source: str) -> list[Finding]:
+        return [
+            Finding(path, n, line.index(word) + 1, rule, word, fixable=fixable)
+            for n, line in enumerate(source.splitlines(), 1)
+            if word in line
+        ]
+
+    def validator(name: str, layer: str, word: str, rule: str, fixable: bool) -> Validator:
+        def check(path: str, source: str) -> list[Finding]:
+            calls.append(f"{layer} check {Path(path).name}")
+            return scan(word, rule, fixable, path, source)
+
+        def batch(paths: list[str]) -> list[Finding]:
+            calls.append(f"{layer} batch {' '.join(Path(p).name for p in paths)}")
+            return [f for p in paths for f in scan(word, rule, fixable, p, Path(p).read_text())]
+
+        fix = (lambda path, source: source.replace(word, "DONE")) if fixable else None
+        return Validator(
+            name=name, layer=layer, rules={rule: word}, check=check, batch=batch, fix=fix
+        )
+
+    @hookimpl
+    def punie_validators():
+        yield validator("fake_bang", "syntax", "BANG", "FAKE201", False)
+        yield validator("fake_todo", "conventions", "TODO", "FAKE001", True)
+
+    plugin = module_from_functions("fake", punie_validators)
+    return load_toolbox(
+        entry_points=False, extra=[candidate_from_object(plugin, "fake")], strict=True
+    )
+
+
+def test_files_on_disk_use_batches_and_unsaved_text_uses_check(tmp_path: Path) -> None:
+    calls: list[str] = []
+    toolbox = batch_toolbox(calls)
+    write(tmp_path, {"a.py": "x = 1  # TODO\n", "b.py": "y = 2  # BANG TODO\n", "c.py": "z = 3\n"})
+
+    report = check_paths([tmp_path], toolbox, layers=("syntax", "conventions"))
+
+    # One batch per layer; b.py failed the syntax layer, so conventions never see it.
+    assert calls == ["syntax batch a.py b.py c.py", "conventions batch a.py c.py"]
+    assert [(Path(f.path).name, f.rule, f.layer) for f in report.findings] == [
+        ("a.py", "FAKE001", "conventions"),
+        ("b.py", "FAKE201", "syntax"),
+    ]
+    calls.clear()
+    found = validate_source(str(tmp_path / "d.py"), "w = 4  # TODO\n", toolbox)
+    assert calls == ["syntax check d.py", "conventions check d.py"]
+    assert [f.rule for f in found] == ["FAKE001"]
+
+
+def test_a_fix_after_a_batch_is_rechecked_with_check(tmp_path: Path) -> None:
+    calls: list[str] = []
+    write(tmp_path, {"a.py": "x = 1  # TODO\ny = 2  # TODO\n", "c.py": "z = 3\n"})
+
+    report = check_paths(
+        [tmp_path], batch_toolbox(calls), fix=True, layers=("syntax", "conventions")
+    )
+
+    assert calls == [
+        "syntax batch a.py c.py",
+        "conventions batch a.py c.py",
+        "conventions check a.py",
+    ]
+    assert report.fixed == 2 and report.findings == []
+    assert (tmp_path / "a.py").read_text() == "x = 1  # DONE\ny = 2  # DONE\n"
+
+
 def test_walk_skips_environments_and_hidden_directories(tmp_path: Path) -> None:
     write(
         tmp_path,

@@ -62,6 +62,7 @@ def punie_validators() -> Iterator[Validator]:
         layer="syntax",
         rules=v.RUFF_SYNTAX_RULES,
         check=v.ruff_syntax_check,
+        batch=v.ruff_syntax_batch,
         applies_to=v.is_python,
     )
     yield Validator(
@@ -69,6 +70,7 @@ def punie_validators() -> Iterator[Validator]:
         layer="conventions",
         rules=v.ruff_lint_rules(),
         check=v.ruff_lint_check,
+        batch=v.ruff_lint_batch,
         fix=v.ruff_lint_fix,
         applies_to=v.is_python,
     )

@@ -9,11 +9,12 @@
 - `ty_types` (layer `types`): ty errors (warnings do not fail validation, as in
   `typecheck`), reported as `TY001` with ty's rule name leading the message.
 
-The ruff validators lint the candidate text through ruff's stdin, so a file can be validated
-before it is written. They have no `batch`: the pipeline checks syntax and conventions file
-by file (and fixes per file); the syntax check hands its ruff run over to the lint check
-that follows it, so one ruff process serves both. ty has no stdin and is fastest over many
-files, so `ty_types` is a `batch`.
+The ruff validators' `check` lints the candidate text through ruff's stdin, so a file can be
+validated before it is written (the agent's writes); the syntax check hands its ruff run over
+to the lint check that follows it, so one ruff process serves both. Over files on disk
+(`punie check`) the pipeline uses their `batch` instead: one ruff process per project for
+every file, whose result the syntax batch hands over to the lint batch the same way. Fixes
+stay per file. ty has no stdin and is fastest over many files, so `ty_types` is a `batch`.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from punie_core.records import Finding
+from punie_core.validation import run_cached
 from punie_quality.environment import find_binary, project_python, run_process_sync, tail
 from punie_quality.results import Violation
 from punie_quality.ruff_tool import RUFF_TIMEOUT, SYNTAX_CODE, parse_violations
@@ -163,6 +165,86 @@ def ruff_lint_check(path: str, source: str) -> list[Finding]:
         findings = handed[1]
     else:
         findings = _ruff_source(path, source, root)
+    return [f for f in findings if f.rule != SYNTAX_RULE]
+
+
+RUFF_ARGV_BYTES = 100_000
+"""Most bytes of file names one ruff command line carries (longer lists run in chunks)."""
+
+
+def _ruff_files(paths: list[str]) -> dict[str, list[Finding]]:
+    """All ruff findings for files on disk, by absolute path: one ruff run per project."""
+    names = _given_names(p for p in paths if is_python(p))
+    roots: dict[str, Path] = {}
+    by_root: dict[Path, list[str]] = {}
+    for absolute in names:
+        directory = os.path.dirname(absolute)
+        if directory not in roots:
+            roots[directory] = project_root([absolute])
+        by_root.setdefault(roots[directory], []).append(absolute)
+    found: dict[str, list[Finding]] = {absolute: [] for absolute in names}
+    for root, files in by_root.items():
+        binary = find_binary("ruff", root)
+        for chunk in _chunks(files, RUFF_ARGV_BYTES):
+            argv = [binary.path, "check", "--output-format=json", "--no-fix", *chunk]
+            for violation in _run_ruff(argv, root):
+                finding = _finding(violation, root, names)
+                found.setdefault(os.path.normpath(root / violation.file), []).append(finding)
+    return found
+
+
+def _chunks(files: list[str], limit: int) -> Iterable[list[str]]:
+    chunk: list[str] = []
+    size = 0
+    for name in files:
+        if chunk and size + len(name) + 1 > limit:
+            yield chunk
+            chunk, size = [], 0
+        chunk.append(name)
+        size += len(name) + 1
+    if chunk:
+        yield chunk
+
+
+def _stat_key(absolute: str) -> tuple[int, int] | None:
+    try:
+        stat = os.stat(absolute)
+    except OSError:
+        return None
+    return (stat.st_mtime_ns, stat.st_size)
+
+
+def ruff_syntax_batch(paths: list[str]) -> list[Finding]:
+    """Syntax errors (E999) in files on disk, one ruff process per project.
+
+    The full result is handed over to `ruff_lint_batch` for the same pipeline run (files
+    unchanged since), so one ruff process serves both layers.
+    """
+    found = _ruff_files(paths)
+    handover = run_cached(("ruff_batch_handover",), dict)
+    handover.clear()
+    for absolute, findings in found.items():
+        handover[absolute] = (_stat_key(absolute), findings)
+    return [f for findings in found.values() for f in findings if f.rule == SYNTAX_RULE]
+
+
+def ruff_lint_batch(paths: list[str]) -> list[Finding]:
+    """ruff lint violations in files on disk (one ruff process per project for those the
+    syntax batch did not already lint in this run)."""
+    handover = run_cached(("ruff_batch_handover",), dict)
+    findings: list[Finding] = []
+    missing: list[str] = []
+    for path in paths:
+        if not is_python(path):
+            continue
+        absolute = _absolute(path)
+        handed = handover.pop(absolute, None)
+        if handed is not None and handed[0] is not None and handed[0] == _stat_key(absolute):
+            findings.extend(handed[1])
+        else:
+            missing.append(path)
+    if missing:
+        findings.extend(f for fs in _ruff_files(missing).values() for f in fs)
     return [f for f in findings if f.rule != SYNTAX_RULE]
 
 

@@ -4,7 +4,7 @@ The toolbox gate already confines parameters named `path`/`paths`; the tools res
 again here so a direct host call (tests, other tools) gets the same confinement. Read-only
 calls run freely; calls that change files (`ruff_check(fix=True)`, `ruff_format(check=False)`)
 ask the context's permission policy for exactly the files they will write, the same request
-the gate makes for `edit` tools.
+the gate makes for `edit` tools, under the running call's id.
 """
 
 from __future__ import annotations
@@ -46,7 +46,7 @@ async def ask_to_modify(tool: str, files: list[str], arguments: dict[str, object
         ProtectedPath: A file is inside `.git`, a virtual environment or another protected place.
         ToolRefused: The permission policy said no.
     """
-    from punie_core.toolbox import ToolRefused, new_call_id
+    from punie_core.toolbox import ToolRefused, current_call_id, new_call_id
 
     context = tool_context()
     workspace = context.workspace
@@ -59,7 +59,7 @@ async def ask_to_modify(tool: str, files: list[str], arguments: dict[str, object
     sensitive = any(workspace.is_sensitive(p) for p in resolved)
     title = f"{tool}({', '.join(files)})"
     request = PermissionRequest(
-        call_id=new_call_id(),
+        call_id=current_call_id() or new_call_id(),  # the gate's id: one call for the IDE
         tool=tool,
         kind="edit",
         title=title,

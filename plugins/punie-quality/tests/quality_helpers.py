@@ -27,20 +27,22 @@ def write_tree(root: Path, files: dict[str, str]) -> Path:
 
 
 class Caller:
-    """Calls tools through `Toolbox.call` (the real gate) in a workspace; records permissions."""
+    """Calls tools through `Toolbox.call` (the real gate) in a workspace; records permission
+    requests and events."""
 
     def __init__(self, toolbox: Toolbox, root: Path, answer: bool = True) -> None:
         self.toolbox = toolbox
         self.root = root
         self.answer = answer
         self.requests: list[PermissionRequest] = []
+        self.events: list[Any] = []
 
     async def _ask(self, request: PermissionRequest) -> bool:
         self.requests.append(request)
         return self.answer and not request.sensitive
 
     def __call__(self, name: str, **kwargs: Any) -> Any:
-        context = ToolContext.local(self.root)
+        context = ToolContext.local(self.root, emit=self.events.append)
         context.permissions = AskCallback(self._ask)
 
         async def run() -> Any:

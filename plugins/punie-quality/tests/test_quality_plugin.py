@@ -21,7 +21,7 @@ from quality_helpers import (
     write_tree,
 )
 
-from punie_core.validation import check_paths, validate_source
+from punie_core.validation import check_paths, validate_source, validation_run
 
 TOOLS = {"ruff_check": "read", "ruff_format": "read", "typecheck": "read", "pytest_run": "execute"}
 NOUNS = {
@@ -197,3 +197,69 @@ def test_one_ruff_run_serves_syntax_and_lint(lint_project, monkeypatch):
     assert len(validators._handover) == 1  # the lint check that follows reuses this run
     assert [f.rule for f in validators.ruff_lint_check("src/lintme/a.py", source)] == ["F401"]
     assert validators._handover == {}
+
+
+def test_punie_check_lints_every_file_with_one_ruff_process(
+    lint_project, quality_toolbox, monkeypatch
+):
+    monkeypatch.chdir(lint_project)
+    # Valid for the core gate (3.14 grammar), an E999 for ruff (the project targets 3.11).
+    (lint_project / "src/lintme/tstr.py").write_text('import os\nname = "x"\ng = t"hi {name}"\n')
+    runs: list[list[str]] = []
+    real = validators.run_process_sync
+
+    def counting(argv, *args, **kwargs):
+        runs.append(argv)
+        return real(argv, *args, **kwargs)
+
+    monkeypatch.setattr(validators, "run_process_sync", counting)
+    report = check_paths(["src"], quality_toolbox, layers=("syntax", "conventions"))
+
+    assert len(runs) == 1 and "--stdin-filename" not in runs[0]  # one run, files on disk
+    found = Counter((f.path, f.rule, f.layer) for f in report.findings)
+    assert found == Counter(
+        {
+            ("src/lintme/broken.py", "SYN001", "syntax"): 1,  # the core gate: ruff never sees it
+            ("src/lintme/tstr.py", "E999", "syntax"): 1,  # and no F401: it went no further
+            ("src/lintme/core.py", "F401", "conventions"): 2,
+            ("src/lintme/core.py", "UP045", "conventions"): 1,
+            ("src/lintme/core.py", "F821", "conventions"): 1,
+            ("src/lintme/core.py", "B006", "conventions"): 1,
+            ("src/lintme/core.py", "E722", "conventions"): 1,
+            ("src/lintme/ünï/mödule.py", "F401", "conventions"): 1,
+        }
+    )
+    # The same findings, positions and fixability as the per-file checks of unsaved text.
+    runs.clear()
+    for path in ("src/lintme/core.py", "src/lintme/ünï/mödule.py", "src/lintme/clean.py"):
+        text = (lint_project / path).read_text()
+        assert validate_source(path, text, quality_toolbox) == [
+            f for f in report.findings if f.path == path
+        ]
+    assert len(runs) == 3 and all("--stdin-filename" in argv for argv in runs)
+
+
+def test_lint_batch_reuses_the_syntax_batch_run_unless_the_file_changed(lint_project, monkeypatch):
+    monkeypatch.chdir(lint_project)
+    paths = ["src/lintme/core.py", "src/lintme/clean.py"]
+    runs: list[list[str]] = []
+    real = validators.run_process_sync
+    monkeypatch.setattr(
+        validators,
+        "run_process_sync",
+        lambda argv, *a, **k: runs.append(argv) or real(argv, *a, **k),
+    )
+    with validation_run():
+        assert validators.ruff_syntax_batch(paths) == []
+        lint = validators.ruff_lint_batch(paths)
+    assert len(runs) == 1 and len(lint) == 6
+
+    runs.clear()
+    with validation_run():
+        validators.ruff_syntax_batch(paths)
+        (lint_project / "src/lintme/clean.py").write_text("import re\n")
+        lint = validators.ruff_lint_batch(paths)
+    assert len(runs) == 2 and runs[1][-1].endswith("clean.py")  # only the changed file again
+    assert sorted((f.path, f.rule) for f in lint if f.path.endswith("clean.py")) == [
+        ("src/lintme/clean.py", "F401")
+    ]

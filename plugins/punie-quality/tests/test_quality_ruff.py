@@ -101,10 +101,12 @@ def test_fix_applies_exactly_what_ruff_fix_does(lint_project, tmp_path, caller):
     assert Counter((v.file, v.line, v.column, v.code) for v in result.violations) == Counter(
         raw_ruff_concise(lint_project)
     )
-    # Permission was asked once, for exactly the files that had safe fixes.
+    # Permission was asked once, for exactly the files that had safe fixes, as part of the
+    # same call the events announce (the IDE shows one call, not two).
     [request] = call.requests
     assert request.kind == "edit"
     assert request.paths == ("src/lintme/core.py", "src/lintme/ünï/mödule.py")
+    assert {event.call_id for event in call.events} == {request.call_id}
 
 
 def test_fix_refused_changes_nothing(lint_project, caller):
@@ -116,6 +118,9 @@ def test_fix_refused_changes_nothing(lint_project, caller):
 
     assert (lint_project / "src/lintme/core.py").read_text() == before
     assert len(call.requests) == 1
+    started, finished = call.events
+    assert started.call_id == finished.call_id == call.requests[0].call_id
+    assert finished.ok is False
 
 
 def test_read_only_check_never_asks_permission(lint_project, caller):
@@ -213,6 +218,7 @@ def test_format_write_matches_ruff_format_and_asks_first(lint_project, tmp_path,
             assert (lint_project / name).read_text() == (twin / name).read_text(), name
     assert result.success and result.checked is False
     assert [r.paths for r in call.requests] == [tuple(result.files)]
+    assert {event.call_id for event in call.events} == {call.requests[0].call_id}
     assert caller(lint_project)("ruff_format").files == []
 
 
