@@ -65,9 +65,10 @@ class RunDeps:
         toolbox: The toolbox (the gate).
         emit: Sends events to the session's subscribers.
         limits: Sandbox limits (None: the sandbox's defaults).
-        sandbox: The session's `Sandbox` (variables persist between snippets), or a function
-            that makes it on first use (so a prompt that runs no code never starts one); None
-            runs each snippet in a fresh one.
+        sandbox: The session's `Sandbox` (it keeps a warm Monty session ready; each snippet
+            still runs in a fresh one, so no variable carries over to the next snippet), or a
+            function that makes it on first use (so a prompt that runs no code never starts
+            one); None uses the process-wide pool (`punie_core.sandbox.execute_code`).
         snippets: Every snippet run, with its result (for the trace).
         tool_definitions: The OpenAI tool definitions of the last request (for the trace).
         requests: Model requests made.

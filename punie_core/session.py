@@ -2,8 +2,13 @@
 
 ACP, the web UI and `punie run` all use `Session`: `prompt(text)` runs one turn (streaming
 events to subscribers, never raising for model errors), `cancel()` stops it promptly, and the
-conversation history carries over from prompt to prompt. Every prompt is written as one trace
-record (`punie_core.traces`).
+conversation history carries over from prompt to prompt (and can be restored from the traces
+after a restart: `restore_from_traces`). Every prompt is written as one trace record
+(`punie_core.traces`). Each Code Mode snippet runs in a fresh sandbox session: no variable
+carries over from one snippet to the next (the model passes on what it needs in its code).
+
+`preload()` imports what a prompt needs (pydantic-ai, the OpenAI client, Monty) in a worker
+thread; frontends call it early so the first prompt does not stall their event loop.
 
 States: `idle` (new, or after a cancelled prompt) -> `thinking` (waiting for the model) ->
 `running_tool` (a tool or snippet runs) -> `waiting_approval` (a permission request is open)
@@ -14,9 +19,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import importlib
+import re
+import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Literal
@@ -25,6 +33,7 @@ from pydantic import BaseModel, Field
 
 from punie_core.context import PermissionRequest, Permissions, ToolContext
 from punie_core.events import (
+    PlanUpdate,
     PromptFinished,
     PromptStarted,
     StateChanged,
@@ -36,6 +45,71 @@ from punie_core.events import (
 
 State = Literal["idle", "thinking", "running_tool", "waiting_approval", "finished", "failed"]
 StopReason = Literal["end_turn", "cancelled", "max_turn_requests", "refusal", "error"]
+
+PRELOAD_MODULES = (
+    "punie_core.agent",
+    "punie_core.models",
+    "punie_core.recovery",
+    "punie_core.traces",
+    "punie_core.sandbox",
+    "pydantic_ai.models.openai",
+    "pydantic_ai.providers.openai",
+    "pydantic_monty",
+)
+"""What a prompt imports (seconds of CPU on a small machine); `preload()` runs it off the loop."""
+
+_preloaded = False
+
+
+def preload_modules() -> None:
+    """Import `PRELOAD_MODULES` (blocking: run it in a worker thread, as `preload` does).
+
+    A module that cannot be imported is skipped: the prompt that needs it reports the error.
+    """
+    for name in PRELOAD_MODULES:
+        try:
+            importlib.import_module(name)
+        except Exception:  # reported by the prompt that imports it for real
+            pass
+
+
+async def preload() -> None:
+    """Import what a prompt needs in a daemon thread, keeping the event loop free meanwhile.
+
+    Frontends call it early (ACP after `session/new`, `punie run` while it builds the context);
+    `Session.prompt` awaits it too, so at worst the first prompt waits, never the loop. A
+    daemon thread, not the loop's executor: a client that leaves mid-import does not hold up
+    the process's exit. Returns at once once the imports are done.
+    """
+    global _preloaded
+    if _preloaded:
+        return
+    await in_daemon_thread(preload_modules, "punie-preload")
+    _preloaded = True
+
+
+def in_daemon_thread(work: Callable[[], Any], name: str = "punie-worker") -> asyncio.Future[Any]:
+    """Run `work()` in a new daemon thread; the returned future (of the running loop) settles."""
+    loop = asyncio.get_running_loop()
+    future: asyncio.Future[Any] = loop.create_future()
+
+    def settle(result: Any, error: BaseException | None) -> None:
+        if not future.done():
+            if error is not None:
+                future.set_exception(error)
+            else:
+                future.set_result(result)
+
+    def run() -> None:
+        try:
+            result, error = work(), None
+        except BaseException as exc:  # handed to the awaiting task, not lost in the thread
+            result, error = None, exc
+        with contextlib.suppress(RuntimeError):  # the loop already closed: nobody waits
+            loop.call_soon_threadsafe(settle, result, error)
+
+    threading.Thread(target=run, name=name, daemon=True).start()
+    return future
 
 
 class PromptOutcome(BaseModel):
@@ -98,7 +172,11 @@ class Session:
         traces: Write a trace record per prompt (`PUNIE_TRACES=0` turns it off too).
         request_limit: Model requests allowed per prompt (default: the config's, 50).
         limits: Code Mode limits (`punie_core.sandbox.Limits`; the sandbox's defaults if None).
+        history: An earlier conversation to continue (pydantic-ai `ModelMessage`s); see also
+            `restore_from_traces`.
     """
+
+    preload = staticmethod(preload)
 
     def __init__(
         self,
@@ -112,6 +190,7 @@ class Session:
         traces: bool | None = None,
         request_limit: int | None = None,
         limits: Any = None,
+        history: list[Any] | None = None,
     ) -> None:
         import os
 
@@ -131,7 +210,8 @@ class Session:
         )
         self._toolbox = toolbox
         self._subscribers: list[Callable[[object], None]] = []
-        self._history: list[Any] = []
+        self._history: list[Any] = list(history or [])
+        self._restored = False
         self._agent: Any = None
         self.connection: Any = None
         self._task: asyncio.Task[Any] | None = None
@@ -151,6 +231,7 @@ class Session:
         self._started_calls: dict[str, dict[str, Any]] = {}
         self._requested: dict[str, dict[str, Any]] = {}
         self._text: list[str] = []
+        self._plan: list[dict[str, str]] = []
 
     # --- subscribers and events ----------------------------------------------------------
 
@@ -275,6 +356,56 @@ class Session:
             self._toolbox = load_toolbox()
         return self._toolbox
 
+    # --- the conversation -------------------------------------------------------------------
+
+    @property
+    def history(self) -> list[Any]:
+        """The conversation so far (pydantic-ai `ModelMessage`s), sent with the next prompt."""
+        return list(self._history)
+
+    def restore_from_traces(self, records: Iterable[dict[str, Any]]) -> int:
+        """Continue a stored conversation: the next prompt sends its messages to the model again.
+
+        Each trace record's `messages` holds the whole conversation up to that prompt (OpenAI
+        chat format), so the newest record that has messages is enough; records are ordered
+        by `started`. The system prompt is not restored: the agent sends its own.
+
+        Args:
+            records: This session's trace records (`punie_core.traces.read_traces`).
+
+        Returns:
+            How many messages were restored (0 when no record carries any).
+
+        Raises:
+            RuntimeError: A prompt of this session is running.
+        """
+        if self._task is not None and not self._task.done():
+            raise RuntimeError(f"session {self.id} is running a prompt")
+        from punie_core.traces import messages_from_chat
+
+        ordered = sorted(
+            (r for r in records if isinstance(r, dict)), key=lambda r: str(r.get("started") or "")
+        )
+        if ordered and self.title == "New session" and ordered[0].get("query"):
+            self._title_from(str(ordered[0]["query"]))
+        latest = next((r for r in reversed(ordered) if r.get("messages")), None)
+        if latest is None:
+            return 0
+        self._history = messages_from_chat(latest["messages"])
+        self._restored = True  # its thinking gets the model's provider name once connected
+        return len(self._history)
+
+    def _title_from(self, text: str) -> None:
+        first = " ".join(text.split())
+        self.title = first if len(first) <= 60 else first[:59] + "…"
+
+    def _note_plan(self, text: str) -> None:
+        """Show the plan the model stated in `text`, if any and if it changed."""
+        entries = plan_entries(text)
+        if entries and entries != self._plan:
+            self._plan = entries
+            self._emit(PlanUpdate(self.id, [dict(e) for e in entries]))
+
     # --- prompts ----------------------------------------------------------------------------
 
     async def prompt(self, text: str) -> PromptOutcome:
@@ -291,8 +422,7 @@ class Session:
         self._loop = asyncio.get_running_loop()
         self._cancelled = False
         if self.title == "New session":
-            first = " ".join(text.split())
-            self.title = first if len(first) <= 60 else first[:59] + "…"
+            self._title_from(text)
         self._task = asyncio.create_task(self._run(text))
         try:
             return await asyncio.shield(self._task)
@@ -329,14 +459,26 @@ class Session:
             loop.call_soon_threadsafe(task.cancel)
 
     async def _run(self, text: str) -> PromptOutcome:
-        from punie_core.agent import RunDeps
         from punie_core.traces import now_iso
 
         started_iso = now_iso()
         started = time.perf_counter()
         self._calls, self._started_calls, self._requested, self._text = [], {}, {}, []
+        self._plan = []
         self._emit(PromptStarted(self.id, text))
         self._set_state("thinking")
+        # The imports and the plugins take seconds the first time: off the loop, which must
+        # keep streaming other sessions' updates and answering cancels meanwhile. (A cancel
+        # here is answered by `prompt`: nothing ran yet.)
+        await preload()
+        if self._toolbox is None:
+            from punie_core.plugins import load_toolbox
+
+            # If loading fails here, `_agent_for` loads again below and reports the error.
+            with contextlib.suppress(Exception):
+                self._toolbox = await in_daemon_thread(load_toolbox, "punie-load-toolbox")
+        from punie_core.agent import RunDeps
+
         deps = RunDeps(
             session_id=self.id,
             context=self.context,
@@ -351,6 +493,9 @@ class Session:
         try:
             connection = await self.connect()
             agent = self._agent_for(connection)
+            if self._restored:
+                self._history = _adopt_thinking(self._history, connection.model)
+                self._restored = False
             deps.toolbox = self._toolbox
             if self.mode == "code":
                 toolbox = self._toolbox
@@ -561,6 +706,7 @@ class _StreamView:
             part_text = self.parts.pop(event.index, None)
             if part_text is not None:
                 self._show(part_text.end(self._tool_names()))
+            session._note_plan(event.part.content)
         elif kind == "function_tool_call":
             session._set_state("running_tool")
 
@@ -577,6 +723,65 @@ class _StreamView:
         if text:
             self.session._text.append(text)
             self.session._emit(TextDelta(self.session.id, text))
+
+
+_PLAN_TITLE = re.compile(r"(?:here(?:'s| is)\s+)?(?:[\w-]+\s+){0,2}plan(?:\s+\S+){0,6}", re.I)
+_PLAN_ITEM = re.compile(
+    r"(?:\d{1,2}[.)]\s+(?:\[(?P<numbered_mark>[ xX~>-])\]\s+)?|[-*+]\s+\[(?P<mark>[ xX~>-])\]\s+)"
+    r"(?P<content>\S.*)"
+)
+_PLAN_STATUS = {"x": "completed", "X": "completed", "~": "in_progress", ">": "in_progress"}
+
+
+def plan_entries(text: str) -> list[dict[str, str]] | None:
+    """The plan the model stated in `text`, as ACP plan entries, or None when it states none.
+
+    A plan is a line naming it (`Plan:`, `## Plan`, `**My plan:**`, `Updated plan:`, `Here
+    is the plan for the fix:`) followed by a numbered list (`1.`, `2)`) or a checkbox list
+    (`- [ ]`, `- [x]`). Checked boxes are `completed`, `[~]` and `[>]` `in_progress`, anything
+    else `pending`; every entry has `medium` priority. The last plan in `text` wins. Plain
+    text parsing, no extra prompt tokens: the model is never asked for a special format.
+    """
+    if "plan" not in text.lower():
+        return None
+    lines = text.splitlines()
+    found: list[dict[str, str]] | None = None
+    for index, line in enumerate(lines):
+        if not _is_plan_title(line):
+            continue
+        entries: list[dict[str, str]] = []
+        for item in lines[index + 1 :]:
+            if not item.strip():
+                continue
+            match = _PLAN_ITEM.fullmatch(item.strip())
+            if match is None:
+                if item[:1].isspace() and entries:
+                    continue  # an indented detail of the entry above
+                break
+            mark = match.group("mark") or match.group("numbered_mark") or " "
+            content = match.group("content").strip()
+            entries.append(
+                {
+                    "content": content,
+                    "priority": "medium",
+                    "status": _PLAN_STATUS.get(mark, "pending"),
+                }
+            )
+        if entries:
+            found = entries
+    return found
+
+
+def _is_plan_title(line: str) -> bool:
+    stripped = line.strip()
+    if not stripped or len(stripped) > 80:
+        return False
+    heading = stripped.startswith("#")
+    bold = stripped.lstrip("#").strip().startswith(("**", "__"))
+    words = re.sub(r"[#*_]", "", stripped).strip()
+    colon = words.endswith(":")
+    words = words.rstrip(":").strip()
+    return (heading or bold or colon) and _PLAN_TITLE.fullmatch(words) is not None
 
 
 def _finished(session_id: str, outcome: PromptOutcome) -> PromptFinished:
@@ -606,6 +811,31 @@ def _usable_history(messages: list[Any]) -> list[Any]:
     ):
         kept.pop()
     return kept
+
+
+def _adopt_thinking(messages: list[Any], model: Any) -> list[Any]:
+    """Restored messages whose thinking names `model`'s provider, so it is sent back to it as
+    `reasoning_content` (as a live session's own thinking is) instead of as `<think>` text."""
+    from dataclasses import replace as replace_part
+
+    provider = getattr(model, "system", None)
+    if not provider:
+        return messages
+    adopted = []
+    for message in messages:
+        if getattr(message, "kind", "") == "response" and any(
+            getattr(p, "part_kind", "") == "thinking" and p.provider_name is None
+            for p in message.parts
+        ):
+            parts = [
+                replace_part(p, provider_name=provider)
+                if getattr(p, "part_kind", "") == "thinking" and p.provider_name is None
+                else p
+                for p in message.parts
+            ]
+            message = replace_part(message, parts=parts)
+        adopted.append(message)
+    return adopted
 
 
 def _stop_reason(exc: BaseException) -> StopReason:

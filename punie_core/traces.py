@@ -242,3 +242,83 @@ def chat_messages(messages: Iterable[Any], system_prompt: str = "") -> list[dict
                 entry["reasoning_content"] = "".join(thinking)
             chat.append(entry)
     return chat
+
+
+def messages_from_chat(
+    chat: Iterable[dict[str, Any]], provider_name: str | None = None
+) -> list[Any]:
+    """pydantic-ai messages rebuilt from a record's `messages` (the inverse of `chat_messages`).
+
+    Restores a stored conversation so the model sees it again (`Session.restore_from_traces`).
+    System messages are left out: the agent sends its own instructions on every request. A
+    tool message gets its tool's name from the assistant call with the same id; a trailing
+    assistant turn whose tool calls never got results is dropped (servers reject it).
+    Unreadable entries are skipped.
+
+    Args:
+        chat: OpenAI chat messages, as in a trace record's `messages`.
+        provider_name: The pydantic-ai model's `system` (`openai`, ...): thinking is sent back
+            as `reasoning_content` only to that provider; None leaves it for the caller to set.
+    """
+    from pydantic_ai.messages import (
+        ModelRequest,
+        ModelResponse,
+        TextPart,
+        ThinkingPart,
+        ToolCallPart,
+        ToolReturnPart,
+        UserPromptPart,
+    )
+
+    messages: list[Any] = []
+    pending: list[Any] = []  # parts of the request being gathered (user text, tool results)
+    tool_names: dict[str, str] = {}
+    for entry in chat:
+        if not isinstance(entry, dict):
+            continue
+        role = entry.get("role")
+        content = entry.get("content")
+        text = content if isinstance(content, str) else ""
+        if role == "user":
+            pending.append(UserPromptPart(text))
+        elif role == "tool":
+            call_id = str(entry.get("tool_call_id") or "")
+            pending.append(ToolReturnPart(tool_names.get(call_id, "tool"), text, call_id))
+        elif role == "assistant":
+            parts: list[Any] = []
+            if isinstance(entry.get("reasoning_content"), str) and entry["reasoning_content"]:
+                # Thinking goes back to the server in this field only for the provider named
+                # here (see `Session`, which names the model's once it is connected).
+                parts.append(
+                    ThinkingPart(
+                        entry["reasoning_content"],
+                        id="reasoning_content",
+                        provider_name=provider_name,
+                    )
+                )
+            if text:
+                parts.append(TextPart(text))
+            for call in entry.get("tool_calls") or []:
+                function = call.get("function") if isinstance(call, dict) else None
+                if not isinstance(function, dict) or not function.get("name"):
+                    continue
+                call_id = str(call.get("id") or "")
+                tool_names[call_id] = str(function["name"])
+                parts.append(
+                    ToolCallPart(str(function["name"]), function.get("arguments") or "{}", call_id)
+                )
+            if not parts:
+                continue  # an empty turn: the next request continues the pending one
+            if pending:
+                messages.append(ModelRequest(parts=pending))
+                pending = []
+            messages.append(ModelResponse(parts=parts))
+    if pending:
+        messages.append(ModelRequest(parts=pending))
+    while (
+        messages
+        and isinstance(messages[-1], ModelResponse)
+        and any(isinstance(p, ToolCallPart) for p in messages[-1].parts)
+    ):
+        messages.pop()
+    return messages

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import importlib
 import logging
 import sys
 import uuid
@@ -78,6 +77,8 @@ class AcpSession:
         permissions: Its mode and "always allowed" tools.
         mcp_servers: MCP servers the client passed (accepted; not used yet).
         agent: The `punie_core.session.Session`, once the first prompt built it.
+        restored: Trace records of a conversation loaded with `session/load`, which the
+            agent continues (the model sees those messages again) once it is built.
         running: The prompt being answered, if any.
         cancelled: Set by `session/cancel` while a prompt runs.
     """
@@ -90,6 +91,7 @@ class AcpSession:
     mcp_servers: list[Any] = field(default_factory=list)
     title: str = ""
     agent: Any = None
+    restored: list[dict[str, Any]] = field(default_factory=list)
     running: asyncio.Task[Any] | None = None
     cancelled: bool = False
 
@@ -207,6 +209,8 @@ class PunieAgent:
         if stored is not None:
             from punie_core.acp.history import replay_updates
 
+            if session.agent is None:
+                session.restored = stored.records  # the model continues it on the next prompt
             session.title = session.title or stored.title
             for update in replay_updates(stored):
                 await session.reporter.send(update)
@@ -316,14 +320,18 @@ class PunieAgent:
         """The session's agent, built on first use (the heavy imports run in threads)."""
         if session.agent is None:
             toolbox = await self._background("toolbox", _load_toolbox)
-            session_module = await self._background("session", _import_session_module)
-            session.agent = session_module.Session(
+            session_module = await self._preloaded()
+            agent = session_module.Session(
                 cwd=session.cwd,
                 model=self.model,
                 context=session.context,
                 toolbox=toolbox,
                 session_id=session.id,
             )
+            if session.restored:
+                agent.restore_from_traces(session.restored)
+                session.restored = []
+            session.agent = agent
             from punie_core.web import show
 
             show(session.agent)  # live in this process's web UI, when one runs
@@ -337,10 +345,18 @@ class PunieAgent:
             future.add_done_callback(_log_load_failure)
         return future
 
+    def _preloaded(self) -> asyncio.Future[Any]:
+        """`punie_core.session`, once `Session.preload()` imported what a prompt needs (once)."""
+        future = self._loading.get("session")
+        if future is None:
+            future = self._loading["session"] = asyncio.ensure_future(_preload_session())
+            future.add_done_callback(_log_load_failure)
+        return future
+
     def _warm_up(self) -> None:
         """Start loading the agent and the toolbox while the person types the first prompt."""
         self._background("toolbox", _load_toolbox)
-        self._background("session", _import_session_module)
+        self._preloaded()
 
     # -- slash commands ------------------------------------------------------------------------
 
@@ -472,26 +488,14 @@ def _load_toolbox() -> Any:
     return load_toolbox()
 
 
-AGENT_MODULES = (
-    "punie_core.session",
-    "punie_core.agent",
-    "punie_core.models",
-    "punie_core.sandbox",
-    "pydantic_ai",
-    "pydantic_ai.models.openai",
-    "pydantic_ai.providers.openai",
-)
-"""What a session imports on its first prompt. Importing them here, in a thread, keeps seconds of
-imports off the event loop, which must stay free to answer `session/cancel` and stream updates."""
+async def _preload_session() -> Any:
+    """Import `punie_core.session` (light: pydantic and the context are loaded already), then let
+    it import what a prompt needs in a thread, keeping the loop free to answer `session/cancel`
+    and stream updates."""
+    from punie_core import session
 
-
-def _import_session_module() -> Any:
-    for name in AGENT_MODULES[1:]:
-        try:
-            importlib.import_module(name)
-        except ImportError as exc:
-            log.debug("not preloading %s: %s", name, exc)
-    return importlib.import_module(AGENT_MODULES[0])
+    await session.preload()
+    return session
 
 
 def _log_load_failure(future: asyncio.Future[Any]) -> None:

@@ -74,7 +74,9 @@ def run(args: argparse.Namespace) -> int:
         sys.stdout.write(json.dumps(result_json(result), ensure_ascii=False) + "\n")
     else:
         sys.stdout.write(result.stdout)
-        if result.value is not None:
+        if result.value_text is not None:
+            sys.stdout.write(result.value_text + "\n")
+        elif result.value is not None:
             value = result.value
             sys.stdout.write((value if isinstance(value, str) else json.dumps(value)) + "\n")
         if result.error is not None:

@@ -84,8 +84,21 @@ async def main(args: argparse.Namespace, frames_in: int, frames_out: int) -> int
         from punie_core.web import run_web
 
         others.append(run_web(args.http, project=os.getcwd(), model=args.model, command="serve"))
-    await run_until_first_ends(acp, others)
+    try:
+        await run_until_first_ends(acp, others)
+    finally:
+        await close_sandboxes()
     return 0
+
+
+async def close_sandboxes() -> None:
+    """Close the sandbox's worker pool while the loop still runs (the atexit hook is a fallback).
+
+    The ACP agent closes it when the client leaves, but a web UI prompt may have used it since.
+    """
+    if "punie_core.sandbox" in sys.modules:
+        with contextlib.suppress(Exception):
+            await sys.modules["punie_core.sandbox"].shutdown_pool()
 
 
 async def run_until_first_ends(

@@ -146,13 +146,15 @@ def test_load_session_replays_the_conversation_then_answers(workspace, punie_hom
     assert all(i < load_at for i in updates_at if i != commands_at) and commands_at > load_at
 
 
-def test_a_loaded_session_keeps_its_id_for_new_prompts(workspace, punie_home):
+def test_a_loaded_session_keeps_its_id_and_the_model_continues_the_conversation(
+    workspace, punie_home
+):
     from punie_core.scripted_model import ScriptedModelServer
     from punie_core.traces import read_traces
 
     async def scenario():
         with ScriptedModelServer(
-            [snippet("print(1)"), {"text": "first"}, {"text": "second"}]
+            [snippet("print(read_file('app.py'))"), {"text": "first"}, {"text": "second"}]
         ) as server:
             async with harness(model=server.model_string) as h:
                 await h.start()
@@ -163,9 +165,16 @@ def test_a_loaded_session_keeps_its_id_for_new_prompts(workspace, punie_home):
                 await h.conn.load_session(cwd=str(workspace), session_id=sid, mcp_servers=[])
                 replayed = "".join(u.content.text for u in h.client.of_kind("agent_message_chunk"))
                 await h.conn.prompt(session_id=sid, prompt=[text_block("two")])
-                return sid, replayed
+            return sid, replayed, server.chat_requests
 
-    sid, replayed = run(scenario())
+    sid, replayed, requests = run(scenario())
     assert replayed == "first"
     records = [r for r in read_traces() if r["session_id"] == sid]
     assert [r["query"] for r in records] == ["one", "two"]
+    # After the restart the model sees the earlier turns again, exactly as first sent.
+    sent = requests[-1].body["messages"]
+    roles = [m["role"] for m in sent]
+    assert roles == ["system", "user", "assistant", "tool", "assistant", "user"]
+    assert sent[:4] == requests[1].body["messages"]
+    assert sent[1]["content"] == "one" and "print('hello')" in sent[3]["content"]
+    assert sent[4]["content"] == "first" and sent[5]["content"] == "two"

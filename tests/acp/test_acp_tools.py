@@ -340,6 +340,19 @@ def test_plan_events_become_plan_updates(workspace):
     ]
 
 
+def test_a_plan_the_model_states_reaches_the_client_as_a_plan_update(workspace):
+    stated = "Plan:\n1. [x] Read app.py\n2. Change the greeting\n\nReading done."
+    turn = run(scripted_prompt(workspace, [{"text": stated}]))
+    [plan] = turn.client.of_kind("plan")
+    assert [(e.content, e.status, e.priority) for e in plan.entries] == [
+        ("Read app.py", "completed", "medium"),
+        ("Change the greeting", "pending", "medium"),
+    ]
+    # The answer still streams as text, plan included.
+    text = "".join(u.content.text for u in turn.client.of_kind("agent_message_chunk"))
+    assert text == stated
+
+
 def test_a_second_prompt_while_one_runs_is_refused(workspace):
     from acp import RequestError
 

@@ -226,9 +226,13 @@ def ensure_chromium() -> str:
     return CHROMIUM
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    """Headless Chromium from the system packages, driven by Playwright (never a download)."""
+    """Headless Chromium from the system packages, driven by Playwright (never a download).
+
+    Module-scoped: Playwright's sync API keeps an event loop running in the main thread while
+    it is open, and later tests elsewhere call asyncio.run().
+    """
     from playwright.sync_api import expect, sync_playwright
 
     expect.set_options(timeout=20_000)
