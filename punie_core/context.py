@@ -20,7 +20,7 @@ from typing import Any, Protocol
 
 from pydantic import BaseModel
 
-from punie_core.workspace import Workspace, atomic_write_text
+from punie_core.workspace import Workspace, atomic_write_text, new_file_mode
 
 
 @dataclass(frozen=True)
@@ -136,7 +136,7 @@ class LocalFiles:
         return await asyncio.to_thread(path.read_text, encoding="utf-8")
 
     async def write_text(self, path: Path, content: str) -> None:
-        await asyncio.to_thread(atomic_write_text, path, content)
+        await asyncio.to_thread(atomic_write_text, path, content, mode=new_file_mode())
 
 
 OUTPUT_LIMIT = 64 * 1024

@@ -918,7 +918,15 @@ class Sandbox:
             error = SnippetError(type="OutputLimitExceeded", message=str(exc))
             raise SnippetFailed(error) from None
         if value is not None:
-            size = len(_compact_json(value).encode())
+            try:
+                size = len(_compact_json(value).encode())
+            except ValueError as exc:  # an int over Python's 4300-digit str limit
+                error = SnippetError(
+                    type="OutputLimitExceeded",
+                    message=f"the returned value cannot be written as JSON ({exc}); "
+                    "return or print less",
+                )
+                raise SnippetFailed(error) from None
             if size > limits.max_output_bytes:
                 raise SnippetFailed(
                     SnippetError(

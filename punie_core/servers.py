@@ -173,6 +173,15 @@ def child_command(kind: str, target: str, port: int) -> list[str]:
     if kind == "mlx":
         if importlib.util.find_spec("mlx_lm") is None:
             raise ServerFailed("mlx: models need mlx-lm: pip install 'punie[mlx]'")
+        # A Hugging Face repo id is `org/name`; a path is absolute, relative or `~`. mlx_lm.server
+        # loads the model on the first request, so a missing folder would only show up as an
+        # HTTP 404 then: say so now.
+        if target.startswith(("/", "./", "../", "~")):
+            folder = Path(target).expanduser()
+            if not folder.is_dir():
+                raise ServerFailed(f"mlx: model folder not found: {target}")
+            if not (folder / "config.json").is_file():
+                raise ServerFailed(f"mlx: {target} is not an mlx model folder (no config.json)")
         server = [
             sys.executable,
             "-m",

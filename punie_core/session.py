@@ -21,7 +21,6 @@ import asyncio
 import contextlib
 import importlib
 import re
-import threading
 import time
 import uuid
 from collections.abc import Callable, Iterable
@@ -42,6 +41,7 @@ from punie_core.events import (
     ToolCallFinished,
     ToolCallStarted,
 )
+from punie_core.threads import in_daemon_thread
 
 State = Literal["idle", "thinking", "running_tool", "waiting_approval", "finished", "failed"]
 StopReason = Literal["end_turn", "cancelled", "max_turn_requests", "refusal", "error"]
@@ -86,30 +86,6 @@ async def preload() -> None:
         return
     await in_daemon_thread(preload_modules, "punie-preload")
     _preloaded = True
-
-
-def in_daemon_thread(work: Callable[[], Any], name: str = "punie-worker") -> asyncio.Future[Any]:
-    """Run `work()` in a new daemon thread; the returned future (of the running loop) settles."""
-    loop = asyncio.get_running_loop()
-    future: asyncio.Future[Any] = loop.create_future()
-
-    def settle(result: Any, error: BaseException | None) -> None:
-        if not future.done():
-            if error is not None:
-                future.set_exception(error)
-            else:
-                future.set_result(result)
-
-    def run() -> None:
-        try:
-            result, error = work(), None
-        except BaseException as exc:  # handed to the awaiting task, not lost in the thread
-            result, error = None, exc
-        with contextlib.suppress(RuntimeError):  # the loop already closed: nobody waits
-            loop.call_soon_threadsafe(settle, result, error)
-
-    threading.Thread(target=run, name=name, daemon=True).start()
-    return future
 
 
 class PromptOutcome(BaseModel):

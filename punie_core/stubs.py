@@ -164,6 +164,20 @@ def _default(value: Any) -> str:
     return "..."
 
 
+def _tool_hints(tool: Tool) -> dict[str, Any]:
+    """A tool's resolved annotations (`get_type_hints`).
+
+    Raises:
+        RecordError: An annotation cannot be resolved (a name that is not importable).
+    """
+    try:
+        return get_type_hints(tool.function)
+    except Exception as exc:
+        raise RecordError(
+            f"tool {tool.name!r}: cannot resolve its type annotations: {exc}"
+        ) from exc
+
+
 def render_tool(tool: Tool) -> str:
     """A `def` stub for a tool: its signature, resolved types and full docstring.
 
@@ -171,12 +185,7 @@ def render_tool(tool: Tool) -> str:
         RecordError: An annotation cannot be resolved (a name that is not importable).
     """
     signature = inspect.signature(tool.function)
-    try:
-        hints = get_type_hints(tool.function)
-    except Exception as exc:
-        raise RecordError(
-            f"tool {tool.name!r}: cannot resolve its type annotations: {exc}"
-        ) from exc
+    hints = _tool_hints(tool)
     params: list[str] = []
     positional_only = False
     star_done = False
@@ -274,13 +283,7 @@ def nouns_used_by(tools: Iterable[Tool]) -> list[type[BaseModel]]:
     found: dict[type[BaseModel], None] = {}
     pending: list[type[BaseModel]] = []
     for tool in tools:
-        try:
-            hints = get_type_hints(tool.function)
-        except Exception as exc:
-            raise RecordError(
-                f"tool {tool.name!r}: cannot resolve its type annotations: {exc}"
-            ) from exc
-        for hint in hints.values():
+        for hint in _tool_hints(tool).values():
             pending.extend(_models_in(hint))
     while pending:
         model = pending.pop()

@@ -23,6 +23,7 @@ from __future__ import annotations
 import inspect
 import re
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -38,7 +39,9 @@ __all__ = [
     "PluginHarness",
     "assert_plugin_contract",
     "contract_problems",
+    "corpus_cases",
     "documented_args",
+    "expected_findings",
     "punie_installed",
     "punie_pm",
     "punie_register",
@@ -307,3 +310,35 @@ def assert_plugin_contract(plugin: Any, name: str | None = None) -> PluginInfo:
     if problems or info is None:
         raise AssertionError("plugin breaks the Punie contract:\n- " + "\n- ".join(problems))
     return info
+
+
+def corpus_cases(fixtures: Path) -> list[str]:
+    """The projects of a validator's corpus: the subdirectories of `fixtures`, sorted by name.
+
+    Args:
+        fixtures: The corpus directory (one small project per subdirectory).
+    """
+    return sorted(p.name for p in fixtures.iterdir() if p.is_dir())
+
+
+def expected_findings(case: Path) -> set[tuple[str, int, str]]:
+    """The findings a corpus project expects, from its `expected.txt`.
+
+    Each line is `path:line RULE`, the path relative to the project; a project without the
+    file (a good one) expects none.
+
+    Args:
+        case: The project directory.
+
+    Returns:
+        `(path, line, rule)` for every expected finding.
+    """
+    file = case / "expected.txt"
+    if not file.exists():
+        return set()
+    found = set()
+    for line in file.read_text().splitlines():
+        where, rule = line.split()
+        path, number = where.rsplit(":", 1)
+        found.add((path, int(number), rule))
+    return found

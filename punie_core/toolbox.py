@@ -297,11 +297,27 @@ async def ask_permission(
         paths=paths,
         sensitive=sensitive,
     )
-    if await context.permissions.approve(request):
+    await require_approval(request)
+
+
+async def require_approval(request: PermissionRequest) -> None:
+    """Ask the context's permission policy for `request`; raise `ToolRefused` on no.
+
+    Tools that change files beyond what the gate asked for (a formatter rewriting a
+    directory) ask through this too, so every refusal reads the same.
+
+    Raises:
+        ToolRefused: The policy said no (the message says whether a person must approve).
+    """
+    permissions = tool_context().permissions
+    if await permissions.approve(request):
         return
-    hint = getattr(context.permissions, "hint", "")
+    hint = getattr(permissions, "hint", "")
+    sensitive = request.sensitive
     reason = "needs a person's explicit approval" if sensitive else "permission refused"
-    raise ToolRefused(f"{title}: {reason}" + (f" ({hint})" if hint and not sensitive else ""))
+    raise ToolRefused(
+        f"{request.title}: {reason}" + (f" ({hint})" if hint and not sensitive else "")
+    )
 
 
 def call_title(tool: Tool, bound: inspect.BoundArguments, paths: tuple[str, ...]) -> str:

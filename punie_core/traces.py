@@ -87,7 +87,10 @@ def to_jsonable(value: Any) -> Any:
 def encode_record(record: dict[str, Any], secrets: Iterable[str] = ()) -> bytes:
     """One redacted JSON line (UTF-8, ending in a newline)."""
     text = json.dumps(to_jsonable(record), ensure_ascii=False, separators=(",", ":"))
-    return (redact_text(text, [*environment_secrets(), *secrets]) + "\n").encode("utf-8")
+    # Lone surrogates (undecodable bytes in a file name or a prompt) cannot be UTF-8: a trace
+    # must still be written, so they become "?".
+    line = redact_text(text, [*environment_secrets(), *secrets]) + "\n"
+    return line.encode("utf-8", "replace")
 
 
 def trace_path(directory: Path | None = None) -> Path:

@@ -43,7 +43,7 @@ CORE_PLUGIN = "core"
 CORE_RULES: dict[str, str] = {
     "SYN001": "the file is not valid Python (3.14 grammar)",
     "SYN002": "a t-string is concatenated with a plain or f-string literal (a SyntaxError on 3.14)",
-    "SYN003": "the file cannot be read as UTF-8 text",
+    "SYN003": "the file cannot be read as UTF-8 text (or its name is not UTF-8)",
     "PUNIE001": "a validator crashed on this file (a bug in the validator, not in the file)",
     "PUNIE002": "an auto-fix produced invalid Python and was discarded",
 }
@@ -765,6 +765,12 @@ def _check_files(
     candidates: dict[str, str] = {}
     for path in files:
         started = time.perf_counter()
+        if not _utf8_name(path):
+            # ruff and ty refuse such a name and fail the whole batch; report it on its own.
+            shown = os.fsencode(path).decode("utf-8", "backslashreplace")
+            message = "the file name is not valid UTF-8: rename the file"
+            findings.append(_core_finding(shown, 1, 1, "SYN003", message))
+            continue
         try:
             source = read_source(path)
         except (UnicodeDecodeError, OSError) as exc:
@@ -819,6 +825,15 @@ def _check_files(
 
     report.findings = _sort(findings)
     return report
+
+
+def _utf8_name(path: str) -> bool:
+    """False when the path holds bytes that are not UTF-8 (decoded as lone surrogates)."""
+    try:
+        path.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _apply_fixes(

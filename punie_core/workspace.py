@@ -15,6 +15,7 @@ Shell commands (`run_command`) are not confined by path: they run only with perm
 
 from __future__ import annotations
 
+import functools
 import os
 import tempfile
 from dataclasses import dataclass
@@ -216,16 +217,44 @@ def _is_git_dir(directory: Path) -> bool:
     )
 
 
-def atomic_write_text(path: Path, content: str) -> None:
+def new_file_mode() -> int:
+    """The permission bits an ordinary new file gets here: 0o666 less the process's umask."""
+    return 0o666 & ~_umask()
+
+
+@functools.cache
+def _umask() -> int:
+    # Linux shows the umask without changing it; elsewhere it can only be read by setting it
+    # (once, cached: the process-wide value is briefly wrong for other threads).
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    umask = os.umask(0o022)
+    os.umask(umask)
+    return umask
+
+
+def atomic_write_text(path: Path, content: str, *, mode: int | None = None) -> None:
     """Write `content` to `path` so readers see the old file or the new one, never a torn one.
 
     The text goes to a temporary file in the same directory, is flushed to disk, then
     renamed over the target. The target's permission bits are kept when it exists. The
     rename replaces a symlink at `path` rather than writing through it (callers pass the
     resolved path, which is never a link).
+
+    Args:
+        path: The file to write.
+        content: Its complete new text.
+        mode: Permission bits of a new file; by default it is private (0o600), which suits
+            Punie's own files. Project files pass `new_file_mode()`, as an editor would.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
-    mode = path.stat().st_mode & 0o7777 if path.exists() else None
+    if path.exists():
+        mode = path.stat().st_mode & 0o7777
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:

@@ -51,6 +51,10 @@ def fresh_venv(path: Path) -> Path:
     return path / "bin" / "python"
 
 
+def pip_install(python: Path, *what: str) -> None:
+    run(uv(), "pip", "install", "--quiet", "--python", str(python), *what)
+
+
 def plugins_json(venv: Path) -> dict:
     # Run from an empty directory so nothing of the source tree is importable.
     result = run(str(venv / "bin" / "punie"), "plugins", "--json", cwd=venv)
@@ -68,15 +72,7 @@ def test_the_four_wheels_install_into_a_fresh_venv_and_every_plugin_is_active(
         "punie_tdom",
     ]
     python = fresh_venv(tmp_path / "venv")
-    run(
-        uv(),
-        "pip",
-        "install",
-        "--quiet",
-        "--python",
-        str(python),
-        *map(str, sorted(wheels.glob("*.whl"))),
-    )
+    pip_install(python, *map(str, sorted(wheels.glob("*.whl"))))
     payload = plugins_json(tmp_path / "venv")
     assert payload["punie"] == "0.1.0"
     status = {e["name"]: (e["distribution"], e["status"], e["error"]) for e in payload["plugins"]}
@@ -92,17 +88,7 @@ def test_the_four_wheels_install_into_a_fresh_venv_and_every_plugin_is_active(
 def test_installing_one_plugin_brings_punie_as_its_dependency(wheels: Path, tmp_path: Path) -> None:
     python = fresh_venv(tmp_path / "venv")
     # Like `pip install punie-tdom`: name only the plugin; punie comes in as its dependency.
-    run(
-        uv(),
-        "pip",
-        "install",
-        "--quiet",
-        "--python",
-        str(python),
-        "--find-links",
-        str(wheels),
-        "punie-tdom",
-    )
+    pip_install(python, "--find-links", str(wheels), "punie-tdom")
     payload = plugins_json(tmp_path / "venv")
     status = {e["name"]: e["status"] for e in payload["plugins"]}
     assert status == {"core": "active", "tdom": "active"}

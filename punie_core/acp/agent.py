@@ -55,8 +55,8 @@ from punie_core.acp.channel import FrameChannel
 from punie_core.acp.history import stored_sessions, title_of
 from punie_core.acp.permissions import AcpPermissions
 from punie_core.acp.reporting import ToolCallReporter
-from punie_core.acp.threads import in_daemon_thread
 from punie_core.context import ToolContext
+from punie_core.threads import in_daemon_thread
 from punie_core.workspace import Workspace
 
 log = logging.getLogger("punie.acp")

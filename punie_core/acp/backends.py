@@ -28,7 +28,7 @@ from punie_core.context import (
     LocalCommands,
     LocalFiles,
 )
-from punie_core.workspace import atomic_write_text
+from punie_core.workspace import atomic_write_text, new_file_mode
 
 log = logging.getLogger("punie.acp")
 
@@ -84,7 +84,7 @@ def _sync_disk(path: Path, content: str) -> None:
             return
     except (OSError, UnicodeDecodeError):
         pass
-    atomic_write_text(path, content)
+    atomic_write_text(path, content, mode=new_file_mode())
 
 
 @dataclass

@@ -58,6 +58,10 @@ async def read_file(path: str) -> str:
         return await context.files.read_text(target)
     except FileNotFoundError:
         raise FileNotFoundError(f"{path} does not exist") from None
+    except UnicodeDecodeError as exc:
+        raise ValueError(
+            f"{path} is not UTF-8 text (a binary file?): {exc.reason} at byte {exc.start}"
+        ) from None
 
 
 async def write_file(path: str, content: str) -> WriteResult:
@@ -87,8 +91,12 @@ def list_files(pattern: str = "**/*") -> list[str]:
         raise PermissionError(f"pattern {pattern!r} must stay inside the workspace")
     found: list[str] = []
     for directory, subdirs, files in os.walk(workspace.root):
-        subdirs[:] = sorted(d for d in subdirs if d.casefold() not in PROTECTED_PARTS)
+        subdirs[:] = sorted(
+            d for d in subdirs if d.casefold() not in PROTECTED_PARTS and _is_text_name(d)
+        )
         for name in files:
+            if not _is_text_name(name):
+                continue
             full = os.path.join(directory, name)
             rel = os.path.relpath(full, workspace.root).replace(os.sep, "/")
             if _matches(rel, pattern):
@@ -96,6 +104,15 @@ def list_files(pattern: str = "**/*") -> list[str]:
                 if len(found) > LIST_LIMIT:
                     raise ValueError(f"more than {LIST_LIMIT} files match {pattern!r}; narrow it")
     return sorted(found)
+
+
+def _is_text_name(name: str) -> bool:
+    """False for a name whose bytes are not UTF-8 (a lone surrogate here): no tool could use it."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _matches(rel: str, pattern: str) -> bool:

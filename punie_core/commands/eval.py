@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import sys
 from datetime import UTC, datetime
@@ -69,6 +70,10 @@ def run(args: argparse.Namespace) -> int:
     out = (
         args.out or Path("eval-results") / f"{_slug(label)}-{datetime.now(UTC):%Y%m%d-%H%M%S}.json"
     )
+    problem = _out_problem(out)
+    if problem:
+        print(f"punie eval: --out {out}: {problem}", file=sys.stderr)
+        return 2
     try:
         results = asyncio.run(_evaluate(tasks, args, label))
     except KeyboardInterrupt:
@@ -78,13 +83,33 @@ def run(args: argparse.Namespace) -> int:
     from punie_core.workspace import atomic_write_text
 
     results["tasks_dir"] = str((args.tasks or default_tasks_dir()).resolve())
-    atomic_write_text(out, json.dumps(results, indent=2, ensure_ascii=False) + "\n")
+    written = True
+    try:
+        atomic_write_text(out, json.dumps(results, indent=2, ensure_ascii=False) + "\n")
+    except OSError as exc:  # the run is not lost: the results still print below
+        print(f"punie eval: cannot write {out}: {exc}", file=sys.stderr)
+        written = False
     if args.json:
         print(json.dumps(results, indent=2, ensure_ascii=False))
     else:
         print(render_results(results), end="")
+    if not written:
+        return 1
     print(f"results: {out}", file=sys.stderr)
     return 0
+
+
+def _out_problem(out: Path) -> str | None:
+    """Why the results file cannot be written (checked before the run, not after it)."""
+    if out.is_dir():
+        return "is a directory; name a .json file"
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        return f"cannot create its folder: {exc.strerror or exc}"
+    if not os.access(out.parent, os.W_OK):
+        return "its folder is not writable"
+    return None
 
 
 async def _evaluate(tasks: list, args: argparse.Namespace, label: str) -> dict:
@@ -139,11 +164,12 @@ def compare(a_path: Path, b_path: Path) -> int:
 
     try:
         a, b = (json.loads(p.read_text(encoding="utf-8")) for p in (a_path, b_path))
+        for path, data in ((a_path, a), (b_path, b)):
+            if not isinstance(data, dict) or not isinstance(data.get("tasks"), list):
+                raise TypeError(f"{path} is not a `punie eval` result file")
         print(render_comparison(a, b), end="")
-    except (OSError, json.JSONDecodeError, KeyError, TypeError) as exc:
-        print(
-            f"punie eval --compare: cannot read the result files: {type(exc).__name__}: {exc}",
-            file=sys.stderr,
-        )
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+        reason = f"a key is missing: {exc}" if isinstance(exc, KeyError) else str(exc)
+        print(f"punie eval --compare: cannot read the result files: {reason}", file=sys.stderr)
         return 2
     return 0

@@ -16,6 +16,8 @@ import os
 import sys
 from typing import Any, TextIO
 
+from punie_core.commands import http_address
+
 
 def add_arguments(parser: argparse.ArgumentParser, name: str) -> None:
     parser.add_argument("prompt", help="what to ask (use - to read it from stdin)")
@@ -45,7 +47,8 @@ def add_arguments(parser: argparse.ArgumentParser, name: str) -> None:
     parser.add_argument(
         "--http",
         metavar="HOST:PORT",
-        help="with --web: its address (default: 127.0.0.1, a free port)",
+        type=http_address,
+        help="the web UI's address (implies --web; default: 127.0.0.1, a free port)",
     )
 
 
@@ -53,6 +56,9 @@ def run(args: argparse.Namespace) -> int:
     import asyncio
 
     prompt = sys.stdin.read() if args.prompt == "-" else args.prompt
+    # Bytes that are not UTF-8 (a Latin-1 terminal, a stray byte) arrive as lone surrogates,
+    # which nothing downstream can encode: make them visible replacement characters instead.
+    prompt = prompt.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
     if not prompt.strip():
         print("punie run: the prompt is empty", file=sys.stderr)
         return 2
@@ -83,7 +89,7 @@ async def _main(args: argparse.Namespace, prompt: str, cwd: str) -> int:
             hint="no terminal to ask on: run with --yes to allow writes and commands"
         )
     web = None
-    if args.web:
+    if args.web or args.http is not None:
         from punie_core.web import shared_permissions, start_web
 
         web = await start_web(args.http, project=cwd, model=args.model, command="run")

@@ -16,6 +16,8 @@ import sys
 from collections.abc import Awaitable, Coroutine
 from typing import Any
 
+from punie_core.commands import http_address
+
 
 def add_arguments(parser: argparse.ArgumentParser, name: str) -> None:
     parser.add_argument(
@@ -29,7 +31,10 @@ def add_arguments(parser: argparse.ArgumentParser, name: str) -> None:
     )
     parser.add_argument("--verbose", "-v", action="store_true", help="log protocol-level details")
     parser.add_argument(
-        "--http", metavar="HOST:PORT", help="web UI address (default: 127.0.0.1, a free port)"
+        "--http",
+        metavar="HOST:PORT",
+        type=http_address,
+        help="web UI address (default: 127.0.0.1, a free port)",
     )
     parser.add_argument("--no-http", action="store_true", help="do not start the web UI")
 

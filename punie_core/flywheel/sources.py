@@ -52,9 +52,9 @@ def iter_traces(files: Iterable[Path]) -> Iterator[dict[str, Any]]:
                 try:
                     record = json.loads(raw)
                 except (json.JSONDecodeError, UnicodeDecodeError):
-                    where = "torn line" if not raw.endswith(b"\n") else "unreadable line"
+                    where = "a torn line" if not raw.endswith(b"\n") else "an unreadable line"
                     warnings.warn(
-                        f"{path}:{number}: skipped a {where} of a trace",
+                        f"{path}:{number}: skipped {where} of a trace",
                         TornTraceWarning,
                         stacklevel=2,
                     )

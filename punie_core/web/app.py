@@ -69,6 +69,16 @@ def build_app(hub: Hub, guard: Guard, ui: WebUI | None = None) -> Starlette:
         view = hub.view(request.path_params["session_id"])
         return view if view is not None else error(404, "no such session")
 
+    async def view_and_body(request: Request) -> tuple[Any, dict[str, Any]] | Response:
+        """The session an action names and the action's JSON body, or the error response."""
+        view = view_or_404(request)
+        if isinstance(view, Response):
+            return view
+        data = await json_body(request)
+        if isinstance(data, Response):
+            return data
+        return view, data
+
     async def dashboard(request: Request) -> Response:
         return Response(dashboard_page(), headers=html_headers)
 
@@ -148,12 +158,10 @@ def build_app(hub: Hub, guard: Guard, ui: WebUI | None = None) -> Starlette:
         return PushStream(on_open=on_open, on_close=hub.dashboard.discard)
 
     async def prompts(request: Request) -> Response:
-        view = view_or_404(request)
-        if isinstance(view, Response):
-            return view
-        data = await json_body(request)
-        if isinstance(data, Response):
-            return data
+        found = await view_and_body(request)
+        if isinstance(found, Response):
+            return found
+        view, data = found
         text = data.get("text")
         if not isinstance(text, str) or not text.strip():
             return error(400, "text must be a non-empty string")
@@ -166,21 +174,17 @@ def build_app(hub: Hub, guard: Guard, ui: WebUI | None = None) -> Starlette:
         return JSONResponse({"accepted": True, "session": view.summary()}, status_code=202)
 
     async def cancel(request: Request) -> Response:
-        view = view_or_404(request)
-        if isinstance(view, Response):
-            return view
-        data = await json_body(request)
-        if isinstance(data, Response):
-            return data
+        found = await view_and_body(request)
+        if isinstance(found, Response):
+            return found
+        view, _ = found  # the body is checked (JSON) but carries nothing
         return JSONResponse({"cancelled": view.cancel()}, status_code=202)
 
     async def answer(request: Request) -> Response:
-        view = view_or_404(request)
-        if isinstance(view, Response):
-            return view
-        data = await json_body(request)
-        if isinstance(data, Response):
-            return data
+        found = await view_and_body(request)
+        if isinstance(found, Response):
+            return found
+        view, data = found
         allow = data.get("allow")
         if not isinstance(allow, bool):
             return error(400, "allow must be true or false")

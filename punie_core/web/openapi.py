@@ -31,6 +31,12 @@ def _errors(*codes: int) -> dict[str, Any]:
     }
 
 
+def _body_with(field: str, schema: dict[str, Any]) -> dict[str, Any]:
+    """A required JSON object body whose one required field `field` has `schema`."""
+    body = {"type": "object", "required": [field], "properties": {field: schema}}
+    return {"required": True, "content": {"application/json": {"schema": body}}}
+
+
 SESSION_ID = {"name": "session_id", "in": "path", "required": True, "schema": {"type": "string"}}
 EVENT_SCHEMA_NOTE = (
     "Server-sent events. Each event has `id` (the sequence number), `event` (its type: "
@@ -170,18 +176,7 @@ def openapi_spec() -> dict[str, Any]:
                 "post": {
                     "summary": "Send a prompt to a session (it runs in the background)",
                     "parameters": [SESSION_ID],
-                    "requestBody": {
-                        "required": True,
-                        "content": {
-                            "application/json": {
-                                "schema": {
-                                    "type": "object",
-                                    "required": ["text"],
-                                    "properties": {"text": {"type": "string", "minLength": 1}},
-                                }
-                            }
-                        },
-                    },
+                    "requestBody": _body_with("text", {"type": "string", "minLength": 1}),
                     "responses": {
                         "202": _json(
                             {
@@ -226,18 +221,7 @@ def openapi_spec() -> dict[str, Any]:
                             "schema": {"type": "string"},
                         },
                     ],
-                    "requestBody": {
-                        "required": True,
-                        "content": {
-                            "application/json": {
-                                "schema": {
-                                    "type": "object",
-                                    "required": ["allow"],
-                                    "properties": {"allow": {"type": "boolean"}},
-                                }
-                            }
-                        },
-                    },
+                    "requestBody": _body_with("allow", {"type": "boolean"}),
                     "responses": {
                         "200": _json(
                             {

@@ -235,14 +235,7 @@ class WebUI:
             # `punie serve` starts wherever the IDE launched it: its first session names the project
             self.project = str(session.cwd)
             if self.register and self._task is not None:
-                with contextlib.suppress(OSError):
-                    registry.register(
-                        project=self.project,
-                        model=self.model,
-                        url=self.url,
-                        command=self.command,
-                        started=self.started,
-                    )
+                self._register()
         return self.hub.attach(session, broker)
 
     def permissions_for(self, fallback: Any = None) -> PermissionBroker:
@@ -314,14 +307,7 @@ class WebUI:
             atomic_write_text(path, self.url + "\n")
             path.chmod(0o600)
         if self.register:
-            with contextlib.suppress(OSError):
-                registry.register(
-                    project=self.project,
-                    model=self.model,
-                    url=self.url,
-                    command=self.command,
-                    started=self.started,
-                )
+            self._register()
         if self.announce:
             if not is_loopback(self.host):
                 print(
@@ -331,6 +317,17 @@ class WebUI:
                     file=sys.stderr,
                 )
             print(f"punie: web UI at {self.url}", file=sys.stderr, flush=True)
+
+    def _register(self) -> None:
+        """List this UI in the registry of running agents (or update its entry)."""
+        with contextlib.suppress(OSError):  # only the listing is lost; the UI keeps running
+            registry.register(
+                project=self.project,
+                model=self.model,
+                url=self.url,
+                command=self.command,
+                started=self.started,
+            )
 
     async def serve_in_loop(self) -> None:
         """Start (if needed) and serve until `stop()` is called or the task is cancelled."""

@@ -5,17 +5,16 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from tests.helpers.cli import run_cli
+
 
 def punie(*args: str, home: Path) -> subprocess.CompletedProcess[str]:
-    script = Path(sys.executable).with_name("punie")
-    base = [str(script)] if script.exists() else [sys.executable, "-m", "punie_core.cli"]
     env = {**os.environ, "HOME": str(home)}
-    return subprocess.run([*base, *args], capture_output=True, text=True, env=env, timeout=60)
+    return run_cli(*args, env=env, timeout=60)
 
 
 @pytest.fixture

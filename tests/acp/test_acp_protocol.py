@@ -7,7 +7,6 @@ import json
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 from acp import RequestError, text_block
@@ -16,6 +15,7 @@ from acp_harness import agent_pipes, capabilities, harness, run, wait_until
 
 from punie_core.acp import protocol
 from punie_core.acp.server import serve_channel
+from tests.helpers.cli import punie_command
 
 
 def test_initialize_is_answered_at_once_with_honest_capabilities(punie_home):
@@ -291,11 +291,6 @@ def test_a_failed_load_answers_every_request_with_an_internal_error():
 
 
 # -- the real process ----------------------------------------------------------------------------
-
-
-def punie_command() -> list[str]:
-    script = Path(sys.executable).with_name("punie")
-    return [str(script)] if script.exists() else [sys.executable, "-m", "punie_core.cli"]
 
 
 def test_serve_process_writes_only_protocol_frames_to_stdout(workspace, punie_home):

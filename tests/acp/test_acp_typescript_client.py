@@ -18,6 +18,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers.cli import punie_command
+
 CLIENT_DIR = Path(__file__).parent / "client"
 
 pytestmark = pytest.mark.slow
@@ -76,9 +78,7 @@ def scripted_model(tmp_path: Path) -> Iterator[Callable[[list[dict]], str]]:
 
 
 def punie_serve(url: str) -> list[str]:
-    script = Path(sys.executable).with_name("punie")
-    base = [str(script)] if script.exists() else [sys.executable, "-m", "punie_core.cli"]
-    return [*base, "serve", "--model", f"local:{url}"]
+    return [*punie_command(), "serve", "--model", f"local:{url}"]
 
 
 def drive(

@@ -5,12 +5,13 @@ from __future__ import annotations
 import asyncio
 import os
 import subprocess
-import sys
 from collections.abc import Coroutine
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+from tests.helpers.cli import run_cli
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -63,13 +64,4 @@ def punie(
     """Run the real `punie` CLI in a subprocess (stdin is not a terminal)."""
     full_env = dict(os.environ)
     full_env.update(env or {})
-    script = Path(sys.executable).with_name("punie")
-    command = [str(script)] if script.exists() else [sys.executable, "-m", "punie_core.cli"]
-    return subprocess.run(
-        [*command, *args],
-        capture_output=True,
-        text=True,
-        env=full_env,
-        input=input if input is not None else "",
-        timeout=timeout,
-    )
+    return run_cli(*args, env=full_env, input=input if input is not None else "", timeout=timeout)

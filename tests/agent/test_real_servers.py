@@ -22,6 +22,7 @@ from punie_core.scripted_model import ScriptedModelServer
 from punie_core.session import Session
 from punie_core.traces import read_traces
 from tests.agent.conftest import punie, run_async
+from tests.helpers.cli import punie_command
 
 pytestmark = pytest.mark.slow
 
@@ -73,7 +74,7 @@ def test_mlx_lm_server_with_a_tiny_trained_model_makes_punie_run_a_tool(
 ) -> None:
     pytest.importorskip("mlx_lm")
     from punie_core import servers
-    from tests.agent.tiny_mlx import build, train
+    from tests.helpers.tiny_mlx import CHAT_TEMPLATE, build_tiny_model, train
 
     # 1. The exact requests Punie sends for this task (the scripted server records them).
     script = [
@@ -88,9 +89,11 @@ def test_mlx_lm_server_with_a_tiny_trained_model_makes_punie_run_a_tool(
         )
         bodies = [r.body for r in scripted.chat_requests]
     # 2. A tiny model built and trained here to answer exactly those.
-    model_dir = build(
-        tmp_path / "tiny-qwen3",
-        [json.dumps(b) for b in bodies] + [b["messages"][0]["content"] for b in bodies],
+    # Merges cross word boundaries (split_words=False) and the requests count twice, so the
+    # long system prompt and tool definitions shrink to few tokens.
+    corpus = [json.dumps(b) for b in bodies] + [b["messages"][0]["content"] for b in bodies]
+    model_dir = build_tiny_model(
+        tmp_path / "tiny-qwen3", [*corpus, *corpus, CHAT_TEMPLATE], split_words=False
     )
     train(model_dir, [(bodies[0], TOOL_CALL), (bodies[1], ANSWER)])
     # 3. Punie starts mlx_lm.server for it and runs the call the server parsed.
@@ -208,10 +211,9 @@ def test_ctrl_c_during_a_managed_server_answer_stops_everything(
     pytest.importorskip("xllamacpp")
     write_config(punie_home, "[settings]\nmax_tokens = 4000\n")
     before = server_pids("punie_core.servers gguf")
-    script = Path(sys.executable).with_name("punie")
     process = subprocess.Popen(
         [
-            str(script),
+            *punie_command(),
             "run",
             "Write a very long essay about Python.",
             "--model",

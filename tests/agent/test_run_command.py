@@ -7,13 +7,13 @@ import os
 import select
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 from punie_core.scripted_model import ScriptedModelServer
 from punie_core.traces import read_traces
 from tests.agent.conftest import punie
+from tests.helpers.cli import punie_command
 
 LIST_AND_READ = [
     {
@@ -123,8 +123,7 @@ def test_yes_allows_writes(workspace: Path) -> None:
 def _punie_on_a_terminal(args: list[str], answer: str, timeout: float = 90) -> tuple[int, str]:
     """Run punie with a pseudo-terminal as stdin/stderr; answer the first question asked."""
     master, slave = os.openpty()
-    script = Path(sys.executable).with_name("punie")
-    command = [str(script)] if script.exists() else [sys.executable, "-m", "punie_core.cli"]
+    command = punie_command()
     process = subprocess.Popen(
         [*command, *args],
         stdin=slave,
@@ -176,10 +175,9 @@ def test_on_a_terminal_no_refuses(workspace: Path) -> None:
 
 def test_ctrl_c_cancels_and_exits_130(workspace: Path) -> None:
     with ScriptedModelServer([{"hang": True}]) as server:
-        script = Path(sys.executable).with_name("punie")
         process = subprocess.Popen(
             [
-                str(script),
+                *punie_command(),
                 "run",
                 "wait",
                 "--model",

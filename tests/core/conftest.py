@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
 import pytest
+
+from tests.helpers.cli import run_cli
 
 ROOT = Path(__file__).resolve().parents[2]
 FAKE_SITE = ROOT / "tests" / "fixtures" / "fake_dists" / "site"
@@ -55,13 +56,4 @@ def run_punie(
     """Run the real `punie` CLI in a subprocess (the fake distributions on PYTHONPATH)."""
     full_env = subprocess_env(**({"PYTHONPATH": str(FAKE_SITE)} if fakes else {}))
     full_env.update(env or {})
-    script = Path(sys.executable).with_name("punie")
-    command = [str(script)] if script.exists() else [sys.executable, "-m", "punie_core.cli"]
-    return subprocess.run(
-        [*command, *args],
-        capture_output=True,
-        text=True,
-        env=full_env,
-        cwd=ROOT,
-        timeout=60,
-    )
+    return run_cli(*args, env=full_env, cwd=ROOT, timeout=60)

@@ -100,13 +100,14 @@ def test_collect_export_train_serve_evaluate(tmp_path: Path) -> None:
 
     # The tiny model's tokenizer learns from the collected traces, so their prompts stay short.
     from punie_core.flywheel.sources import iter_traces, trace_files
-    from tests.flywheel.tiny_model import build_tiny_model
+    from tests.helpers.tiny_mlx import CHAT_TEMPLATE, build_tiny_model
 
     traces = list(iter_traces(trace_files()))
     corpus = [
         json.dumps(t["tools"]) + t["system_prompt"] + json.dumps(t["messages"][1:]) for t in traces
     ]
-    tiny = build_tiny_model(tmp_path / "tiny", corpus=corpus)
+    examples = ["def test_add():\n    assert add(1, 2) == 3\n", "print(r.exit_code)"]
+    tiny = build_tiny_model(tmp_path / "tiny", [*corpus, CHAT_TEMPLATE, *examples])
 
     # 2. Export: pick a seed whose split keeps a trace in train and one in valid.
     ids = [t["id"] for t in traces]

@@ -5,12 +5,11 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-PUNIE = Path(sys.executable).with_name("punie")
+from tests.helpers.cli import run_cli
 
 
 def punie_exec(
@@ -19,16 +18,7 @@ def punie_exec(
     env = {k: v for k, v in os.environ.items() if not k.startswith("PUNIE_")}
     if not all_plugins:
         env["PUNIE_LOAD_PLUGINS"] = ""  # built-in tools only: faster, and independent of plugins
-    command = [str(PUNIE)] if PUNIE.exists() else [sys.executable, "-m", "punie_core.cli"]
-    return subprocess.run(
-        [*command, "exec", *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        env=env,
-        timeout=120,
-    )
+    return run_cli("exec", *args, env=env, cwd=cwd, input=stdin, timeout=120)
 
 
 def snippet(tmp_path: Path, code: str) -> str:

@@ -87,13 +87,19 @@ def test_a_scripted_session_appears_and_updates_live(agent, page, tmp_path, scre
     expect(row.locator("td").nth(4)).not_to_have_text("0 / 0")
 
 
-def test_approving_a_pending_write_from_the_page_writes_the_file(agent, page, screenshot):
+def open_a_pending_write(agent, page):
+    """Open a session page and prompt until its write waits for approval there."""
     session = agent.session(write_script())
     page.goto(f"{agent.web.base_url}/sessions/{session.id}?token={agent.web.token}")
     expect(page.locator("body[data-ready='1']")).to_have_count(1)
     outcome = agent.prompt(session, "add a hello function")
     card = page.locator("#approvals .card.approval")
     expect(card).to_be_visible()
+    return session, outcome, card
+
+
+def test_approving_a_pending_write_from_the_page_writes_the_file(agent, page, screenshot):
+    session, outcome, card = open_a_pending_write(agent, page)
     expect(card.locator(".diff-add").first).to_have_text("+def hello():\n")
     expect(page.locator("#state")).to_have_attribute("data-state", "waiting_approval")
     screenshot(page, "approval")
@@ -113,12 +119,7 @@ def test_approving_a_pending_write_from_the_page_writes_the_file(agent, page, sc
 
 
 def test_rejecting_a_pending_write_from_the_page_leaves_the_disk_alone(agent, page, screenshot):
-    session = agent.session(write_script())
-    page.goto(f"{agent.web.base_url}/sessions/{session.id}?token={agent.web.token}")
-    expect(page.locator("body[data-ready='1']")).to_have_count(1)
-    outcome = agent.prompt(session, "add a hello function")
-    card = page.locator("#approvals .card.approval")
-    expect(card).to_be_visible()
+    session, outcome, card = open_a_pending_write(agent, page)
     card.locator("button.reject").click()
     expect(card).to_have_count(0)
     expect(page.locator(".note.rejected")).to_contain_text("rejected in the browser")

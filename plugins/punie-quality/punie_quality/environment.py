@@ -23,6 +23,7 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from punie_core.context import kill_group
 
@@ -283,3 +284,22 @@ def tail(text: str, limit: int = 1500) -> str:
     """The last `limit` characters of a tool's output (errors are at the end)."""
     text = text.strip()
     return text if len(text) <= limit else "…" + text[-limit:]
+
+
+def json_list(stdout: str, program: str, error: type[Exception]) -> list[Any]:
+    """The JSON array a tool printed (no output: an empty one).
+
+    Args:
+        stdout: What the tool printed.
+        program: Its name, for the error message.
+        error: The exception to raise when the output is not a JSON array.
+    """
+    from pydantic_core import from_json
+
+    try:
+        raw = from_json(stdout or "[]")  # pydantic-core's parser: twice as fast as json's
+    except ValueError as exc:
+        raise error(f"{program} did not print JSON: {exc}: {tail(stdout, 300)!r}") from None
+    if not isinstance(raw, list):
+        raise error(f"{program} printed {type(raw).__name__}, not a list")
+    return raw

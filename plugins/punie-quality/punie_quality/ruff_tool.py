@@ -16,10 +16,16 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import TypeAdapter
-from pydantic_core import from_json
 
 from punie_core.context import tool_context
-from punie_quality.environment import Binary, RelativePaths, find_binary, run_process, tail
+from punie_quality.environment import (
+    Binary,
+    RelativePaths,
+    find_binary,
+    json_list,
+    run_process,
+    tail,
+)
 from punie_quality.results import FormatResult, RuffResult, Violation
 from punie_quality.workspace_paths import ask_to_modify, target_paths
 
@@ -41,12 +47,7 @@ def parse_violations(stdout: str, root: Path) -> list[Violation]:
     Raises:
         RuffOutputError: The output is not a JSON array of ruff messages.
     """
-    try:
-        raw = from_json(stdout or "[]")  # pydantic-core's parser: twice as fast as json's
-    except ValueError as exc:
-        raise RuffOutputError(f"ruff did not print JSON: {exc}: {tail(stdout, 300)!r}") from None
-    if not isinstance(raw, list):
-        raise RuffOutputError(f"ruff printed {type(raw).__name__}, not a list")
+    raw = json_list(stdout, "ruff", RuffOutputError)
     relative = RelativePaths(root)
     # One validation call for the whole list: thousands of findings stay cheap.
     return VIOLATIONS.validate_python([violation_fields(item, relative) for item in raw])

@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import TypeAdapter
-from pydantic_core import from_json
 
 from punie_core.context import tool_context
 from punie_quality.environment import (
@@ -21,6 +20,7 @@ from punie_quality.environment import (
     Python,
     RelativePaths,
     find_binary,
+    json_list,
     project_python,
     run_process,
     tail,
@@ -53,12 +53,7 @@ def parse_diagnostics(stdout: str, root: Path) -> list[TypeDiagnostic]:
     Raises:
         TyOutputError: The output is not a JSON array of GitLab code-quality entries.
     """
-    try:
-        raw = from_json(stdout or "[]")  # pydantic-core's parser: twice as fast as json's
-    except ValueError as exc:
-        raise TyOutputError(f"ty did not print JSON: {exc}: {tail(stdout, 300)!r}") from None
-    if not isinstance(raw, list):
-        raise TyOutputError(f"ty printed {type(raw).__name__}, not a list")
+    raw = json_list(stdout, "ty", TyOutputError)
     relative = RelativePaths(root)
     return DIAGNOSTICS.validate_python([diagnostic_fields(item, relative) for item in raw])
 

@@ -46,7 +46,7 @@ async def ask_to_modify(tool: str, files: list[str], arguments: dict[str, object
         ProtectedPath: A file is inside `.git`, a virtual environment or another protected place.
         ToolRefused: The permission policy said no.
     """
-    from punie_core.toolbox import ToolRefused, current_call_id, new_call_id
+    from punie_core.toolbox import current_call_id, new_call_id, require_approval
 
     context = tool_context()
     workspace = context.workspace
@@ -67,8 +67,4 @@ async def ask_to_modify(tool: str, files: list[str], arguments: dict[str, object
         paths=tuple(files),
         sensitive=sensitive,
     )
-    if await context.permissions.approve(request):
-        return
-    hint = getattr(context.permissions, "hint", "")
-    reason = "needs a person's explicit approval" if sensitive else "permission refused"
-    raise ToolRefused(f"{title}: {reason}" + (f" ({hint})" if hint and not sensitive else ""))
+    await require_approval(request)

@@ -10,10 +10,18 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Literal
 
 import libcst as cst
 
+from punie_core.sources import (
+    Param,
+    ParsedModule,
+    decorator_names,
+    dotted,
+    import_bindings,
+    parameters,
+)
 from punie_core.validation import iter_children, parse_module, walk
 
 REGISTER_METHODS = frozenset(
@@ -37,16 +45,6 @@ INJECTING_FACTORIES = frozenset({"auto", "auto_async", "partial"})
 CONTEXT_DECORATORS = frozenset({"contextmanager", "asynccontextmanager"})
 
 
-def dotted(node: cst.BaseExpression | None) -> str | None:
-    """`a.b.c` for a Name/Attribute chain, else None."""
-    if isinstance(node, cst.Name):
-        return node.value
-    if isinstance(node, cst.Attribute):
-        left = dotted(node.value)
-        return f"{left}.{node.attr.value}" if left else None
-    return None
-
-
 def last(name: str | None) -> str:
     return (name or "").rsplit(".", 1)[-1]
 
@@ -57,35 +55,6 @@ def type_key(module: cst.Module, node: cst.BaseExpression) -> str:
     if name is not None:
         return last(name)
     return "".join(module.code_for_node(node).split())
-
-
-@dataclass
-class Param:
-    name: str
-    kind: Literal["positional_only", "positional", "keyword_only", "var_positional", "var_keyword"]
-    annotation: str | None
-    default: str | None
-    node: cst.CSTNode
-
-    @property
-    def required(self) -> bool:
-        return self.default is None and self.kind not in ("var_positional", "var_keyword")
-
-
-def _params(node: cst.Parameters, module: cst.Module) -> list[Param]:
-    def one(param: cst.Param, kind: Any) -> Param:
-        annotation = module.code_for_node(param.annotation.annotation) if param.annotation else None
-        default = module.code_for_node(param.default) if param.default is not None else None
-        return Param(param.name.value, kind, annotation, default, param)
-
-    params = [one(p, "positional_only") for p in node.posonly_params]
-    params += [one(p, "positional") for p in node.params]
-    if isinstance(node.star_arg, cst.Param):
-        params.append(one(node.star_arg, "var_positional"))
-    params += [one(p, "keyword_only") for p in node.kwonly_params]
-    if node.star_kwarg is not None:
-        params.append(one(node.star_kwarg, "var_keyword"))
-    return params
 
 
 def takes_container(params: list[Param]) -> bool:
@@ -186,12 +155,9 @@ class Execution:
 
 
 @dataclass
-class ModuleFacts:
+class ModuleFacts(ParsedModule):
     """Everything the svcs rules need from one module."""
 
-    path: str
-    source: str
-    module: cst.Module
     imports: dict[str, tuple[str, str | None, int]] = field(default_factory=dict)
     functions: dict[str, Function] = field(default_factory=dict)
     classes: dict[str, Class] = field(default_factory=dict)
@@ -203,30 +169,6 @@ class ModuleFacts:
     )
     phases: list[PhaseEntry] = field(default_factory=list)
     executions: list[Execution] = field(default_factory=list)
-    _positions: Any = None
-
-    def position(self, node: cst.CSTNode) -> tuple[int, int]:
-        """1-based (line, column), resolving metadata once on first use."""
-        if self._positions is None:
-            from libcst.metadata import MetadataWrapper, PositionProvider
-
-            wrapper = MetadataWrapper(self.module, unsafe_skip_copy=True)
-            self._positions = wrapper.resolve(PositionProvider)
-        start = self._positions[node].start
-        return start.line, start.column + 1
-
-    def code(self, node: cst.CSTNode) -> str:
-        return self.module.code_for_node(node)
-
-
-def _decorators(node: cst.FunctionDef | cst.ClassDef) -> list[str]:
-    names = []
-    for decorator in node.decorators:
-        target = decorator.decorator
-        if isinstance(target, cst.Call):
-            target = target.func
-        names.append(last(dotted(target)))
-    return names
 
 
 def _own_nodes(node: cst.FunctionDef) -> Iterator[cst.CSTNode]:
@@ -305,7 +247,7 @@ def _is_generator(node: cst.FunctionDef) -> bool:
 
 
 def _class_facts(node: cst.ClassDef, module: cst.Module) -> Class:
-    decorators = _decorators(node)
+    decorators = decorator_names(node)
     body = list(node.body.body) if isinstance(node.body, cst.IndentedBlock) else []
     methods = {s.name.value: s for s in body if isinstance(s, cst.FunctionDef)}
     bases = [last(dotted(b.value)) for b in node.bases]
@@ -344,7 +286,7 @@ def _class_facts(node: cst.ClassDef, module: cst.Module) -> Class:
                     default = "field(...)" if has_default else None
                 fields.append(Param(target, "positional", annotation, default, small))
     if "__init__" in methods:
-        init: list[Param] | None = _params(methods["__init__"].params, module)[1:]
+        init: list[Param] | None = parameters(methods["__init__"].params, module, Param)[1:]
     elif any(d in ("dataclass", "define", "frozen", "mutable", "injectable") for d in decorators):
         init = (
             fields
@@ -363,7 +305,7 @@ def _class_facts(node: cst.ClassDef, module: cst.Module) -> Class:
         priority=priority,
         priority_node=priority_node,
         call=call,
-        call_params=_params(call.params, module)[1:] if call is not None else [],
+        call_params=parameters(call.params, module, Param)[1:] if call is not None else [],
     )
 
 
@@ -385,8 +327,8 @@ class _Builder:
             node=node,
             is_async=node.asynchronous is not None,
             is_generator=_is_generator(node),
-            decorators=_decorators(node),
-            params=_params(node.params, module),
+            decorators=decorator_names(node),
+            params=parameters(node.params, module, Param),
             unguarded_yield=None,
             returns=module.code_for_node(node.returns.annotation) if node.returns else None,
         )
@@ -435,24 +377,18 @@ class _Builder:
     # imports ----------------------------------------------------------------------------
 
     def visit_Import(self, node: cst.Import) -> None:
-        for alias in node.names:
-            name = dotted(alias.name) or ""
-            if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
-                self.facts.imports[alias.asname.name.value] = (name, None, 0)
-            else:
-                top = name.split(".", 1)[0]
-                self.facts.imports.setdefault(top, (top, None, 0))
+        self._bind(node)
 
     def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
-        if isinstance(node.names, cst.ImportStar):
-            return
-        module = dotted(node.module) if node.module is not None else ""
-        for alias in node.names:
-            name = dotted(alias.name) or ""
-            local = name
-            if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
-                local = alias.asname.name.value
-            self.facts.imports[local] = (module or "", name, len(node.relative))
+        self._bind(node)
+
+    def _bind(self, node: cst.Import | cst.ImportFrom) -> None:
+        for local, imported, rebinds in import_bindings(node):
+            value = (imported.module, imported.name, imported.level)
+            if rebinds:
+                self.facts.imports[local] = value
+            else:
+                self.facts.imports.setdefault(local, value)
 
     # calls ------------------------------------------------------------------------------
 

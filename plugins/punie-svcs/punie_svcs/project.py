@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
+from punie_core.sources import FileCache, SourceCache
 from punie_core.validation import (
     project_files,
     project_root,
@@ -21,9 +22,6 @@ from punie_core.validation import (
 from punie_svcs.analysis import Class, Function, ModuleFacts, build_facts, dotted
 from punie_svcs.gate import GATE_WORDS
 
-_facts: dict[str, tuple[tuple[int, int], ModuleFacts | None]] = {}
-_by_source: dict[tuple[str, str], ModuleFacts] = {}
-_texts: dict[str, tuple[tuple[int, int], bool]] = {}
 _CACHE_LIMIT = 4096
 
 
@@ -32,12 +30,17 @@ def relevant(source: str) -> bool:
     return any(word in source for word in GATE_WORDS)
 
 
-def _identity(path: str) -> tuple[int, int] | None:
-    try:
-        stat = os.stat(path)
-    except OSError:
-        return None
-    return stat.st_mtime_ns, stat.st_size
+_built = SourceCache(build_facts, limit=_CACHE_LIMIT)
+# Unreadable or unparseable files have no facts: the syntax gate reports them.
+_on_disk: FileCache[ModuleFacts | None] = FileCache(
+    lambda path: _built(path, read_source(path)), None, errors=(Exception,), limit=_CACHE_LIMIT
+)
+_relevant_file = FileCache(
+    lambda path: relevant(read_source(path)),
+    False,
+    errors=(OSError, UnicodeDecodeError),
+    limit=_CACHE_LIMIT,
+)
 
 
 def facts_for(path: str, source: str) -> ModuleFacts:
@@ -46,50 +49,12 @@ def facts_for(path: str, source: str) -> ModuleFacts:
     Raises:
         libcst.ParserSyntaxError: The source does not parse.
     """
-    key = (os.path.abspath(path), source)
-    facts = _by_source.get(key)
-    if facts is None:
-        facts = build_facts(key[0], source)
-        if len(_by_source) > _CACHE_LIMIT:
-            _by_source.clear()
-        _by_source[key] = facts
-    return facts
+    return _built(path, source)
 
 
 def facts_for_file(path: str) -> ModuleFacts | None:
     """The facts of a file on disk (cached), or None when unreadable or unparseable."""
-    key = os.path.abspath(path)
-    identity = _identity(key)
-    if identity is None:
-        return None
-    cached = _facts.get(key)
-    if cached is not None and cached[0] == identity:
-        return cached[1]
-    try:
-        facts: ModuleFacts | None = facts_for(key, read_source(key))
-    except Exception:  # unreadable or unparseable: the syntax gate reports it for that file
-        facts = None
-    if len(_facts) > _CACHE_LIMIT:
-        _facts.clear()
-    _facts[key] = (identity, facts)
-    return facts
-
-
-def _relevant_file(path: str) -> bool:
-    identity = _identity(path)
-    if identity is None:
-        return False
-    cached = _texts.get(path)
-    if cached is not None and cached[0] == identity:
-        return cached[1]
-    try:
-        answer = relevant(read_source(path))
-    except (OSError, UnicodeDecodeError):
-        answer = False
-    if len(_texts) > _CACHE_LIMIT:
-        _texts.clear()
-    _texts[path] = (identity, answer)
-    return answer
+    return _on_disk(path)
 
 
 @dataclass(frozen=True)

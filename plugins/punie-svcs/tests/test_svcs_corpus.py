@@ -6,21 +6,22 @@ import os
 
 import pytest
 from punie_svcs.rule_ids import RULES
-from svcs_corpus import FIXTURES, corpus_cases, expected
+from svcs_corpus import CASES, FIXTURES
 
+from punie_core.testing import expected_findings
 from punie_core.validation import check_paths
 
 
-@pytest.mark.parametrize("case", corpus_cases())
+@pytest.mark.parametrize("case", CASES)
 def test_corpus_case_has_exactly_the_expected_findings(case: str, toolbox) -> None:
     root = FIXTURES / case
     report = check_paths([root], toolbox, layers=("syntax", "conventions"))
     found = {(os.path.relpath(f.path, root), f.line, f.rule) for f in report.findings}
-    assert found == expected(root)
+    assert found == expected_findings(root)
 
 
 def test_every_rule_has_a_bad_project() -> None:
-    covered = {rule for case in corpus_cases() for _, _, rule in expected(FIXTURES / case)}
+    covered = {rule for case in CASES for _, _, rule in expected_findings(FIXTURES / case)}
     assert covered == set(RULES)
 
 

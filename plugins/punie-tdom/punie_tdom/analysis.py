@@ -17,6 +17,16 @@ from typing import Any, Literal
 
 import libcst as cst
 
+from punie_core.sources import (
+    Import,
+    ParamKind,
+    ParsedModule,
+    decorator_names,
+    dotted,
+    import_bindings,
+    parameters,
+)
+from punie_core.sources import Param as BaseParam
 from punie_core.validation import parse_module, walk
 
 TEMPLATE_TYPES = frozenset({"Template", "ScopedTemplate"})
@@ -77,16 +87,6 @@ def kebab_to_snake(name: str) -> str:
     return name.replace("-", "_").lower()
 
 
-def dotted(node: cst.BaseExpression | None) -> str | None:
-    """`a.b.c` for a Name/Attribute chain, else None."""
-    if isinstance(node, cst.Name):
-        return node.value
-    if isinstance(node, cst.Attribute):
-        left = dotted(node.value)
-        return f"{left}.{node.attr.value}" if left else None
-    return None
-
-
 def last_segment(annotation: str | None) -> str:
     """`Template` for `string.templatelib.Template` or `t.Template`; '' for None."""
     if not annotation:
@@ -99,28 +99,8 @@ def last_segment(annotation: str | None) -> str:
 # Definitions.
 
 
-ParamKind = Literal[
-    "positional_only", "positional", "keyword_only", "var_positional", "var_keyword"
-]
-
-
-@dataclass
-class Param:
+class Param(BaseParam):
     """A parameter of a component callable (or a dataclass field)."""
-
-    name: str
-    kind: ParamKind
-    annotation: str | None
-    default: str | None
-    node: cst.CSTNode
-
-    @property
-    def has_default(self) -> bool:
-        return self.default is not None
-
-    @property
-    def named(self) -> bool:
-        return self.kind in ("positional", "keyword_only")
 
     @property
     def injected(self) -> bool:
@@ -499,16 +479,6 @@ def parse_template(
 
 
 @dataclass
-class Import:
-    """`local` names `name` from `module` (name None: the module itself)."""
-
-    module: str
-    name: str | None
-    level: int
-    node: cst.CSTNode
-
-
-@dataclass
 class HtmlCall:
     """A call of tdom's `html()`/`svg()` (or tdom-svcs's `html()`)."""
 
@@ -518,12 +488,9 @@ class HtmlCall:
 
 
 @dataclass
-class ModuleModel:
+class ModuleModel(ParsedModule):
     """Everything the tdom rules need from one module."""
 
-    path: str
-    source: str
-    module: cst.Module
     imports: dict[str, Import] = field(default_factory=dict)
     definitions: dict[str, Definition] = field(default_factory=dict)
     templates: list[cst.TemplatedString] = field(default_factory=list)
@@ -532,26 +499,12 @@ class ModuleModel:
     html_calls: list[HtmlCall] = field(default_factory=list)
     template_fstrings: list[cst.BaseExpression] = field(default_factory=list)
     removed_imports: list[tuple[cst.CSTNode, str]] = field(default_factory=list)
-    _positions: Any = None
-
-    def position(self, node: cst.CSTNode) -> tuple[int, int]:
-        """1-based (line, column) of a node (metadata is resolved once, on first use)."""
-        if self._positions is None:
-            from libcst.metadata import MetadataWrapper, PositionProvider
-
-            wrapper = MetadataWrapper(self.module, unsafe_skip_copy=True)
-            self._positions = wrapper.resolve(PositionProvider)
-        start = self._positions[node].start
-        return start.line, start.column + 1
 
     def offset_position(self, node: cst.CSTNode, offset: tuple[int, int]) -> tuple[int, int]:
         """The position of a line/column offset inside a node (a template)."""
         line, column = self.position(node)
         delta, col = offset
         return (line + delta, col + 1) if delta else (line, column + col)
-
-    def code(self, node: cst.CSTNode) -> str:
-        return self.module.code_for_node(node)
 
     def is_html_function(self, func: cst.BaseExpression, shadowed: frozenset[str]) -> bool:
         """True when `func` names tdom's html/svg here (through imports; not shadowed)."""
@@ -627,40 +580,14 @@ def is_plain_string(node: cst.BaseExpression) -> bool:
     return False
 
 
-def _param_from(param: cst.Param, kind: ParamKind, module: cst.Module) -> Param:
-    annotation = module.code_for_node(param.annotation.annotation) if param.annotation else None
-    default = module.code_for_node(param.default) if param.default is not None else None
-    return Param(param.name.value, kind, annotation, default, param)
-
-
 def function_params(
     node: cst.FunctionDef, module: cst.Module, skip_self: bool = False
 ) -> list[Param]:
     """Parameters of a def, by kind (tdom's `CallableInfo.from_callable`)."""
-    p = node.params
-    params: list[Param] = []
-    params += [_param_from(x, "positional_only", module) for x in p.posonly_params]
-    params += [_param_from(x, "positional", module) for x in p.params]
-    if isinstance(p.star_arg, cst.Param):
-        params.append(_param_from(p.star_arg, "var_positional", module))
-    params += [_param_from(x, "keyword_only", module) for x in p.kwonly_params]
-    if p.star_kwarg is not None:
-        params.append(_param_from(p.star_kwarg, "var_keyword", module))
+    params = parameters(node.params, module, Param)
     if skip_self and params and params[0].kind in ("positional_only", "positional"):
         params = params[1:]
     return params
-
-
-def _decorator_names(node: cst.FunctionDef | cst.ClassDef) -> list[str]:
-    names = []
-    for decorator in node.decorators:
-        target = decorator.decorator
-        if isinstance(target, cst.Call):
-            target = target.func
-        name = dotted(target)
-        if name:
-            names.append(name.rsplit(".", 1)[-1])
-    return names
 
 
 def _docstring(node: cst.FunctionDef | cst.ClassDef) -> str:
@@ -727,7 +654,7 @@ def _field_default(
 
 def class_definition(node: cst.ClassDef, module: cst.Module) -> Definition:
     """A class as a component: a dataclass's fields or `__init__`'s params, and `__call__`."""
-    decorators = _decorator_names(node)
+    decorators = decorator_names(node)
     is_dataclass = any(d in DATACLASS_DECORATORS for d in decorators)
     methods = {
         stmt.name.value: stmt
@@ -912,27 +839,21 @@ class _Builder:
     # imports ------------------------------------------------------------------------------
 
     def visit_Import(self, node: cst.Import) -> None:
-        for alias in node.names:
-            name = dotted(alias.name) or ""
-            if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
-                self.model.imports[alias.asname.name.value] = Import(name, None, 0, alias)
+        for local, imported, rebinds in import_bindings(node):
+            if rebinds:
+                self.model.imports[local] = imported
             else:
-                top = name.split(".", 1)[0]
-                self.model.imports.setdefault(top, Import(top, None, 0, alias))
+                self.model.imports.setdefault(local, imported)
 
     def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
-        module = dotted(node.module) if node.module is not None else ""
-        level = len(node.relative)
-        if isinstance(node.names, cst.ImportStar):
-            return
-        for alias in node.names:
-            name = dotted(alias.name) or ""
-            local = name
-            if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
-                local = alias.asname.name.value
-            self.model.imports[local] = Import(module or "", name, level, alias)
-            if level == 0 and module in TDOM_MODULES and name in REMOVED_API:
-                self.model.removed_imports.append((alias, name))
+        for local, imported, _ in import_bindings(node):
+            self.model.imports[local] = imported
+            if (
+                imported.level == 0
+                and imported.module in TDOM_MODULES
+                and imported.name in REMOVED_API
+            ):
+                self.model.removed_imports.append((imported.node, imported.name))
 
     # templates ----------------------------------------------------------------------------
 

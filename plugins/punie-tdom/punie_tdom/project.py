@@ -12,6 +12,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from punie_core.sources import FileCache, SourceCache
 from punie_core.validation import (
     project_files,
     project_root,
@@ -21,10 +22,20 @@ from punie_core.validation import (
 )
 from punie_tdom.analysis import Definition, ModuleModel, TagUse, build_model, dotted
 
-_models: dict[str, tuple[tuple[int, int], ModuleModel | None]] = {}
-_by_source: dict[tuple[str, str], ModuleModel] = {}
-_has_tags: dict[str, tuple[tuple[int, int], bool]] = {}
 _CACHE_LIMIT = 2048
+
+_built = SourceCache(build_model, limit=_CACHE_LIMIT)
+# Unreadable or unparseable files have no model: the syntax gate reports them.
+_on_disk: FileCache[ModuleModel | None] = FileCache(
+    lambda path: _built(path, read_source(path)), None, errors=(Exception,), limit=_CACHE_LIMIT
+)
+# Only files containing a component tag `<{` are parsed to find where components are used.
+_mentions_tags = FileCache(
+    lambda path: "<{" in read_source(path),
+    False,
+    errors=(OSError, UnicodeDecodeError),
+    limit=_CACHE_LIMIT,
+)
 
 
 def model_for(path: str, source: str) -> ModuleModel:
@@ -33,41 +44,12 @@ def model_for(path: str, source: str) -> ModuleModel:
     Raises:
         libcst.ParserSyntaxError: The source does not parse.
     """
-    key = (os.path.abspath(path), source)
-    model = _by_source.get(key)
-    if model is None:
-        model = build_model(key[0], source)
-        if len(_by_source) > _CACHE_LIMIT:
-            _by_source.clear()
-        _by_source[key] = model
-    return model
-
-
-def _identity(path: str) -> tuple[int, int] | None:
-    try:
-        stat = os.stat(path)
-    except OSError:
-        return None
-    return stat.st_mtime_ns, stat.st_size
+    return _built(path, source)
 
 
 def model_for_file(path: str) -> ModuleModel | None:
     """The model of a file on disk (cached), or None when it cannot be read or parsed."""
-    key = os.path.abspath(path)
-    identity = _identity(key)
-    if identity is None:
-        return None
-    cached = _models.get(key)
-    if cached is not None and cached[0] == identity:
-        return cached[1]
-    try:
-        model: ModuleModel | None = model_for(key, read_source(key))
-    except Exception:  # unreadable or unparseable: the syntax gate reports it for that file
-        model = None
-    if len(_models) > _CACHE_LIMIT:
-        _models.clear()
-    _models[key] = (identity, model)
-    return model
+    return _on_disk(path)
 
 
 @dataclass(frozen=True)
@@ -169,24 +151,6 @@ class Project:
                     key = definition_key(resolved.path, resolved.definition.name)
                     found.setdefault(key, []).append((path, use))
         return found
-
-
-def _mentions_tags(path: str) -> bool:
-    """True when the file's text contains a component tag `<{` (cached by file identity)."""
-    identity = _identity(path)
-    if identity is None:
-        return False
-    cached = _has_tags.get(path)
-    if cached is not None and cached[0] == identity:
-        return cached[1]
-    try:
-        answer = "<{" in read_source(path)
-    except (OSError, UnicodeDecodeError):
-        answer = False
-    if len(_has_tags) > _CACHE_LIMIT:
-        _has_tags.clear()
-    _has_tags[path] = (identity, answer)
-    return answer
 
 
 def definition_key(path: str, name: str) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from punie_tdom.rules import fix
-from tdom_corpus import corpus_cases
+from tdom_corpus import CASES
 from tstrings import intended_html, load, strict_html
 
 from punie_core.validation import check_paths, read_source, syntax_findings
@@ -17,7 +17,7 @@ FIXABLE_CASES = [
 ]
 
 
-@pytest.mark.parametrize("case", corpus_cases())
+@pytest.mark.parametrize("case", CASES)
 def test_fix_output_passes_the_syntax_gate_and_is_idempotent(case: str, toolbox, copy_case) -> None:
     root = copy_case(case)
     before = check_paths([root], toolbox, layers=("syntax", "conventions"))
@@ -37,7 +37,7 @@ def test_fix_output_passes_the_syntax_gate_and_is_idempotent(case: str, toolbox,
 
 
 def test_every_fixable_case_is_exercised() -> None:
-    names = {c for c in corpus_cases()}
+    names = {c for c in CASES}
     assert set(FIXABLE_CASES) <= names
 
 

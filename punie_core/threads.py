@@ -1,7 +1,8 @@
-"""Slow start-up work (imports, loading plugins) in daemon threads, awaited from the event loop.
+"""Slow work (imports, loading plugins) in daemon threads, awaited from the event loop.
 
-Daemon threads, not the loop's default executor: when the client closes the connection while
-a warm-up still imports, the process exits at once instead of waiting for work nobody needs.
+Daemon threads, not the loop's default executor: when a client leaves (the IDE closes the
+connection, a browser goes away) while a warm-up still imports, the process exits at once
+instead of waiting for work nobody needs.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from typing import Any, TypeVar
 T = TypeVar("T")
 
 
-def in_daemon_thread(work: Callable[[], T], name: str = "punie-warm-up") -> asyncio.Future[T]:
+def in_daemon_thread(work: Callable[[], T], name: str = "punie-worker") -> asyncio.Future[T]:
     """Run `work()` in a new daemon thread; the returned future (of the running loop) settles."""
     loop = asyncio.get_running_loop()
     future: asyncio.Future[T] = loop.create_future()

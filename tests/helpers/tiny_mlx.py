@@ -1,15 +1,15 @@
-"""A tiny mlx-lm model built here (no download) and trained just enough to call a tool.
+"""A tiny mlx-lm model built here (no download): a BPE tokenizer trained here, random weights.
 
-The tokenizer is a byte-level BPE trained on the very requests Punie sends, so the long
-system prompt and tool definitions shrink to few tokens; the model (Qwen3 shape, hidden 64,
-2 layers, ~0.2 M parameters) is then trained on those exact prompts, rendered by the same
-chat template and message handling mlx_lm.server uses, until greedy decoding reproduces:
+The model has the Qwen3 shape (hidden 64, 2 layers, ~0.2 M parameters), deterministic weights
+(`mx.random.seed(0)`) and a ChatML template that renders OpenAI tools and tool calls with
+`<tool_call>` tags, so mlx-lm picks its JSON tool parser and returns real structured
+`tool_calls`. Untrained, it answers in noise, which is all the flywheel pipeline needs (LoRA,
+fuse, quantize and serve run for real on it). `train` then teaches it exact requests, as
+rendered by the same chat template and message handling mlx_lm.server uses, until greedy
+decoding reproduces each completion (the agent's real-server test):
 
     request 1 (the user's question)       -> <tool_call>{"name": "read_file", ...}</tool_call>
     request 2 (with the tool's result)     -> a plain answer
-
-The chat template renders OpenAI tools and `<tool_call>` tags, so mlx-lm picks its JSON tool
-parser and returns real structured `tool_calls`.
 """
 
 # ruff: noqa: E501  (the chat template is kept as mlx-lm reads it)
@@ -17,6 +17,7 @@ parser and returns real structured `tool_calls`.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -63,30 +64,43 @@ CHAT_TEMPLATE = r"""
 """.strip()
 
 
-def build(out: Path, corpus: list[str]) -> Path:
-    """Write a tokenizer (trained on `corpus`) and random Qwen3-shaped weights to `out`."""
+def build_tiny_model(
+    out: Path, texts: Iterable[str], *, vocab_size: int = 4096, split_words: bool = True
+) -> Path:
+    """Write a loadable mlx-lm model directory at `out` and return it.
+
+    Args:
+        out: The model directory to create.
+        texts: What the tokenizer learns from (the prompts the model will see, for example),
+            so those prompts stay short in tokens. Taken as given: repeat a text to weigh it more.
+        vocab_size: The most tokens the tokenizer may learn (a small corpus gives fewer).
+        split_words: Split on word boundaries before merging (the usual byte-level regex);
+            False lets merges cross words, so a fixed prompt becomes very few tokens.
+    """
     import mlx.core as mx
     from mlx_lm.utils import _get_classes, save_config, save_model
     from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
     from transformers import PreTrainedTokenizerFast
 
     tokenizer = Tokenizer(models.BPE())
-    # No regex split: merges may cross word boundaries, so the fixed prompt becomes a few tokens.
-    tokenizer.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=False)
+    tokenizer.pre_tokenizer = pre_tokenizers.ByteLevel(
+        add_prefix_space=False, use_regex=split_words
+    )
     tokenizer.decoder = decoders.ByteLevel()
     trainer = trainers.BpeTrainer(
-        vocab_size=4096,
+        vocab_size=vocab_size,
         special_tokens=SPECIAL_TOKENS,
         initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
         show_progress=False,
     )
-    tokenizer.train_from_iterator([*corpus, *corpus, CHAT_TEMPLATE], trainer)
+    tokenizer.train_from_iterator(list(texts), trainer)
     fast = PreTrainedTokenizerFast(
         tokenizer_object=tokenizer, eos_token="<|im_end|>", pad_token="<|endoftext|>"
     )
     fast.chat_template = CHAT_TEMPLATE
     out.mkdir(parents=True, exist_ok=True)
     fast.save_pretrained(str(out))
+    # A template file as well: some transformers versions read only chat_template.jinja.
     (out / "chat_template.jinja").write_text(CHAT_TEMPLATE, encoding="utf-8")
     config = {
         "model_type": "qwen3",
@@ -110,6 +124,9 @@ def build(out: Path, corpus: list[str]) -> Path:
     mx.eval(model.parameters())
     save_model(out, model)
     save_config(config, out / "config.json")
+    (out / "punie-tiny.json").write_text(
+        json.dumps({"built_by": "tests/helpers/tiny_mlx.py"}) + "\n"
+    )
     return out
 
 
@@ -132,7 +149,7 @@ def train(
     """Train until greedy decoding of every request body yields its completion; return the steps.
 
     Args:
-        model_dir: A directory written by `build` (weights are replaced in place).
+        model_dir: A directory written by `build_tiny_model` (weights are replaced in place).
         examples: (request body as Punie sends it, completion text ending the turn).
         max_steps: Give up after this many steps (the test then fails on the server's answer).
     """
