@@ -523,7 +523,10 @@ def prompt_text(blocks: list[Any]) -> str:
             parts.append(
                 f"(a {getattr(block, 'type', 'content')} block Punie cannot read was left out)"
             )
-    return "".join(parts).strip()
+    text = "".join(parts).strip()
+    # JSON may carry lone surrogates (`"\\udcff"`), which no model request can encode: the
+    # prompt would fail, and every later one of the session with it. Replace them.
+    return text.encode("utf-8", "replace").decode("utf-8")
 
 
 def slash_command(text: str) -> tuple[str, str] | None:

@@ -14,6 +14,7 @@ import contextlib
 import json
 import logging
 import os
+import stat
 import threading
 import uuid
 from collections.abc import Callable
@@ -325,6 +326,10 @@ async def open_stdio(
     transports: list[asyncio.BaseTransport] = []
     in_file = os.fdopen(in_fd, "rb", buffering=0, closefd=False)
     try:
+        if not _pollable(in_fd):
+            # asyncio accepts character devices, but epoll refuses some (/dev/null) in a
+            # callback that only logs: the channel would then wait for frames forever.
+            raise ValueError("not a pipe or socket")
         read_transport, _ = await loop.connect_read_pipe(
             lambda: asyncio.StreamReaderProtocol(reader), in_file
         )
@@ -340,6 +345,15 @@ async def open_stdio(
         transports.append(write_transport)
         writer = FrameWriter(asyncio.StreamWriter(write_transport, protocol, None, loop))
     return FrameChannel(reader, writer, max_frame=max_frame, transports=tuple(transports))
+
+
+def _pollable(fd: int) -> bool:
+    """True for a pipe or a socket, the descriptors an event loop can always watch."""
+    try:
+        mode = os.fstat(fd).st_mode
+    except OSError:
+        return False
+    return stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode)
 
 
 def _feed_from_thread(

@@ -128,11 +128,15 @@ def _log_failure(task: asyncio.Task[Any]) -> None:
 
 def setup_logging(log_file: str | None, verbose: bool) -> None:
     """Logs to stderr or a file, never stdout."""
-    handler: logging.Handler
+    handler: logging.Handler = logging.StreamHandler(sys.stderr)
     if log_file:
-        handler = logging.FileHandler(os.path.expanduser(log_file), encoding="utf-8")
-    else:
-        handler = logging.StreamHandler(sys.stderr)
+        try:
+            handler = logging.FileHandler(os.path.expanduser(log_file), encoding="utf-8")
+        except OSError as exc:
+            # The IDE is waiting for `initialize`: a bad log path must not cost it the agent.
+            print(
+                f"punie serve: cannot log to {log_file} ({exc}); logging to stderr", file=sys.stderr
+            )
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root = logging.getLogger()
     root.handlers[:] = [handler]

@@ -291,6 +291,9 @@ class SessionView:
         """
         if self.busy:
             raise SessionBusy(f"session {self.id} is busy ({self.state})")
+        # JSON may carry lone surrogates (`"\\udcff"`) that no model request can encode; left
+        # in, they would fail this prompt and every later one of the session.
+        text = text.encode("utf-8", "replace").decode("utf-8")
         self.prompt_task = asyncio.ensure_future(self._prompt(text))
         self.hub.session_changed(self, force=True)
 
