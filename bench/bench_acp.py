@@ -39,7 +39,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from punie_core.scripted_model import ScriptedModelServer  # noqa: E402
+from punie_core.testing.scripted_model import ScriptedModelServer  # noqa: E402
 
 GOAL_INITIALIZE = 0.5
 GOAL_NEW_SESSION = 1.5

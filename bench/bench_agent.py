@@ -40,13 +40,13 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("PUNIE_HOME", tempfile.mkdtemp(prefix="punie-bench-home-"))
 os.environ["PUNIE_TRACES"] = os.environ.get("PUNIE_TRACES", "1")
 
-from punie_core.scripted_model import ScriptedModelServer  # noqa: E402
+from punie_core.testing.scripted_model import ScriptedModelServer  # noqa: E402
 
 TOOL_REQUESTS = 19
 
 
 class ServerProcess:
-    """`python -m punie_core.scripted_model` in its own process (so it takes no time from ours)."""
+    """`python -m punie_core.testing.scripted_model` in its own process (so it takes no time from ours)."""
 
     def __init__(self, replies: list[dict[str, Any]]) -> None:
         self.file = tempfile.NamedTemporaryFile("w", suffix=".json", delete=False)
@@ -56,7 +56,7 @@ class ServerProcess:
             [
                 sys.executable,
                 "-m",
-                "punie_core.scripted_model",
+                "punie_core.testing.scripted_model",
                 "--script",
                 self.file.name,
                 "--port",
@@ -116,9 +116,9 @@ async def punie_overhead(
 ) -> list[tuple[float, float, int]]:
     """(wall ms, tool + server ms, requests) per prompt of one Punie session."""
     base_url = server.base_url
-    from punie_core.plugins import load_toolbox
-    from punie_core.session import Session
-    from punie_core.traces import read_traces
+    from punie_core.agent.session import Session
+    from punie_core.agent.traces import read_traces
+    from punie_core.plugins.loader import load_toolbox
 
     session = Session(
         cwd=workspace,
@@ -269,9 +269,9 @@ def code_script(task: Any) -> list[dict[str, Any]]:
 
 
 async def run_task(script: Any, mode: str, root: Path) -> tuple[int, int, str]:
-    from punie_core.context import ToolContext
-    from punie_core.plugins import load_toolbox
-    from punie_core.session import Session
+    from punie_core.agent.session import Session
+    from punie_core.plugins.context import ToolContext
+    from punie_core.plugins.loader import load_toolbox
 
     with ScriptedModelServer(script) as server:
         session = Session(
@@ -287,7 +287,7 @@ async def run_task(script: Any, mode: str, root: Path) -> tuple[int, int, str]:
         assert outcome.stop_reason == "end_turn", outcome.error
         first = server.chat_requests[0].body
         first_tokens = 0
-        from punie_core.scripted_model import request_tokens
+        from punie_core.testing.scripted_model import request_tokens
 
         first_tokens = request_tokens(first)
     return outcome.requests, outcome.usage["input_tokens"], f"{first_tokens}"
@@ -298,7 +298,7 @@ def measure_tasks() -> list[tuple[str, tuple[int, int, str], tuple[int, int, str
     rows = []
 
     async def main() -> None:
-        from punie_core.sandbox import shutdown_pool
+        from punie_core.sandbox.runner import shutdown_pool
 
         try:
             for task in turns.TASKS:

@@ -103,8 +103,8 @@ def timed(
 IN_PROCESS = """
 import json, sys, time
 import punie_svcs.plugin, punie_tdom.plugin
-from punie_core.plugins import candidate_from_object, load_toolbox
-from punie_core.validation import check_paths
+from punie_core.plugins.loader import candidate_from_object, load_toolbox
+from punie_core.validation.pipeline import check_paths
 
 toolbox = load_toolbox(entry_points=False, extra=[
     candidate_from_object(punie_tdom.plugin, "tdom", "punie-tdom"),

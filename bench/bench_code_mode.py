@@ -32,11 +32,11 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from punie_core import sandbox as sandbox_module  # noqa: E402
-from punie_core.context import ToolContext, using_context  # noqa: E402
-from punie_core.plugins import load_toolbox  # noqa: E402
-from punie_core.sandbox import CHECKER_BUILTINS, Sandbox, shutdown_pool, warm_up_code  # noqa: E402
-from punie_core.toolbox import Toolbox  # noqa: E402
+from punie_core.plugins.context import ToolContext, using_context  # noqa: E402
+from punie_core.plugins.loader import load_toolbox  # noqa: E402
+from punie_core.plugins.toolbox import Toolbox  # noqa: E402
+from punie_core.sandbox import pool as sandbox_module  # noqa: E402
+from punie_core.sandbox.runner import CHECKER_BUILTINS, Sandbox, shutdown_pool, warm_up_code  # noqa: E402
 
 SNIPPETS = {
     "trivial": "x = 1 + 2\nx",

@@ -30,7 +30,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def synthetic_traces(count: int, seed: int = 0):
     """Yield `count` trace records in the schema Punie writes."""
-    from punie_core.plugins import load_toolbox
+    from punie_core.plugins.loader import load_toolbox
 
     system_prompt = load_toolbox().prompt
     tools = [

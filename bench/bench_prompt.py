@@ -1,6 +1,6 @@
 """System prompt size with every installed plugin, and the size of the first request Punie sends.
 
-The token figure is `punie_core.prompt.estimate_tokens`: the text is split the way the
+The token figure is `punie_core.plugins.prompt.estimate_tokens`: the text is split the way the
 cl100k_base pre-tokenizer splits it (words with their leading space, identifier parts at `_`,
 digit groups of up to 3, punctuation runs, newline runs), then a word costs one token per 7
 letters (at least 1), a digit group 1, a punctuation run 1 per 3 characters, an indentation
@@ -44,8 +44,8 @@ def exact_counters() -> dict[str, object]:
 
 def first_request(toolbox: object) -> dict:
     """The body of the first chat request a real Session sends for one prompt."""
-    from punie_core.scripted_model import ScriptedModelServer
-    from punie_core.session import Session
+    from punie_core.agent.session import Session
+    from punie_core.testing.scripted_model import ScriptedModelServer
 
     with (
         tempfile.TemporaryDirectory() as project,
@@ -68,8 +68,8 @@ def main() -> int:
     for name in ("PUNIE_LOAD_PLUGINS", "PUNIE_DISABLE_PLUGINS", "PUNIE_STRICT_PLUGINS"):
         os.environ.pop(name, None)
 
-    from punie_core.plugins import load_toolbox
-    from punie_core.prompt import estimate_tokens
+    from punie_core.plugins.loader import load_toolbox
+    from punie_core.plugins.prompt import estimate_tokens
 
     toolbox = load_toolbox()
     active = [i.name for i in toolbox.plugins if i.status == "active"]
@@ -138,7 +138,7 @@ def main() -> int:
             "\n## System prompt size (bench/bench_prompt.py)\n\n"
             f"{time.strftime('%Y-%m-%d')}, 2 vCPU, 24 GiB, "
             f"{platform.system()} {platform.machine()}, "
-            f"Python {platform.python_version()}. Estimate = `punie_core.prompt.estimate_tokens` "
+            f"Python {platform.python_version()}. Estimate = `plugins.prompt.estimate_tokens` "
             "(cl100k-style split, 7 letters per word token); exact columns from bpe-openai.\n\n"
             f"{table}\n\n" + "\n".join(f"- {note}" for note in notes) + "\n"
         )

@@ -130,8 +130,8 @@ async def main(runs: int) -> list[dict[str, Any]]:
     from punie_quality.ruff_tool import check_argv, format_argv
     from punie_quality.ty_tool import typecheck_argv
 
-    from punie_core.context import ToolContext, using_context
-    from punie_core.plugins import entry_point_candidates, load_toolbox
+    from punie_core.plugins.context import ToolContext, using_context
+    from punie_core.plugins.loader import entry_point_candidates, load_toolbox
 
     toolbox = load_toolbox(entry_points=False, extra=entry_point_candidates("punie-quality"))
     rich = sdist("rich", SDISTS["rich"])

@@ -53,7 +53,7 @@ def model_process(port_out: multiprocessing.Queue) -> None:
     import signal
     import threading
 
-    from punie_core.scripted_model import ScriptedModelServer
+    from punie_core.testing.scripted_model import ScriptedModelServer
 
     done = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: done.set())
@@ -117,10 +117,10 @@ async def run_load(
     sessions: int, prompts: int, model_port: int, workspace: Path, mode: str
 ) -> dict:
     """One measurement: `sessions` sessions answering `prompts` prompts each, all at once."""
-    from punie_core.approvals import PermissionBroker
-    from punie_core.context import ToolContext
-    from punie_core.plugins import load_toolbox
-    from punie_core.session import Session
+    from punie_core.agent.approvals import PermissionBroker
+    from punie_core.agent.session import Session
+    from punie_core.plugins.context import ToolContext
+    from punie_core.plugins.loader import load_toolbox
     from punie_core.web import WebUI
     from punie_core.workspace import Workspace
 

@@ -33,10 +33,10 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from punie_core.context import ToolContext, using_context  # noqa: E402
-from punie_core.plugins import load_toolbox  # noqa: E402
-from punie_core.sandbox import Sandbox, shutdown_pool  # noqa: E402
-from punie_core.toolbox import Toolbox  # noqa: E402
+from punie_core.plugins.context import ToolContext, using_context  # noqa: E402
+from punie_core.plugins.loader import load_toolbox  # noqa: E402
+from punie_core.plugins.toolbox import Toolbox  # noqa: E402
+from punie_core.sandbox.runner import Sandbox, shutdown_pool  # noqa: E402
 
 Call = tuple[str, dict[str, Any]]
 Plan = Generator[Call, Any, Any]

@@ -13,12 +13,21 @@ import sys
 from collections.abc import Sequence
 
 COMMANDS: dict[str, tuple[str, str]] = {
-    "serve": ("punie_core.commands.serve", "run the ACP agent on stdio (with the web UI on loopback)"),
-    "init": ("punie_core.commands.init", "configure PyCharm (~/.jetbrains/acp.json) or print Zed's settings"),
+    "serve": (
+        "punie_core.commands.serve",
+        "run the ACP agent on stdio (with the web UI on loopback)",
+    ),
+    "init": (
+        "punie_core.commands.init",
+        "configure PyCharm (~/.jetbrains/acp.json) or print Zed's settings",
+    ),
     "run": ("punie_core.commands.run", "answer one prompt headlessly in the current project"),
     "exec": ("punie_core.commands.exec", "run Code Mode code in the sandbox with every tool"),
     "check": ("punie_core.commands.check", "run every plugin's validators on files"),
-    "plugins": ("punie_core.commands.plugins", "list installed plugins, what each adds, what failed"),
+    "plugins": (
+        "punie_core.commands.plugins",
+        "list installed plugins, what each adds, what failed",
+    ),
     "stubs": ("punie_core.commands.introspect", "print the tool stub module the model is shown"),
     "prompt": ("punie_core.commands.introspect", "print the full system prompt"),
     "skills": ("punie_core.commands.introspect", "list the skills the model can load"),
@@ -53,7 +62,9 @@ def build_parser(command: str | None) -> argparse.ArgumentParser:
         prog="punie",
         description="Punie: a small, fast coding agent for Python web developers on local models.",
     )
-    parser.add_argument("--version", action=LazyVersion, nargs=0, help="show punie's version and exit")
+    parser.add_argument(
+        "--version", action=LazyVersion, nargs=0, help="show punie's version and exit"
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, (module_name, help_text) in COMMANDS.items():
         command_parser = sub.add_parser(name, help=help_text, description=help_text)

@@ -4,7 +4,7 @@ It is a plain class, not a subclass of the SDK's `Agent` protocol: the router an
 "method not found" for every method it lacks (`authenticate`, `session/resume`, extension
 methods, ...) instead of a fake empty success.
 
-One ACP session owns a `punie_core.session.Session` (the agent proper, built on the first
+One ACP session owns a `punie_core.agent.session.Session` (the agent proper, built on the first
 prompt so `session/new` stays fast), a `ToolContext` whose files and commands go through the
 IDE when it offers them, a permission policy that follows the session mode, and a reporter
 that turns the session's events into `session/update`s.
@@ -55,8 +55,8 @@ from punie_core.acp.channel import FrameChannel
 from punie_core.acp.history import stored_sessions, title_of
 from punie_core.acp.permissions import AcpPermissions
 from punie_core.acp.reporting import ToolCallReporter
-from punie_core.context import ToolContext
-from punie_core.threads import in_daemon_thread
+from punie_core.agent.threads import in_daemon_thread
+from punie_core.plugins.context import ToolContext
 from punie_core.workspace import Workspace
 
 log = logging.getLogger("punie.acp")
@@ -76,7 +76,7 @@ class AcpSession:
         reporter: Sends its `session/update`s.
         permissions: Its mode and "always allowed" tools.
         mcp_servers: MCP servers the client passed (accepted; not used yet).
-        agent: The `punie_core.session.Session`, once the first prompt built it.
+        agent: The `punie_core.agent.session.Session`, once the first prompt built it.
         restored: Trace records of a conversation loaded with `session/load`, which the
             agent continues (the model sees those messages again) once it is built.
         running: The prompt being answered, if any.
@@ -346,7 +346,7 @@ class PunieAgent:
         return future
 
     def _preloaded(self) -> asyncio.Future[Any]:
-        """`punie_core.session`, once `Session.preload()` imported what a prompt needs (once)."""
+        """`agent.session`, once `Session.preload()` imported what a prompt needs (once)."""
         future = self._loading.get("session")
         if future is None:
             future = self._loading["session"] = asyncio.ensure_future(_preload_session())
@@ -477,22 +477,22 @@ class PunieAgent:
                 await self.cancel(session.id)
                 session.running.cancel()
             await self._close(session)
-        if "punie_core.sandbox" in sys.modules:
+        if "punie_core.sandbox.runner" in sys.modules:
             # Monty's worker pool must close while the loop still runs (see shutdown_pool).
-            await sys.modules["punie_core.sandbox"].shutdown_pool()
+            await sys.modules["punie_core.sandbox.runner"].shutdown_pool()
 
 
 def _load_toolbox() -> Any:
-    from punie_core.plugins import load_toolbox
+    from punie_core.plugins.loader import load_toolbox
 
     return load_toolbox()
 
 
 async def _preload_session() -> Any:
-    """Import `punie_core.session` (light: pydantic and the context are loaded already), then let
+    """Import `agent.session` (light: pydantic and the context are loaded already), then let
     it import what a prompt needs in a thread, keeping the loop free to answer `session/cancel`
     and stream updates."""
-    from punie_core import session
+    from punie_core.agent import session
 
     await session.preload()
     return session

@@ -20,7 +20,7 @@ from typing import Any
 from acp import RequestError
 
 from punie_core.acp.reporting import ToolCallReporter
-from punie_core.context import (
+from punie_core.plugins.context import (
     OUTPUT_LIMIT,
     CommandResult,
     Commands,

@@ -53,7 +53,7 @@ def title_of(query: str) -> str:
 
 def stored_sessions(paths: Iterable[str | Path] | None = None) -> dict[str, StoredSession]:
     """Every session in the traces (default: `$PUNIE_HOME/traces`), by id."""
-    from punie_core.traces import read_traces
+    from punie_core.agent.traces import read_traces
 
     sessions: dict[str, StoredSession] = {}
     for record in read_traces(paths):

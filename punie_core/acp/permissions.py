@@ -17,7 +17,7 @@ from acp.schema import AllowedOutcome, PermissionOption, ToolCallUpdate
 
 from punie_core.acp.protocol import ACCEPT_EDITS, DEFAULT_MODE, READ_ONLY
 from punie_core.acp.reporting import ToolCallReporter, acp_kind
-from punie_core.context import PermissionRequest
+from punie_core.plugins.context import PermissionRequest
 
 log = logging.getLogger("punie.acp")
 

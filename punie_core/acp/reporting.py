@@ -37,8 +37,8 @@ from acp import (
 from acp.schema import ToolCallLocation, ToolKind, UsageUpdate
 from pydantic import BaseModel
 
-from punie_core import events
-from punie_core.context import CommandResult, PermissionRequest
+from punie_core.plugins import events
+from punie_core.plugins.context import CommandResult, PermissionRequest
 
 log = logging.getLogger("punie.acp")
 

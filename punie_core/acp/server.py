@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from punie_core.acp.channel import FrameChannel
-from punie_core.threads import in_daemon_thread
+from punie_core.agent.threads import in_daemon_thread
 
 log = logging.getLogger("punie.acp")
 

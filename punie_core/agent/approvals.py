@@ -1,6 +1,6 @@
 """A permission broker: one request asked of several people at once; the first answer wins.
 
-`PermissionBroker` implements the `Permissions` protocol of `punie_core.context`. Each frontend
+`PermissionBroker` implements the `Permissions` protocol (`plugins.context`). Each frontend
 adds an *asker* (an async function returning True to allow). When a tool call needs permission the
 broker asks every asker concurrently; the first to answer decides, the other askers are cancelled
 and told the decision (so an IDE dialog or a browser card can say "allowed in the browser").
@@ -17,7 +17,7 @@ import sys
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from punie_core.context import PermissionRequest, Permissions, RefuseAll
+from punie_core.plugins.context import PermissionRequest, Permissions, RefuseAll
 
 Ask = Callable[[PermissionRequest], Awaitable[bool]]
 """Asks one person: returns True to allow the call, False to refuse it."""

@@ -3,15 +3,15 @@
 `create_pydantic_agent(model, toolbox=...)` builds an `Agent[RunDeps, str]` whose tools all run
 through `Toolbox.call` (the gate) in the run's `ToolContext`:
 
-- `execute_code(code)` runs a snippet in the Monty sandbox (`punie_core.sandbox`); a snippet
+- `execute_code(code)` runs a snippet in the Monty sandbox (`punie_core.sandbox.runner`); a snippet
   that fails its type check or does not parse goes back to the model as a retry with the
   sandbox's own error text;
 - the core plugin's tools (`read_file`, `write_file`, ...) are also direct tools, because small
   local models often call them directly;
-- text tool calls are recovered from responses (`punie_core.recovery`), unreadable ones and
+- text tool calls are recovered from responses (`punie_core.agent.recovery`), unreadable ones and
   empty `finish_reason: tool_calls` replies get a retry message, within a bounded budget.
 
-Sessions (`punie_core.session`) drive it and import this module only when a prompt runs, so
+Sessions (`punie_core.agent.session`) drive it and import this module only when a prompt runs, so
 importing pydantic-ai here keeps the CLI's start-up light.
 """
 
@@ -26,11 +26,11 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic_ai import Agent, ModelRetry, RunContext, Tool
 
-from punie_core.context import ToolContext, using_context
-from punie_core.events import SnippetFinished, SnippetStarted, UsageUpdate
+from punie_core.plugins.context import ToolContext, using_context
+from punie_core.plugins.events import SnippetFinished, SnippetStarted, UsageUpdate
 
 if TYPE_CHECKING:
-    from punie_core.toolbox import Toolbox
+    from punie_core.plugins.toolbox import Toolbox
 
 Mode = Literal["code", "direct", "chat"]
 
@@ -68,7 +68,7 @@ class RunDeps:
         sandbox: The session's `Sandbox` (it keeps a warm Monty session ready; each snippet
             still runs in a fresh one, so no variable carries over to the next snippet), or a
             function that makes it on first use (so a prompt that runs no code never starts
-            one); None uses the process-wide pool (`punie_core.sandbox.execute_code`).
+            one); None uses the process-wide pool (`punie_core.sandbox.runner.execute_code`).
         snippets: Every snippet run, with its result (for the trace).
         tool_definitions: The OpenAI tool definitions of the last request (for the trace).
         requests: Model requests made.
@@ -115,7 +115,7 @@ def render_result(value: Any) -> str:
     if isinstance(value, (list, tuple, dict, int, float, bool)):
         import json
 
-        from punie_core.traces import to_jsonable
+        from punie_core.agent.traces import to_jsonable
 
         return json.dumps(to_jsonable(value), ensure_ascii=False)
     return str(value)
@@ -127,7 +127,8 @@ async def execute_code(ctx: RunContext[RunDeps], code: str) -> str:
     Args:
         code: Python (the Code Mode subset) that calls the tools and prints results.
     """
-    from punie_core import sandbox
+    from punie_core.sandbox.results import NOT_RUN
+    from punie_core.sandbox.runner import execute_code as run_snippet
 
     deps: RunDeps = ctx.deps
     call_id = ctx.tool_call_id or f"snippet_{uuid.uuid4().hex[:8]}"
@@ -137,13 +138,13 @@ async def execute_code(ctx: RunContext[RunDeps], code: str) -> str:
     if deps.sandbox is not None:
         result = await deps.sandbox.run(code, deps.context)
     else:
-        result = await sandbox.execute_code(
+        result = await run_snippet(
             code, toolbox=deps.toolbox, context=deps.context, limits=deps.limits
         )
     deps.emit(SnippetFinished(deps.session_id, call_id, result))
     deps.snippets.append({"code": code, "result": result.model_dump(mode="json")})
     text = result.for_model()
-    if result.error is not None and result.error.type in sandbox.NOT_RUN:
+    if result.error is not None and result.error.type in NOT_RUN:
         deps.retries += 1
         raise ModelRetry(text)
     return text
@@ -217,7 +218,7 @@ def recover_response(
     """
     from pydantic_ai.messages import TextPart, ToolCallPart
 
-    from punie_core.recovery import coerce_arguments, recover_tool_calls
+    from punie_core.agent.recovery import coerce_arguments, recover_tool_calls
 
     parts = list(response.parts)
     if any(isinstance(p, ToolCallPart) for p in parts):
@@ -356,7 +357,7 @@ def create_pydantic_agent(
     """Build Punie's pydantic-ai agent.
 
     Args:
-        model: A pydantic-ai `Model` (see `punie_core.models.connect` for Punie's model strings)
+        model: A pydantic-ai `Model` (see `models.connection.connect` for Punie's model strings)
             or a pydantic-ai model string.
         toolbox: The merged toolbox; `load_toolbox()` when omitted.
         mode: `code`: `execute_code` plus the core's tools as direct tools (the default);
@@ -370,7 +371,7 @@ def create_pydantic_agent(
         An `Agent[RunDeps, str]`; run it with `deps=RunDeps(...)`.
     """
     if toolbox is None:
-        from punie_core.plugins import load_toolbox
+        from punie_core.plugins.loader import load_toolbox
 
         toolbox = load_toolbox()
     tools: list[Any] = []

@@ -4,7 +4,7 @@ ACP, the web UI and `punie run` all use `Session`: `prompt(text)` runs one turn 
 events to subscribers, never raising for model errors), `cancel()` stops it promptly, and the
 conversation history carries over from prompt to prompt (and can be restored from the traces
 after a restart: `restore_from_traces`). Every prompt is written as one trace record
-(`punie_core.traces`). Each Code Mode snippet runs in a fresh sandbox session: no variable
+(`punie_core.agent.traces`). Each Code Mode snippet runs in a fresh sandbox session: no variable
 carries over from one snippet to the next (the model passes on what it needs in its code).
 
 `preload()` imports what a prompt needs (pydantic-ai, the OpenAI client, Monty) in a worker
@@ -20,7 +20,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import importlib
-import re
 import time
 import uuid
 from collections.abc import Callable, Iterable
@@ -30,8 +29,12 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from punie_core.context import PermissionRequest, Permissions, ToolContext
-from punie_core.events import (
+from punie_core.agent.history import adopt_thinking, usable_history
+from punie_core.agent.plans import plan_entries
+from punie_core.agent.streaming import PartText
+from punie_core.agent.threads import in_daemon_thread
+from punie_core.plugins.context import PermissionRequest, Permissions, ToolContext
+from punie_core.plugins.events import (
     PlanUpdate,
     PromptFinished,
     PromptStarted,
@@ -41,17 +44,16 @@ from punie_core.events import (
     ToolCallFinished,
     ToolCallStarted,
 )
-from punie_core.threads import in_daemon_thread
 
 State = Literal["idle", "thinking", "running_tool", "waiting_approval", "finished", "failed"]
 StopReason = Literal["end_turn", "cancelled", "max_turn_requests", "refusal", "error"]
 
 PRELOAD_MODULES = (
-    "punie_core.agent",
-    "punie_core.models",
-    "punie_core.recovery",
-    "punie_core.traces",
-    "punie_core.sandbox",
+    "punie_core.agent.pydantic_agent",
+    "punie_core.models.strings",
+    "punie_core.agent.recovery",
+    "punie_core.agent.traces",
+    "punie_core.sandbox.runner",
     "pydantic_ai.models.openai",
     "pydantic_ai.providers.openai",
     "pydantic_monty",
@@ -147,7 +149,7 @@ class Session:
             (no tools; chosen automatically for the embedded model).
         traces: Write a trace record per prompt (`PUNIE_TRACES=0` turns it off too).
         request_limit: Model requests allowed per prompt (default: the config's, 50).
-        limits: Code Mode limits (`punie_core.sandbox.Limits`; the sandbox's defaults if None).
+        limits: Code Mode limits (`sandbox.results.Limits`; the sandbox's defaults if None).
         history: An earlier conversation to continue (pydantic-ai `ModelMessage`s); see also
             `restore_from_traces`.
     """
@@ -242,7 +244,7 @@ class Session:
             self._started_calls[event.call_id] = dict(event.arguments)
             self._set_state("running_tool")
         elif isinstance(event, ToolCallFinished):
-            from punie_core.traces import to_jsonable
+            from punie_core.agent.traces import to_jsonable
 
             arguments = self._started_calls.pop(event.call_id, None) or self._requested.pop(
                 event.call_id, {}
@@ -272,12 +274,13 @@ class Session:
         """
         if self.connection is None:
             if self._model_arg is None or isinstance(self._model_arg, str):
-                from punie_core.models import connect
+                from punie_core.models.connection import connect
 
                 self.connection = await connect(self._model_arg)
                 self.model = self.connection.label
             else:
-                from punie_core.models import Connection, ModelSpec
+                from punie_core.models.connection import Connection
+                from punie_core.models.strings import ModelSpec
 
                 name = getattr(self._model_arg, "model_name", "custom")
                 self.connection = Connection(
@@ -287,14 +290,14 @@ class Session:
 
     def _agent_for(self, connection: Any) -> Any:
         if self._agent is None:
-            from punie_core.agent import create_pydantic_agent
+            from punie_core.agent.pydantic_agent import create_pydantic_agent
 
             if self._toolbox is None:
-                from punie_core.plugins import load_toolbox
+                from punie_core.plugins.loader import load_toolbox
 
                 self._toolbox = load_toolbox()
-            from punie_core.agent import EMBEDDED_SETTINGS, instructions_for
-            from punie_core.config import load_config
+            from punie_core.agent.pydantic_agent import EMBEDDED_SETTINGS, instructions_for
+            from punie_core.models.config import load_config
 
             settings = load_config().settings
             if getattr(connection, "embedded", False):
@@ -313,7 +316,7 @@ class Session:
 
     def _sandbox_for(self, toolbox: Any) -> Any:
         if self._sandbox is None:
-            from punie_core.sandbox import Sandbox
+            from punie_core.sandbox.runner import Sandbox
 
             self._sandbox = Sandbox(toolbox, self.limits)
         return self._sandbox
@@ -327,7 +330,7 @@ class Session:
     @property
     def toolbox(self) -> Any:
         if self._toolbox is None:
-            from punie_core.plugins import load_toolbox
+            from punie_core.plugins.loader import load_toolbox
 
             self._toolbox = load_toolbox()
         return self._toolbox
@@ -347,7 +350,7 @@ class Session:
         by `started`. The system prompt is not restored: the agent sends its own.
 
         Args:
-            records: This session's trace records (`punie_core.traces.read_traces`).
+            records: This session's trace records (`punie_core.agent.traces.read_traces`).
 
         Returns:
             How many messages were restored (0 when no record carries any).
@@ -357,7 +360,7 @@ class Session:
         """
         if self._task is not None and not self._task.done():
             raise RuntimeError(f"session {self.id} is running a prompt")
-        from punie_core.traces import messages_from_chat
+        from punie_core.agent.traces import messages_from_chat
 
         ordered = sorted(
             (r for r in records if isinstance(r, dict)), key=lambda r: str(r.get("started") or "")
@@ -435,7 +438,7 @@ class Session:
             loop.call_soon_threadsafe(task.cancel)
 
     async def _run(self, text: str) -> PromptOutcome:
-        from punie_core.traces import now_iso
+        from punie_core.agent.traces import now_iso
 
         started_iso = now_iso()
         started = time.perf_counter()
@@ -448,12 +451,12 @@ class Session:
         # here is answered by `prompt`: nothing ran yet.)
         await preload()
         if self._toolbox is None:
-            from punie_core.plugins import load_toolbox
+            from punie_core.plugins.loader import load_toolbox
 
             # If loading fails here, `_agent_for` loads again below and reports the error.
             with contextlib.suppress(Exception):
                 self._toolbox = await in_daemon_thread(load_toolbox, "punie-load-toolbox")
-        from punie_core.agent import RunDeps
+        from punie_core.agent.pydantic_agent import RunDeps
 
         deps = RunDeps(
             session_id=self.id,
@@ -470,7 +473,7 @@ class Session:
             connection = await self.connect()
             agent = self._agent_for(connection)
             if self._restored:
-                self._history = _adopt_thinking(self._history, connection.model)
+                self._history = adopt_thinking(self._history, connection.model)
                 self._restored = False
             deps.toolbox = self._toolbox
             if self.mode == "code":
@@ -482,7 +485,7 @@ class Session:
             if not self._cancelled:
                 raise
             outcome = PromptOutcome(output="".join(self._text), stop_reason="cancelled")
-            self._history = _usable_history(messages) if messages else self._history
+            self._history = usable_history(messages) if messages else self._history
         except Exception as exc:
             outcome = PromptOutcome(
                 output="".join(self._text), stop_reason=_stop_reason(exc), error=_describe(exc)
@@ -493,7 +496,7 @@ class Session:
                 outcome.error = f"{outcome.error}\nThe model server exited:\n{managed.error_text()}"
                 self.connection, self._agent = None, None
             if messages:
-                self._history = _usable_history(messages)
+                self._history = usable_history(messages)
         outcome.requests = deps.requests
         outcome.usage = {"input_tokens": deps.input_tokens, "output_tokens": deps.output_tokens}
         outcome.tool_calls = list(self._calls)
@@ -518,7 +521,7 @@ class Session:
         from pydantic_ai import capture_run_messages
         from pydantic_ai.usage import UsageLimits
 
-        from punie_core.config import load_config
+        from punie_core.models.config import load_config
 
         limit = self._request_limit or load_config().request_limit
         view = _StreamView(self)
@@ -553,7 +556,7 @@ class Session:
         finished_iso: str,
         started: float,
     ) -> str | None:
-        from punie_core.traces import append_trace, chat_messages
+        from punie_core.agent.traces import append_trace, chat_messages
 
         trace_id = uuid.uuid4().hex
         # Tool calls from snippets arrive here too (as tool events), results included.
@@ -601,66 +604,12 @@ class Session:
         return trace_id
 
 
-class _PartText:
-    """Streamed text of one response part, with tool-call markup held back.
-
-    A part that starts like a tool call (`<tool_call>`, `<function=`, `{`, a code fence) is held
-    whole until it ends; in the middle of prose, only a tag marker starts holding. At the end,
-    held text that turns out to be a tool call is dropped (people see the call as a tool event);
-    anything else is shown after all.
-    """
-
-    def __init__(self) -> None:
-        self.shown = ""
-        self.pending = ""
-        self.holding_all = False
-
-    def feed(self, piece: str) -> str:
-        from punie_core.recovery import TOOL_CALL_MARKERS, looks_like_tool_call
-
-        self.pending += piece
-        if self.holding_all:
-            return ""
-        if not self.shown:
-            head = self.pending.lstrip()
-            if not head:
-                return ""
-            if looks_like_tool_call(head):
-                if any(head.startswith(m) for m in TOOL_CALL_MARKERS) or head[0] in "{`":
-                    self.holding_all = True
-                return ""
-        index = self.pending.find("<")
-        while index >= 0:
-            candidate = self.pending[index:]
-            if any(candidate.startswith(m) for m in TOOL_CALL_MARKERS):
-                self.holding_all = True
-                return self._release(index)
-            if any(m.startswith(candidate) for m in TOOL_CALL_MARKERS):
-                return self._release(index)  # maybe a marker: wait for more
-            index = self.pending.find("<", index + 1)
-        return self._release(len(self.pending))
-
-    def _release(self, upto: int) -> str:
-        out, self.pending = self.pending[:upto], self.pending[upto:]
-        self.shown += out
-        return out
-
-    def end(self, tool_names: list[str]) -> str:
-        """What is still to show when the part ends."""
-        if not self.pending:
-            return ""
-        from punie_core.recovery import recover_tool_calls
-
-        recovery = recover_tool_calls(self.shown + self.pending, {name: {} for name in tool_names})
-        return "" if (recovery.calls or recovery.error) else self.pending
-
-
 class _StreamView:
     """Turns pydantic-ai stream events into session events (text, thinking, states)."""
 
     def __init__(self, session: Session) -> None:
         self.session = session
-        self.parts: dict[int, _PartText] = {}
+        self.parts: dict[int, PartText] = {}
 
     def handle(self, event: Any) -> None:
         kind = getattr(event, "event_kind", "")
@@ -668,7 +617,7 @@ class _StreamView:
         if kind == "part_start":
             part = event.part
             if part.part_kind == "text":
-                self.parts[event.index] = _PartText()
+                self.parts[event.index] = PartText()
                 self._text(event.index, part.content)
             elif part.part_kind == "thinking" and part.content:
                 session._emit(ThinkingDelta(session.id, part.content))
@@ -693,71 +642,12 @@ class _StreamView:
 
     def _text(self, index: int, piece: str) -> None:
         if piece:
-            self._show(self.parts.setdefault(index, _PartText()).feed(piece))
+            self._show(self.parts.setdefault(index, PartText()).feed(piece))
 
     def _show(self, text: str) -> None:
         if text:
             self.session._text.append(text)
             self.session._emit(TextDelta(self.session.id, text))
-
-
-_PLAN_TITLE = re.compile(r"(?:here(?:'s| is)\s+)?(?:[\w-]+\s+){0,2}plan(?:\s+\S+){0,6}", re.I)
-_PLAN_ITEM = re.compile(
-    r"(?:\d{1,2}[.)]\s+(?:\[(?P<numbered_mark>[ xX~>-])\]\s+)?|[-*+]\s+\[(?P<mark>[ xX~>-])\]\s+)"
-    r"(?P<content>\S.*)"
-)
-_PLAN_STATUS = {"x": "completed", "X": "completed", "~": "in_progress", ">": "in_progress"}
-
-
-def plan_entries(text: str) -> list[dict[str, str]] | None:
-    """The plan the model stated in `text`, as ACP plan entries, or None when it states none.
-
-    A plan is a line naming it (`Plan:`, `## Plan`, `**My plan:**`, `Updated plan:`, `Here
-    is the plan for the fix:`) followed by a numbered list (`1.`, `2)`) or a checkbox list
-    (`- [ ]`, `- [x]`). Checked boxes are `completed`, `[~]` and `[>]` `in_progress`, anything
-    else `pending`; every entry has `medium` priority. The last plan in `text` wins. Plain
-    text parsing, no extra prompt tokens: the model is never asked for a special format.
-    """
-    if "plan" not in text.lower():
-        return None
-    lines = text.splitlines()
-    found: list[dict[str, str]] | None = None
-    for index, line in enumerate(lines):
-        if not _is_plan_title(line):
-            continue
-        entries: list[dict[str, str]] = []
-        for item in lines[index + 1 :]:
-            if not item.strip():
-                continue
-            match = _PLAN_ITEM.fullmatch(item.strip())
-            if match is None:
-                if item[:1].isspace() and entries:
-                    continue  # an indented detail of the entry above
-                break
-            mark = match.group("mark") or match.group("numbered_mark") or " "
-            content = match.group("content").strip()
-            entries.append(
-                {
-                    "content": content,
-                    "priority": "medium",
-                    "status": _PLAN_STATUS.get(mark, "pending"),
-                }
-            )
-        if entries:
-            found = entries
-    return found
-
-
-def _is_plan_title(line: str) -> bool:
-    stripped = line.strip()
-    if not stripped or len(stripped) > 80:
-        return False
-    heading = stripped.startswith("#")
-    bold = stripped.lstrip("#").strip().startswith(("**", "__"))
-    words = re.sub(r"[#*_]", "", stripped).strip()
-    colon = words.endswith(":")
-    words = words.rstrip(":").strip()
-    return (heading or bold or colon) and _PLAN_TITLE.fullmatch(words) is not None
 
 
 def _finished(session_id: str, outcome: PromptOutcome) -> PromptFinished:
@@ -771,47 +661,6 @@ def _findings(result: Any) -> list[Any]:
         if isinstance(found, list):
             return found
     return []
-
-
-def _usable_history(messages: list[Any]) -> list[Any]:
-    """Messages of an interrupted run that the next prompt can continue from.
-
-    A trailing model response whose tool calls never got results is dropped: OpenAI-style
-    servers reject a tool call without its result.
-    """
-    kept = list(messages)
-    while (
-        kept
-        and getattr(kept[-1], "kind", "") == "response"
-        and any(getattr(p, "part_kind", "") == "tool-call" for p in kept[-1].parts)
-    ):
-        kept.pop()
-    return kept
-
-
-def _adopt_thinking(messages: list[Any], model: Any) -> list[Any]:
-    """Restored messages whose thinking names `model`'s provider, so it is sent back to it as
-    `reasoning_content` (as a live session's own thinking is) instead of as `<think>` text."""
-    from dataclasses import replace as replace_part
-
-    provider = getattr(model, "system", None)
-    if not provider:
-        return messages
-    adopted = []
-    for message in messages:
-        if getattr(message, "kind", "") == "response" and any(
-            getattr(p, "part_kind", "") == "thinking" and p.provider_name is None
-            for p in message.parts
-        ):
-            parts = [
-                replace_part(p, provider_name=provider)
-                if getattr(p, "part_kind", "") == "thinking" and p.provider_name is None
-                else p
-                for p in message.parts
-            ]
-            message = replace_part(message, parts=parts)
-        adopted.append(message)
-    return adopted
 
 
 def _stop_reason(exc: BaseException) -> StopReason:

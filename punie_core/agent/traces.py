@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from punie_core.config import punie_home
+from punie_core.models.config import punie_home
 
 SCHEMA = 1
 REDACTED = "[REDACTED]"

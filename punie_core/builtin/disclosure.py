@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from punie_core.toolbox import current_toolbox
+from punie_core.plugins.toolbox import current_toolbox
 
 
 def load_skill(name: str) -> str:

@@ -8,8 +8,8 @@ import os
 
 from pydantic import BaseModel
 
-from punie_core.context import CommandResult, tool_context
-from punie_core.validation import diagnostics_for_write
+from punie_core.plugins.context import CommandResult, tool_context
+from punie_core.validation.pipeline import diagnostics_for_write
 from punie_core.workspace import PROTECTED_PARTS
 
 LIST_LIMIT = 2000

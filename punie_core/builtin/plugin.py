@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from punie_core.hookspecs import hookimpl
-from punie_core.records import Noun, Tool
+from punie_core.plugins.hookspecs import hookimpl
+from punie_core.plugins.records import Noun, Tool
 
 
 @hookimpl
@@ -23,7 +23,7 @@ def punie_tools() -> Iterator[Tool]:
 @hookimpl
 def punie_nouns() -> Iterator[Noun]:
     from punie_core.builtin.files import WriteResult
-    from punie_core.context import CommandResult
+    from punie_core.plugins.context import CommandResult
 
     yield Noun(WriteResult)
     yield Noun(CommandResult)

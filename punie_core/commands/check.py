@@ -10,7 +10,7 @@ import argparse
 import json
 import sys
 
-from punie_core.records import LAYERS
+from punie_core.plugins.records import LAYERS
 
 
 def add_arguments(parser: argparse.ArgumentParser, name: str) -> None:
@@ -29,8 +29,9 @@ def add_arguments(parser: argparse.ArgumentParser, name: str) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from punie_core.plugins import load_toolbox, warn_failures
-    from punie_core.validation import UsageError, check_paths, format_finding
+    from punie_core.plugins.loader import load_toolbox, warn_failures
+    from punie_core.validation.files import UsageError
+    from punie_core.validation.pipeline import check_paths, format_finding
 
     layers = [layer.strip() for layer in args.layers.split(",") if layer.strip()]
     unknown = sorted(set(layers) - set(LAYERS))

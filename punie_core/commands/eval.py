@@ -129,7 +129,7 @@ async def _evaluate(tasks: list, args: argparse.Namespace, label: str) -> dict:
         model = args.model
         if args.reference:
             from punie_core.flywheel.reference import reference_script
-            from punie_core.scripted_model import ScriptedModelServer
+            from punie_core.testing.scripted_model import ScriptedModelServer
 
             server = stack.enter_context(ScriptedModelServer(reference_script(tasks)))
             model = server.model_string
@@ -144,13 +144,13 @@ async def _evaluate(tasks: list, args: argparse.Namespace, label: str) -> dict:
 async def _cleanup() -> None:
     import contextlib
 
-    if "punie_core.sandbox" in sys.modules:
-        from punie_core.sandbox import shutdown_pool
+    if "punie_core.sandbox.runner" in sys.modules:
+        from punie_core.sandbox.runner import shutdown_pool
 
         with contextlib.suppress(Exception):
             await shutdown_pool()
-    if "punie_core.servers" in sys.modules:
-        from punie_core.servers import stop_all
+    if "punie_core.models.servers" in sys.modules:
+        from punie_core.models.servers import stop_all
 
         stop_all()
 

@@ -61,9 +61,9 @@ def run(args: argparse.Namespace) -> int:
     if not cwd.is_dir():
         return _usage_error(f"--cwd {args.cwd}: not a directory")
 
-    from punie_core.context import ToolContext
-    from punie_core.plugins import load_toolbox, warn_failures
-    from punie_core.sandbox import run_sync
+    from punie_core.plugins.context import ToolContext
+    from punie_core.plugins.loader import load_toolbox, warn_failures
+    from punie_core.sandbox.runner import run_sync
 
     toolbox = load_toolbox()
     warn_failures(toolbox)

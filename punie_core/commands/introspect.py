@@ -18,7 +18,7 @@ def add_arguments(parser: argparse.ArgumentParser, name: str) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Build the toolbox (reporting broken plugins once on stderr) and print one view of it."""
-    from punie_core.plugins import load_toolbox, warn_failures
+    from punie_core.plugins.loader import load_toolbox, warn_failures
 
     toolbox = load_toolbox()
     warn_failures(toolbox)
@@ -27,7 +27,7 @@ def run(args: argparse.Namespace) -> int:
     elif args.command == "prompt":
         sys.stdout.write(toolbox.prompt)
         if args.tokens:
-            from punie_core.prompt import estimate_tokens
+            from punie_core.plugins.prompt import estimate_tokens
 
             print(f"~{estimate_tokens(toolbox.prompt)} tokens", file=sys.stderr)
     elif args.name:

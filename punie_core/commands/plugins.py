@@ -7,7 +7,7 @@ import json
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from punie_core.plugins import PluginInfo
+    from punie_core.plugins.loader import PluginInfo
 
 KINDS = ("tools", "nouns", "skills", "validators", "vocabulary")
 SINGULAR = {
@@ -67,7 +67,7 @@ def run(args: argparse.Namespace) -> int:
     import sys
 
     from punie_core.cli import version
-    from punie_core.plugins import load_toolbox
+    from punie_core.plugins.loader import load_toolbox
 
     toolbox = load_toolbox()
     if args.json:

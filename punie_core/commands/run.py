@@ -75,7 +75,7 @@ async def _main(args: argparse.Namespace, prompt: str, cwd: str) -> int:
     import json
     import signal
 
-    from punie_core.context import AskCallback, AutoApprove, RefuseAll, ToolContext
+    from punie_core.plugins.context import AskCallback, AutoApprove, RefuseAll, ToolContext
     from punie_core.workspace import Workspace
 
     interactive = sys.stdin.isatty() and args.prompt != "-"
@@ -96,7 +96,7 @@ async def _main(args: argparse.Namespace, prompt: str, cwd: str) -> int:
         permissions = shared_permissions(permissions, name="terminal")
     context = ToolContext(workspace=Workspace.at(cwd), permissions=permissions)
 
-    from punie_core.session import Session
+    from punie_core.agent.session import Session
 
     session = Session(cwd=cwd, model=args.model, context=context, mode=args.mode)
     session.subscribe(view.on_event)
@@ -154,13 +154,13 @@ async def _cleanup(session: Any) -> None:
 
     with contextlib.suppress(Exception):
         await session.aclose()
-    if "punie_core.sandbox" in sys.modules:
-        from punie_core.sandbox import shutdown_pool
+    if "punie_core.sandbox.runner" in sys.modules:
+        from punie_core.sandbox.runner import shutdown_pool
 
         with contextlib.suppress(Exception):
             await shutdown_pool()
-    if "punie_core.servers" in sys.modules:
-        from punie_core.servers import stop_all
+    if "punie_core.models.servers" in sys.modules:
+        from punie_core.models.servers import stop_all
 
         stop_all()
 
@@ -317,7 +317,7 @@ class LiveView:
 
     def _on_ToolCallFinished(self, event: Any) -> None:  # noqa: N802
         if event.ok:
-            from punie_core.agent import render_result
+            from punie_core.agent.pydantic_agent import render_result
 
             self._write(f"  {self._style('✓', '32')} {self._clip(render_result(event.result))}\n")
         else:

@@ -101,9 +101,9 @@ async def close_sandboxes() -> None:
 
     The ACP agent closes it when the client leaves, but a web UI prompt may have used it since.
     """
-    if "punie_core.sandbox" in sys.modules:
+    if "punie_core.sandbox.runner" in sys.modules:
         with contextlib.suppress(Exception):
-            await sys.modules["punie_core.sandbox"].shutdown_pool()
+            await sys.modules["punie_core.sandbox.runner"].shutdown_pool()
 
 
 async def run_until_first_ends(

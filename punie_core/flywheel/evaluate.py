@@ -122,7 +122,7 @@ class _Collector:
     errors: list[str] = field(default_factory=list)
 
     def __call__(self, event: object) -> None:
-        from punie_core.events import SnippetFinished, SnippetStarted
+        from punie_core.plugins.events import SnippetFinished, SnippetStarted
 
         if isinstance(event, SnippetStarted):
             self.codes.append(event.code)
@@ -146,8 +146,8 @@ async def run_task(
     toolbox: Any = None,
 ) -> TaskRun:
     """Run one task in a fresh copy of its project and judge it."""
-    from punie_core.context import AutoApprove, ToolContext
-    from punie_core.session import Session
+    from punie_core.agent.session import Session
+    from punie_core.plugins.context import AutoApprove, ToolContext
     from punie_core.workspace import Workspace
 
     project = workdir / task.id
@@ -229,7 +229,7 @@ async def run_eval(
         keep: Keep each task's project here (a temporary folder otherwise).
         on_task: Called after each task with `(run, done, total)`.
     """
-    from punie_core.plugins import load_toolbox
+    from punie_core.plugins.loader import load_toolbox
 
     toolbox = load_toolbox()
     types = ResultTypes.from_toolbox(toolbox)

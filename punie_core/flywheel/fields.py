@@ -20,7 +20,7 @@ from types import UnionType
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from punie_core.toolbox import Toolbox
+    from punie_core.plugins.toolbox import Toolbox
 
 
 @dataclass(frozen=True)
@@ -95,7 +95,7 @@ class ResultTypes:
 
 @functools.cache
 def _installed() -> ResultTypes:
-    from punie_core.plugins import load_toolbox
+    from punie_core.plugins.loader import load_toolbox
 
     return ResultTypes.from_toolbox(load_toolbox())
 

@@ -24,7 +24,7 @@ def error_text(snippet: dict[str, Any]) -> str:
     result = snippet.get("result")
     if isinstance(result, dict):
         try:
-            from punie_core.sandbox import CodeResult  # the Code Mode helper's model
+            from punie_core.sandbox.results import CodeResult  # the Code Mode helper's model
 
             return CodeResult.model_validate(result).for_model()
         except Exception:  # an older or foreign trace: fall back to the recorded error

@@ -1,6 +1,6 @@
 """Where traces are read from, one line at a time: `$PUNIE_HOME/traces/*.jsonl` or given paths.
 
-`punie_core.traces.read_traces` reads each file whole; the flywheel reads line by line so an
+`punie_core.agent.traces.read_traces` reads each file whole; the flywheel reads line by line so an
 export of any size runs in constant memory. Unreadable lines (a crash tore the write) are
 skipped with the same `TornTraceWarning`.
 """
@@ -23,7 +23,7 @@ def trace_files(paths: Iterable[str | Path] | None = None) -> list[Path]:
     Raises:
         FileNotFoundError: A given path does not exist.
     """
-    from punie_core.traces import traces_dir
+    from punie_core.agent.traces import traces_dir
 
     given = [Path(p) for p in paths or []]
     if not given:
@@ -42,7 +42,7 @@ def trace_files(paths: Iterable[str | Path] | None = None) -> list[Path]:
 
 def iter_traces(files: Iterable[Path]) -> Iterator[dict[str, Any]]:
     """Every trace record of the files, streamed; torn or unreadable lines warn and are skipped."""
-    from punie_core.traces import TornTraceWarning
+    from punie_core.agent.traces import TornTraceWarning
 
     for path in files:
         with open(path, "rb") as handle:

@@ -9,9 +9,9 @@ with the server's own error lines.
 
 The child is this module run as a program:
 
-    python -m punie_core.servers gguf FILE --port P      llama.cpp's server (xllamacpp) in-process
-    python -m punie_core.servers supervise -- CMD ...    run CMD (mlx_lm.server) until the pipe
-                                                         closes
+    python -m punie_core.models.servers gguf FILE --port P     llama.cpp's server, in-process
+    python -m punie_core.models.servers supervise -- CMD ...   run CMD (mlx_lm.server) until
+                                                               the pipe closes
 """
 
 from __future__ import annotations
@@ -164,7 +164,7 @@ def child_command(kind: str, target: str, port: int) -> list[str]:
         return [
             sys.executable,
             "-m",
-            "punie_core.servers",
+            "punie_core.models.servers",
             "gguf",
             str(Path(target).resolve()),
             "--port",
@@ -194,7 +194,7 @@ def child_command(kind: str, target: str, port: int) -> list[str]:
             "--port",
             str(port),
         ]
-        return [sys.executable, "-m", "punie_core.servers", "supervise", "--", *server]
+        return [sys.executable, "-m", "punie_core.models.servers", "supervise", "--", *server]
     raise ServerFailed(f"unknown managed server kind {kind!r} (use mlx or gguf)")
 
 
@@ -351,7 +351,7 @@ def supervise(command: Sequence[str]) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m punie_core.servers")
+    parser = argparse.ArgumentParser(prog="python -m punie_core.models.servers")
     sub = parser.add_subparsers(dest="what", required=True)
     gguf = sub.add_parser("gguf", help="serve a GGUF file with llama.cpp's server")
     gguf.add_argument("path")

@@ -198,7 +198,7 @@ class ToolContext:
         files: Where file reads and writes go.
         commands: Where shell commands run.
         permissions: Who approves writes and commands.
-        emit: Receives `punie_core.events` objects (tool calls started and finished, ...).
+        emit: Receives `punie_core.plugins.events` objects (tool calls started and finished, ...).
         command_timeout: Seconds a shell command may run.
     """
 

@@ -1,4 +1,4 @@
-"""Events the host emits while tools and agents run; frontends (ACP, web UI, traces, terminal) consume them."""
+"""Events the host emits while tools and agents run; frontends and traces consume them."""
 
 from __future__ import annotations
 
@@ -51,7 +51,7 @@ class ToolCallFinished:
     details: dict[str, Any] = field(default_factory=dict)
 
 
-# Agent session events (`punie_core.session`): every subscriber of a `Session` receives these,
+# Agent session events (`punie_core.agent.session`): every subscriber of a `Session` receives these,
 # plus the tool events above forwarded from the session's `ToolContext`.
 
 

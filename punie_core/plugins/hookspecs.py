@@ -2,11 +2,11 @@
 
 A plugin is any module or object with functions marked `@punie_core.hookimpl`, exposed
 through the entry-point group `punie`. Collection hooks (`punie_<plural noun>`) take no
-arguments and yield typed records from `punie_core.records`; the core calls them once per
+arguments and yield typed records from `punie_core.plugins.records`; the core calls them once per
 plugin, stamps every record with its plugin and distribution, validates it and merges all
 plugins' records sorted by name, so the same plugins always give the same prompt bytes.
 
-Order of calls when the toolbox is built (`punie_core.plugins.load_toolbox`): every plugin is
+Order of calls when the toolbox is built (`punie_core.plugins.loader.load_toolbox`): every plugin is
 imported and registered first; then, plugin by plugin, `punie_tools`, `punie_nouns`,
 `punie_skills`, `punie_validators`, `punie_vocabulary`; then names claimed twice are resolved;
 last, `punie_render_stub` for every tool and noun, sorted by name. Anything a plugin gets wrong
@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 import pluggy
 
 if TYPE_CHECKING:
-    from punie_core.records import Noun, Skill, Term, Tool, Validator
+    from punie_core.plugins.records import Noun, Skill, Term, Tool, Validator
 
 PROJECT = "punie"
 

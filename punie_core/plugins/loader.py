@@ -25,8 +25,8 @@ from typing import Any, Literal
 
 import pluggy
 
-from punie_core.hookspecs import COLLECTION_HOOKS, PROJECT, PunieSpecs
-from punie_core.records import (
+from punie_core.plugins.hookspecs import COLLECTION_HOOKS, PROJECT, PunieSpecs
+from punie_core.plugins.records import (
     Noun,
     PluginUnavailable,
     Record,
@@ -37,7 +37,7 @@ from punie_core.records import (
     Validator,
     stamp,
 )
-from punie_core.toolbox import Toolbox
+from punie_core.plugins.toolbox import Toolbox
 
 ENTRY_POINT_GROUP = "punie"
 CORE_PLUGIN = "core"
@@ -216,7 +216,7 @@ def _matches(candidate: Candidate, names: Iterable[str]) -> bool:
 
 def new_manager() -> pluggy.PluginManager:
     """A plugin manager with Punie's hookspecs and the core's default stub renderer."""
-    from punie_core import stubs
+    from punie_core.plugins import stubs
 
     manager = pluggy.PluginManager(PROJECT)
     manager.add_hookspecs(PunieSpecs)
@@ -481,7 +481,7 @@ def _check_unique(info: PluginInfo) -> None:
 
 def _add_used_nouns(item: _Loaded) -> None:
     """Add the Pydantic models the plugin's tools mention but do not declare."""
-    from punie_core.stubs import nouns_used_by
+    from punie_core.plugins.stubs import nouns_used_by
 
     info = item.info
     declared = {n.model for n in info.nouns}
@@ -504,7 +504,7 @@ def _resolve_conflicts(manager: pluggy.PluginManager, active: list[_Loaded], str
     Tools and nouns share one namespace (both are top-level names of the stub module). The
     same Pydantic class used by two plugins is one shared noun, not a conflict.
     """
-    from punie_core.stubs import HEADER_NAMES
+    from punie_core.plugins.stubs import HEADER_NAMES
 
     claims: dict[tuple[str, str], list[tuple[PluginInfo, str, Any]]] = {}
     for item in active:
@@ -555,9 +555,7 @@ def _drop_borrowed_nouns(active: list[_Loaded]) -> None:
                 declared.setdefault(noun.model, item.info.name)
     for item in active:
         item.info.records["nouns"] = [
-            n
-            for n in item.info.nouns
-            if n.model not in item.used_nouns or n.model not in declared
+            n for n in item.info.nouns if n.model not in item.used_nouns or n.model not in declared
         ]
 
 
@@ -594,7 +592,7 @@ def _render_all(
 
 def _render_one(manager: pluggy.PluginManager, record: Tool | Noun) -> str:
     """The first non-None `punie_render_stub` answer, checked, with any failure attributed."""
-    from punie_core.stubs import check_stub
+    from punie_core.plugins.stubs import check_stub
 
     for impl in reversed(manager.hook.punie_render_stub.get_hookimpls()):
         owner = manager.get_name(impl.plugin) or ""
@@ -638,7 +636,7 @@ def _merge(
     infos: list[PluginInfo],
     stub_texts: dict[str, str],
 ) -> Toolbox:
-    from punie_core.records import LAYERS
+    from punie_core.plugins.records import LAYERS
 
     def gather(kind: str) -> list[Any]:
         return [record for info in active for record in info.records.get(kind, [])]

@@ -12,11 +12,11 @@ import math
 import re
 from typing import TYPE_CHECKING
 
-from punie_core.records import first_line
-from punie_core.stubs import format_annotation, ordered_nouns, signature_line
+from punie_core.plugins.records import first_line
+from punie_core.plugins.stubs import format_annotation, ordered_nouns, signature_line
 
 if TYPE_CHECKING:
-    from punie_core.toolbox import Toolbox
+    from punie_core.plugins.toolbox import Toolbox
 
 INTRO = """\
 You are Punie, a coding agent for Python web projects. You work in the user's project through tools.
@@ -97,7 +97,7 @@ def returned_models(toolbox: Toolbox) -> set[type]:
     """The nouns some tool returns (`list[X]` included): that tool's summary line describes them."""
     from typing import get_type_hints
 
-    from punie_core.stubs import _models_in
+    from punie_core.plugins.stubs import _models_in
 
     found: set[type] = set()
     for tool in toolbox.tools:

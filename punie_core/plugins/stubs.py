@@ -23,13 +23,13 @@ import typing
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, get_type_hints
 
-from punie_core.hookspecs import hookimpl
-from punie_core.records import Noun, RecordError, Tool
+from punie_core.plugins.hookspecs import hookimpl
+from punie_core.plugins.records import Noun, RecordError, Tool
 
 if TYPE_CHECKING:
     from pydantic import BaseModel
 
-    from punie_core.toolbox import Toolbox
+    from punie_core.plugins.toolbox import Toolbox
 
 STUB_DOC = '"""Punie tools for Code Mode: call them as plain functions (no await, no import)."""\n'
 STUB_IMPORTS = ("from dataclasses import dataclass", "from typing import Any, Literal")

@@ -20,15 +20,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from punie_core.context import PermissionRequest, tool_context
-from punie_core.events import ToolCallFinished, ToolCallStarted
-from punie_core.records import Noun, Skill, Term, Tool, Validator
+from punie_core.plugins.context import PermissionRequest, tool_context
+from punie_core.plugins.events import ToolCallFinished, ToolCallStarted
+from punie_core.plugins.records import Noun, Skill, Term, Tool, Validator
 from punie_core.workspace import ProtectedPath
 
 if TYPE_CHECKING:
     import pluggy
 
-    from punie_core.plugins import PluginInfo
+    from punie_core.plugins.loader import PluginInfo
 
 PATH_PARAMETERS = ("path", "paths")
 """Parameter names that hold workspace paths: the host confines them before any tool runs."""
@@ -119,14 +119,14 @@ class Toolbox:
     @functools.cached_property
     def stubs(self) -> str:
         """The stub module the model reads and Code Mode type-checks against."""
-        from punie_core.stubs import stub_module
+        from punie_core.plugins.stubs import stub_module
 
         return stub_module(self)
 
     @functools.cached_property
     def prompt(self) -> str:
         """The system prompt (byte-identical for the same installed plugins)."""
-        from punie_core.prompt import system_prompt
+        from punie_core.plugins.prompt import system_prompt
 
         return system_prompt(self)
 

@@ -29,54 +29,52 @@ defines outlives it.
 from __future__ import annotations
 
 import asyncio
-import atexit
 import contextlib
-import dataclasses
-import datetime
-import enum
-import json
-import math
-import os
-import re
-import threading
 import time
 import weakref
 from collections.abc import Awaitable, Callable, Iterable
-from pathlib import PurePath
 from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel, Field, ValidationError
-
-from punie_core.context import ToolContext, using_context
+from punie_core.plugins.context import ToolContext, using_context
+from punie_core.sandbox.convert import (
+    PRINT_PRELUDE,
+    _construct,
+    _noun_str,
+    _noun_type,
+    _shown,
+    _value_text,
+    from_sandbox,
+    sandbox_exception,
+    to_json,
+    to_sandbox,
+)
+from punie_core.sandbox.pool import (
+    MAX_SPARES,
+    _close_later,
+    _close_session,
+    _close_when_done,
+    close_pool,
+    sandbox_pool,
+)
+from punie_core.sandbox.results import (
+    SCRIPT_NAME,
+    CodeResult,
+    Limits,
+    SnippetError,
+    SnippetFailed,
+    SnippetToolCall,
+    compact_json,
+    runtime_error,
+    type_check_error,
+)
 
 if TYPE_CHECKING:
-    from pydantic_monty import AsyncMonty, AsyncMontySession
+    from pydantic_monty import AsyncMontySession
 
-    from punie_core.toolbox import Toolbox
-
-MiB = 1024 * 1024
-KiB = 1024
-
-SCRIPT_NAME = "snippet.py"
-"""The file name type-check diagnostics use (`snippet.py:3:5: error[...]`)."""
-
-MAX_NESTING = 100
-"""Deepest list/dict nesting accepted in tool arguments and returned values (the host recurses)."""
+    from punie_core.plugins.toolbox import Toolbox
 
 MAX_SUSPENSIONS = 1_000_000
 """Monty's own pause budget per session; Punie counts tool calls itself (`max_tool_calls`)."""
-
-REQUEST_TIMEOUT = 600.0
-"""Last-resort kill for a worker stuck in one turn (the feed time limit normally fires first)."""
-
-FEED_GRACE = 1.0
-"""Seconds past `wall_seconds` before the pool kills a worker that did not stop by itself."""
-
-MAX_WORKERS = max(8, 2 * (os.cpu_count() or 1))
-"""Worker processes the pool may run at once (spares included)."""
-
-MAX_SPARES = MAX_WORKERS // 2
-"""Sandboxes that may keep a warm spare session at once; the others warm up in their run."""
 
 CHECKER_BUILTINS = """
 
@@ -93,497 +91,18 @@ class UnicodeDecodeError(ValueError): ...
 """Appended to `toolbox.stubs` for type checking only, so `except PermissionError:` type-checks
 as it runs. It declares no tool and no noun: the tool surface checked is exactly the stubs."""
 
-# Builtin exception names Monty can raise inside the sandbox (from pydantic_monty.ExcType); a host
-# exception becomes the first of these along its MRO.
-SANDBOX_EXCEPTIONS = frozenset(
-    {
-        "Exception", "ArithmeticError", "OverflowError", "ZeroDivisionError", "LookupError",
-        "IndexError", "KeyError", "RuntimeError", "NotImplementedError", "RecursionError",
-        "AttributeError", "NameError", "ValueError", "UnicodeDecodeError", "UnicodeEncodeError",
-        "ImportError", "ModuleNotFoundError", "OSError", "FileNotFoundError", "FileExistsError",
-        "IsADirectoryError", "NotADirectoryError", "PermissionError", "AssertionError",
-        "MemoryError", "TimeoutError", "TypeError",
-    }
-)  # fmt: skip
-
-NOT_RUN = frozenset({"TypeCheckError", "SyntaxError"})
-
-NOUN_STR = "_punie_str"
-"""Class attribute of nouns whose model defines its own `__str__`: a host function giving it."""
-
-PRINT_PRELUDE = f"""
-_punie_print = print
-
-
-def _punie_shown(value):
-    try:
-        return type(value).{NOUN_STR}(value)
-    except AttributeError:
-        return value
-
-
-def print(*values, sep=" ", end="\\n", file=None, flush=False):
-    for value in values:
-        if not isinstance(value, (str, int, float, list, dict, tuple)) and value is not None:
-            values = [_punie_shown(v) for v in values]
-            break
-    _punie_print(*values, sep=sep, end=end, file=file, flush=flush)
-"""
-"""Fed once per session before the snippet: `print(noun)` shows the noun's own `__str__`.
-
-Monty 1.4 never dispatches `__str__`/`__repr__`/`__format__` to a host object, so this `print`
-asks the host (one round trip per such argument); every other value prints as before."""
-
-
-class Limits(BaseModel):
-    """What one snippet may use. Exceeding any ends the snippet with an error naming the limit.
-
-    Attributes:
-        wall_seconds: Seconds the snippet's own code may run. Time inside tool calls is not
-            counted (each tool has its own timeout); host round trips are.
-        memory_bytes: Heap the snippet may allocate.
-        recursion_depth: Deepest call stack (a `RecursionError` the snippet may catch).
-        max_tool_calls: Tool calls per snippet, refused ones included.
-        max_output_bytes: Printed output, and the returned value as JSON, each.
-    """
-
-    model_config = {"frozen": True}
-
-    wall_seconds: float = Field(default=10.0, gt=0)
-    memory_bytes: int = Field(default=128 * MiB, ge=1 * MiB)
-    recursion_depth: int = Field(default=200, ge=10)
-    max_tool_calls: int = Field(default=100, ge=0)
-    max_output_bytes: int = Field(default=64 * KiB, ge=1 * KiB)
-
-
-class SnippetError(BaseModel):
-    """Why a snippet failed.
-
-    Attributes:
-        type: `TypeCheckError` or `SyntaxError` (the code did not run; fix and retry), a Python
-            exception name (`KeyError`, `PermissionError`, `TimeoutError`, ...), or a limit or
-            sandbox failure (`ToolCallLimitExceeded`, `OutputLimitExceeded`, `SandboxCrashed`,
-            `SandboxUnavailable`).
-        message: The message; for type and syntax errors, the checker's diagnostics
-            (`snippet.py:LINE:COLUMN: error[rule] text`).
-        line: 1-based line in the snippet, when known.
-        traceback: The sandbox traceback for runtime errors (shown to the model, not serialized).
-    """
-
-    type: str
-    message: str
-    line: int | None = None
-    traceback: str | None = Field(default=None, exclude=True, repr=False)
-
-    @property
-    def did_not_run(self) -> bool:
-        """True for type and syntax errors: nothing ran, the model should fix and retry."""
-        return self.type in NOT_RUN
-
-
-class SnippetToolCall(BaseModel):
-    """One tool call a snippet made.
-
-    Attributes:
-        tool: The tool's name.
-        ok: True when it returned a value.
-        ms: How long it took (permission prompt included).
-        error: `"ExceptionType: message"` when it failed or was refused.
-    """
-
-    tool: str
-    ok: bool
-    ms: float
-    error: str | None = None
-
-
-class CodeResult(BaseModel):
-    """What running a snippet produced.
-
-    Attributes:
-        ok: True when the snippet ran to the end.
-        stdout: Everything it printed (capped at `Limits.max_output_bytes`).
-        value: The last expression's value as JSON-able data (nouns as dicts; other values the
-            sandbox cannot express in JSON as their `repr`), or None.
-        error: Why it failed, or None.
-        tool_calls: Every tool call, in order.
-        ms: Total duration in milliseconds.
-        worker_ms: Of `ms`, the time spent waiting on the Monty worker (running the code, type
-            checking, IPC); not serialized.
-        value_text: The last value's own `__str__` when it is a noun that defines one (what
-            `for_model` shows instead of its JSON); not serialized.
-    """
-
-    ok: bool
-    stdout: str = ""
-    value: Any = None
-    error: SnippetError | None = None
-    tool_calls: list[SnippetToolCall] = Field(default_factory=list)
-    ms: float = 0.0
-    worker_ms: float = Field(default=0.0, exclude=True)
-    value_text: str | None = Field(default=None, exclude=True, repr=False)
-
-    def for_model(self) -> str:
-        """The compact text the model reads as `execute_code`'s result."""
-        parts: list[str] = []
-        if self.stdout:
-            parts.append(self.stdout.rstrip("\n"))
-        if self.value_text is not None:
-            parts.append(f"=> {self.value_text}")
-        elif self.value is not None:
-            shown = self.value if isinstance(self.value, str) else _compact_json(self.value)
-            parts.append(f"=> {shown}")
-        error = self.error
-        if error is not None:
-            if error.did_not_run:
-                parts.append(
-                    f"{error.type}: the code did not run. Fix it and call execute_code again.\n"
-                    f"{error.message.rstrip()}"
-                )
-            elif error.traceback:
-                parts.append(error.traceback.rstrip())
-            else:
-                where = f" (line {error.line})" if error.line else ""
-                parts.append(f"{error.type}{where}: {error.message}")
-        if not parts:
-            parts.append("(no output: print what you need, or end with an expression)")
-        return "\n".join(parts)
-
-
-def _compact_json(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=repr)
-
-
-class SnippetFailed(Exception):
-    """Ends a snippet from the host side with a `SnippetError` (limits, conversions)."""
-
-    def __init__(self, error: SnippetError) -> None:
-        super().__init__(error.message)
-        self.error = error
-
-
-# ---------------------------------------------------------------------------------------------
-# The process-wide pool
-
-
-_pool: AsyncMonty | None = None
-_pool_used = False
-_pool_guard = threading.Lock()
-_start_locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = (
-    weakref.WeakKeyDictionary()
-)
-
-
-async def sandbox_pool() -> AsyncMonty:
-    """The process's Monty worker pool, started on first use.
-
-    Raises:
-        MontyError: The worker binary could not start.
-    """
-    global _pool, _pool_used
-    if _pool is not None:
-        return _pool
-    loop = asyncio.get_running_loop()
-    with _pool_guard:
-        lock = _start_locks.setdefault(loop, asyncio.Lock())
-    async with lock:
-        if _pool is None:
-            from pydantic_monty import AsyncMonty
-
-            pool = AsyncMonty(
-                min_processes=1,
-                max_processes=MAX_WORKERS,
-                checkout_timeout=30.0,
-                request_timeout=REQUEST_TIMEOUT,
-                max_checkouts_per_worker=200,
-                feed_duration_limit_grace=FEED_GRACE,
-                turn_duration_limit_grace=FEED_GRACE,
-            )
-            await pool.__aenter__()
-            _pool = pool
-            if not _pool_used:
-                _pool_used = True
-                atexit.register(_close_at_exit)
-    return _pool
-
 
 async def shutdown_pool() -> None:
     """Close every sandbox's spare session and the process's worker pool (idempotent).
 
     Call it before the event loop ends (the CLI does); a later snippet starts a new pool.
-    `AsyncMonty`'s Tokio threads may still wake the closed loop a moment after the pool
-    closes; if the interpreter is finalizing by then, CPython aborts the process (exit 134).
-    Yielding to the loop briefly here, and pausing again at exit (`_close_at_exit`), lets those
-    wake-ups land while Python is still whole.
+    See `pool.close_pool` for why closing needs care.
     """
-    global _pool
     for sandbox in list(_live_sandboxes):
         with contextlib.suppress(Exception):
             await sandbox.aclose()
     _shared.clear()
-    pending = [task for task in _background if task.get_loop() is asyncio.get_running_loop()]
-    if pending:
-        await asyncio.gather(*pending, return_exceptions=True)
-    pool, _pool = _pool, None
-    if pool is None:
-        return
-    with contextlib.suppress(Exception):
-        await pool.__aexit__(None, None, None)
-    await asyncio.sleep(0.02)
-
-
-def _close_at_exit() -> None:
-    """atexit: close a pool nobody closed, then let Monty's threads settle before finalization."""
-    if _pool is not None:
-        with contextlib.suppress(Exception):
-            asyncio.run(shutdown_pool())
-    # Why a pause: see shutdown_pool. atexit runs before CPython refuses threads the GIL.
-    time.sleep(0.05)
-
-
-# ---------------------------------------------------------------------------------------------
-# Values across the boundary
-
-
-def _noun_type(model: type[BaseModel]) -> Any:
-    """The sandbox-side class for a noun: construction validates on the host; instances are
-    read by field."""
-    cached = _noun_types.get(model)
-    if cached is None:
-        cached = _NounType.build(model)
-        _noun_types[model] = cached
-    return cached
-
-
-_noun_types: dict[type, Any] = {}
-
-
-def _make_noun_type_class() -> type:
-    from pydantic_monty import ClassType
-
-    class NounType(ClassType):
-        """A Pydantic model class as the sandbox sees it."""
-
-        @classmethod
-        def build(cls, model: type[BaseModel]) -> NounType:
-            fields = [name for name in model.model_fields if not name.startswith("_")]
-            return cls(model, init=True, instance_eager_attrs=fields)
-
-        def convert_value(self, /, name: str, value: Any) -> Any:
-            return to_sandbox(value)
-
-        def get_eager_attrs(self) -> dict[str, Any]:
-            return {NOUN_STR: _noun_str} if has_own_str(self.value) else {}
-
-        def construct(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
-            try:
-                return super().construct(
-                    tuple(from_sandbox(a) for a in args),
-                    {k: from_sandbox(v) for k, v in kwargs.items()},
-                )
-            except ValidationError as exc:
-                raise TypeError(_validation_message(self.value.__name__, exc)) from None
-
-    return NounType
-
-
-class _LazyNounType:
-    """Defers importing pydantic_monty until a sandbox is used."""
-
-    _cls: type | None = None
-
-    def build(self, model: type[BaseModel]) -> Any:
-        if self._cls is None:
-            self._cls = _make_noun_type_class()
-        return self._cls.build(model)  # type: ignore[attr-defined]
-
-
-_NounType = _LazyNounType()
-
-
-def has_own_str(model: type) -> bool:
-    """True when a noun's model defines its own `__str__` (not Pydantic's field listing)."""
-    return (
-        isinstance(model, type)
-        and issubclass(model, BaseModel)
-        and (model.__str__ is not BaseModel.__str__)
-    )
-
-
-def noun_text(value: Any) -> str | None:
-    """A noun's own `__str__` text, or None when it has none (or is no noun)."""
-    if isinstance(value, BaseModel) and has_own_str(type(value)):
-        return str(value)
-    return None
-
-
-def _noun_str(value: Any) -> str:
-    """The host side of `NOUN_STR`; `Sandbox._drive` answers calls to it by name."""
-    text = noun_text(value)
-    if text is None:
-        raise TypeError(f"{type(value).__name__} has no text of its own")
-    return text
-
-
-def _validation_message(name: str, exc: ValidationError) -> str:
-    problems = []
-    for error in exc.errors()[:5]:
-        where = ".".join(str(p) for p in error["loc"]) or "value"
-        problems.append(f"{where}: {error['msg']}")
-    return f"{name}(): " + "; ".join(problems)
-
-
-def to_sandbox(value: Any) -> Any:
-    """Convert a tool result for the sandbox: nouns become readable host-backed instances."""
-    from pydantic_monty import ClassInstance
-
-    if value is None or isinstance(value, (bool, int, float, str, bytes)):
-        return value
-    if isinstance(value, BaseModel):
-        noun_type = _noun_type(type(value))
-        fields = noun_type.instance_eager_attrs
-        return ClassInstance(value, eager_attrs=fields, class_type=noun_type)
-    if isinstance(value, (list, tuple)):
-        converted = [to_sandbox(v) for v in value]
-        return converted if isinstance(value, list) else tuple(converted)
-    if isinstance(value, (set, frozenset)):
-        return [to_sandbox(v) for v in value]
-    if isinstance(value, dict):
-        return {k if isinstance(k, (str, int)) else str(k): to_sandbox(v) for k, v in value.items()}
-    if isinstance(value, enum.Enum):
-        return to_sandbox(value.value)
-    if isinstance(value, (datetime.date, datetime.time, datetime.timedelta)):
-        return value
-    if isinstance(value, PurePath):
-        return value.as_posix()
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: to_sandbox(getattr(value, f.name)) for f in dataclasses.fields(value)}
-    return str(value)
-
-
-def from_sandbox(value: Any, depth: int = 0) -> Any:
-    """Convert a value the sandbox passes to a tool into plain Python data.
-
-    Host-backed nouns come back as the original Pydantic objects; sandbox dataclasses become
-    dicts of their fields (the toolbox validates them into the parameter's type).
-
-    Raises:
-        ValueError: The value nests deeper than `MAX_NESTING`.
-    """
-    from pydantic_monty import MontyClassProxy
-
-    if depth > MAX_NESTING:
-        raise ValueError(f"value nested deeper than {MAX_NESTING} levels")
-    if isinstance(value, MontyClassProxy):
-        return {k: from_sandbox(v, depth + 1) for k, v in value.attributes.items()}
-    if isinstance(value, list):
-        return [from_sandbox(v, depth + 1) for v in value]
-    if isinstance(value, tuple):
-        return tuple(from_sandbox(v, depth + 1) for v in value)
-    if isinstance(value, dict):
-        return {k: from_sandbox(v, depth + 1) for k, v in value.items()}
-    if isinstance(value, (set, frozenset)):
-        return [from_sandbox(v, depth + 1) for v in value]
-    return value
-
-
-def to_json(value: Any, depth: int = 0) -> Any:
-    """Convert the snippet's value to JSON-able data (non-JSON values as their `repr`).
-
-    Raises:
-        ValueError: The value nests deeper than `MAX_NESTING`.
-    """
-    from pydantic_monty import MontyClassProxy
-
-    if depth > MAX_NESTING:
-        raise ValueError(f"the value is nested deeper than {MAX_NESTING} levels")
-    if value is None or isinstance(value, (bool, int, str)):
-        return value
-    if isinstance(value, float):
-        return value if math.isfinite(value) else repr(value)
-    if isinstance(value, BaseModel):
-        return to_json(value.model_dump(mode="python"), depth + 1)
-    if isinstance(value, MontyClassProxy):
-        return {k: to_json(v, depth + 1) for k, v in value.attributes.items()}
-    if isinstance(value, (list, tuple)):
-        return [to_json(v, depth + 1) for v in value]
-    if isinstance(value, (set, frozenset)):
-        items = [to_json(v, depth + 1) for v in value]
-        with contextlib.suppress(TypeError):
-            items.sort()
-        return items
-    if isinstance(value, dict):
-        return {
-            k if isinstance(k, str) else repr(k): to_json(v, depth + 1) for k, v in value.items()
-        }
-    if isinstance(value, (datetime.date, datetime.time)):
-        return value.isoformat()
-    if isinstance(value, PurePath):
-        return value.as_posix()
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return to_json(dataclasses.asdict(value), depth + 1)
-    return repr(value)
-
-
-def sandbox_exception(exc: BaseException) -> dict[str, str]:
-    """How a host exception is raised in the sandbox: the nearest builtin type it knows."""
-    name = "Exception"
-    for klass in type(exc).__mro__:
-        if klass.__module__ == "builtins" and klass.__name__ in SANDBOX_EXCEPTIONS:
-            name = klass.__name__
-            break
-    message = str(exc) if not isinstance(exc, ValidationError) else _validation_message("", exc)
-    return {"exc_type": name, "message": message}
-
-
-# ---------------------------------------------------------------------------------------------
-# Errors
-
-
-_DIAGNOSTIC = re.compile(r"^[^\s:]+:(\d+):(\d+): error\[([\w-]+)\]", re.MULTILINE)
-
-
-def type_check_error(text: str) -> SnippetError:
-    """A `SnippetError` from the checker's concise diagnostics (syntax errors included)."""
-    diagnostics = _DIAGNOSTIC.findall(text)
-    line = int(diagnostics[0][0]) if diagnostics else None
-    syntax = bool(diagnostics) and all(rule == "invalid-syntax" for _, _, rule in diagnostics)
-    return SnippetError(
-        type="SyntaxError" if syntax else "TypeCheckError", message=text.strip(), line=line
-    )
-
-
-def runtime_error(exc: Any, limits: Limits) -> SnippetError:
-    """A `SnippetError` for a `MontyRuntimeError`, naming the limit when one fired."""
-    name = type(exc.exception()).__name__
-    message = str(exc.display("msg"))
-    frames = exc.traceback()
-    line = None
-    if frames:
-        # The innermost frame of this snippet (frames[0] is its module level).
-        current = frames[0].filename
-        line = [f for f in frames if f.filename == current][-1].line
-    display = str(exc.display())
-    if frames:
-        # Name this snippet's frames as the type checker does (the warm-up was feed 0).
-        display = display.replace(f'File "{frames[0].filename}"', f'File "{SCRIPT_NAME}"')
-    if name == "TimeoutError" and "time limit" in message:
-        message = f"the snippet ran longer than wall_seconds={limits.wall_seconds:g} ({message})"
-        display = ""
-    elif name == "MemoryError":
-        message = f"memory limit exceeded (memory_bytes={limits.memory_bytes}): {message}"
-        display = display.rsplit("\n", 1)[0] + f"\nMemoryError: {message}" if frames else ""
-    elif name == "RecursionError":
-        message = f"{message} (recursion_depth={limits.recursion_depth})"
-        display = _shorten_traceback(display) + f" (recursion_depth={limits.recursion_depth})"
-    return SnippetError(type=name, message=message, line=line, traceback=display or None)
-
-
-def _shorten_traceback(text: str, keep: int = 12) -> str:
-    lines = text.split("\n")
-    if len(lines) <= 2 * keep:
-        return text
-    return "\n".join([*lines[:keep], "  ...", *lines[-keep:]])
+    await close_pool()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -919,7 +438,7 @@ class Sandbox:
             raise SnippetFailed(error) from None
         if value is not None:
             try:
-                size = len(_compact_json(value).encode())
+                size = len(compact_json(value).encode())
             except ValueError as exc:  # an int over Python's 4300-digit str limit
                 error = SnippetError(
                     type="OutputLimitExceeded",
@@ -953,50 +472,6 @@ def warm_up_code(tool_names: Iterable[str]) -> str:
 
 
 _live_sandboxes: weakref.WeakSet[Sandbox] = weakref.WeakSet()
-_background: set[asyncio.Task[Any]] = set()
-
-
-async def _close_session(session: AsyncMontySession) -> None:
-    with contextlib.suppress(Exception):
-        await session.__aexit__(None, None, None)
-
-
-def _close_later(session: AsyncMontySession) -> None:
-    """Return a used session to the pool without making the caller wait (~3 ms)."""
-    task = asyncio.get_running_loop().create_task(_close_session(session))
-    _background.add(task)
-    task.add_done_callback(_background.discard)
-
-
-def _close_when_done(task: asyncio.Task[AsyncMontySession]) -> None:
-    if not task.cancelled() and task.exception() is None:
-        _close_later(task.result())
-
-
-def _shown(args: tuple[Any, ...]) -> dict[str, Any]:
-    """Answer a `NOUN_STR` call: the noun's own `__str__` text."""
-    try:
-        if len(args) != 1:
-            raise TypeError(f"{NOUN_STR}() takes one argument")
-        return {"return_value": _noun_str(args[0])}
-    except Exception as exc:
-        return sandbox_exception(exc)
-
-
-def _construct(model: type[BaseModel], snapshot: Any) -> dict[str, Any]:
-    """Build a noun the sandbox called by name; the answer to resume it with."""
-    try:
-        return {"return_value": _noun_type(model).construct(snapshot.args, snapshot.kwargs)}
-    except Exception as exc:
-        return sandbox_exception(exc)
-
-
-def _value_text(raw: Any) -> str | None:
-    """The trailing value's own text for the model, when it is a noun with a `__str__`."""
-    try:
-        return noun_text(raw)
-    except Exception:  # a plugin's __str__ failing must not fail the run
-        return None
 
 
 def _ms_since(started: float) -> float:

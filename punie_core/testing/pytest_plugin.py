@@ -31,9 +31,9 @@ import pytest
 if TYPE_CHECKING:
     import pluggy
 
-    from punie_core.plugins import Candidate, PluginInfo
-    from punie_core.records import Tool
-    from punie_core.toolbox import Toolbox
+    from punie_core.plugins.loader import Candidate, PluginInfo
+    from punie_core.plugins.records import Tool
+    from punie_core.plugins.toolbox import Toolbox
 
 __all__ = [
     "PluginHarness",
@@ -53,7 +53,7 @@ class PluginHarness:
     """A fresh, strict set of plugins for one test: the core plus what the test registers.
 
     No entry points are loaded, so installed plugins never leak into the test, and every
-    plugin failure raises `punie_core.plugins.PluginError` instead of being reported.
+    plugin failure raises `punie_core.plugins.loader.PluginError` instead of being reported.
 
     Attributes:
         manager: A real pluggy manager with Punie's hookspecs, the default stub renderer,
@@ -63,7 +63,7 @@ class PluginHarness:
     __test__ = False
 
     def __init__(self, builtins: bool = True) -> None:
-        from punie_core.plugins import core_candidate, new_manager
+        from punie_core.plugins.loader import core_candidate, new_manager
 
         self.builtins = builtins
         self.candidates: list[Candidate] = []
@@ -91,7 +91,7 @@ class PluginHarness:
         Returns:
             The registered plugin object.
         """
-        from punie_core.plugins import candidate_from_object, module_from_functions
+        from punie_core.plugins.loader import candidate_from_object, module_from_functions
 
         if not plugins:
             raise TypeError("register() needs a module, an object or hookimpl functions")
@@ -110,7 +110,7 @@ class PluginHarness:
         Args:
             strict: Raise on the first plugin failure (turn off to test failure reports).
         """
-        from punie_core.plugins import load_toolbox
+        from punie_core.plugins.loader import load_toolbox
 
         return load_toolbox(
             entry_points=False, extra=self.candidates, strict=strict, builtins=self.builtins
@@ -153,7 +153,7 @@ def punie_installed(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[str],
     """
 
     def load(distribution: str) -> PluginInfo:
-        from punie_core.plugins import entry_point_candidates, load_toolbox
+        from punie_core.plugins.loader import entry_point_candidates, load_toolbox
 
         for variable in ("PUNIE_LOAD_PLUGINS", "PUNIE_DISABLE_PLUGINS", "PUNIE_STRICT_PLUGINS"):
             monkeypatch.delenv(variable, raising=False)
@@ -239,8 +239,8 @@ def contract_problems(plugin: Any, name: str | None = None) -> list[str]:
 def _check_contract(plugin: Any, name: str | None) -> tuple[list[str], PluginInfo | None]:
     import ast
 
-    from punie_core.plugins import PluginError, candidate_from_object, load_toolbox
-    from punie_core.records import RecordError, Skill
+    from punie_core.plugins.loader import PluginError, candidate_from_object, load_toolbox
+    from punie_core.plugins.records import RecordError, Skill
 
     name = name or _plugin_name(plugin)
     try:

@@ -22,7 +22,7 @@ In process:
 
 As a process (prints the base URL as stdout line 1, serves until SIGTERM/SIGINT):
 
-    python -m punie_core.scripted_model --script replies.json --port 0
+    python -m punie_core.testing.scripted_model --script replies.json --port 0
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ from pathlib import Path
 from typing import Any
 
 TOOL_CALL_STYLES = ("qwen3-xml", "hermes", "hermes-untagged", "json", "json-string-args")
-"""Ways a model writes a tool call as text (what `punie_core.recovery` turns back into calls)."""
+"""Ways a model writes a tool call as text (what `agent.recovery` turns back into calls)."""
 
 
 def _param_text(value: Any) -> str:
@@ -180,7 +180,7 @@ class RecordedRequest:
 
 def estimate_tokens(text: str) -> int:
     """Token estimate used for scripted usage (the same estimate `punie prompt --tokens` shows)."""
-    from punie_core.prompt import estimate_tokens as estimate
+    from punie_core.plugins.prompt import estimate_tokens as estimate
 
     return estimate(text)
 
@@ -532,9 +532,9 @@ def load_script(path: str | Path) -> list[Reply]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """`python -m punie_core.scripted_model --script FILE [--port 0]`: serve until SIGTERM."""
+    """`python -m punie_core.testing.scripted_model --script FILE [--port 0]`: serve."""
     parser = argparse.ArgumentParser(
-        prog="python -m punie_core.scripted_model", description=__doc__.split("\n")[0]
+        prog="python -m punie_core.testing.scripted_model", description=__doc__.split("\n")[0]
     )
     parser.add_argument("--script", required=True, help="JSON file: a list of replies")
     parser.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (0: any free port)")

@@ -15,30 +15,25 @@ writes, `validate_source`) and the re-check of a fixed file use `check`.
 
 from __future__ import annotations
 
-import ast
-import contextlib
-import functools
 import os
-import re
-import sys
 import time
-import warnings
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextvars import ContextVar
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel
-
-from punie_core.records import LAYERS, Finding, Validator
+from punie_core.plugins.records import LAYERS, Finding, Validator
+from punie_core.validation.files import (
+    SOURCE_SUFFIXES,
+    iter_source_files,
+    read_source,
+    validation_run,
+)
+from punie_core.validation.findings import format_finding
+from punie_core.validation.syntax import core_finding, syntax_findings
 
 if TYPE_CHECKING:
-    import libcst
-
-    from punie_core.toolbox import Toolbox
-
-CORE_PLUGIN = "core"
+    from punie_core.plugins.toolbox import Toolbox
 
 CORE_RULES: dict[str, str] = {
     "SYN001": "the file is not valid Python (3.14 grammar)",
@@ -51,489 +46,6 @@ CORE_RULES: dict[str, str] = {
 
 FAST_LAYERS: tuple[str, ...] = ("syntax", "conventions")
 """The layers run after every file the agent writes (types are left to `punie check`)."""
-
-SOURCE_SUFFIXES = (".py", ".pyi")
-
-SKIP_DIRS = frozenset(
-    {
-        ".git",
-        ".hg",
-        ".svn",
-        ".venv",
-        "venv",
-        ".tox",
-        ".nox",
-        "node_modules",
-        "__pycache__",
-        ".mypy_cache",
-        ".ruff_cache",
-        ".pytest_cache",
-        ".punie",
-        "site-packages",
-        "build",
-        "dist",
-    }
-)
-"""Directory names never walked into (an explicitly named file is still checked)."""
-
-
-class Diagnostic(BaseModel):
-    """A validator finding.
-
-    Where the problem is, which rule, and what to do about it.
-
-    Attributes:
-        path: The file, relative to the workspace root.
-        line: 1-based line.
-        column: 1-based column.
-        rule: Rule id, for example `TDOM003` (see `load_skill` for the rule's domain).
-        message: What is wrong and how to fix it.
-        fixable: True when `punie check --fix` repairs it automatically.
-    """
-
-    path: str
-    line: int
-    column: int
-    rule: str
-    message: str
-    fixable: bool = False
-
-    @classmethod
-    def from_finding(cls, finding: Finding) -> Diagnostic:
-        """The noun shown to the model for a pipeline finding."""
-        return cls(
-            path=finding.path,
-            line=finding.line,
-            column=finding.column,
-            rule=finding.rule,
-            message=finding.message,
-            fixable=finding.fixable,
-        )
-
-    def __str__(self) -> str:
-        fix = " (fixable)" if self.fixable else ""
-        return f"{self.path}:{self.line}:{self.column}: {self.rule} {self.message}{fix}"
-
-
-# ---------------------------------------------------------------------------------------------
-# Parsing: one patched libcst entry point shared by the core and every plugin.
-
-
-_libcst_patched = False
-
-
-def _patch_libcst() -> None:
-    """Teach libcst 1.9 that `t"a" t"b"` is valid (it raises CSTLogicError otherwise).
-
-    libcst's `ConcatenatedString._validate` handles str/bytes/f-strings but not t-strings.
-    Mixing t-strings with other literals is reported by the syntax gate (SYN002) instead.
-    """
-    global _libcst_patched
-    if _libcst_patched:
-        return
-    import libcst as cst
-
-    original = cst.ConcatenatedString._validate
-
-    def is_template(node: Any) -> bool:
-        return isinstance(node, cst.TemplatedString) or (
-            isinstance(node, cst.ConcatenatedString) and is_template(node.left)
-        )
-
-    def validate(self: Any) -> None:
-        if is_template(self.left) or is_template(self.right):
-            if self.left.lpar or self.left.rpar or self.right.lpar or self.right.rpar:
-                raise cst.CSTValidationError("Cannot concatenate parenthesized strings.")
-            return
-        original(self)
-
-    cst.ConcatenatedString._validate = validate  # type: ignore[method-assign]
-    _libcst_patched = True
-
-
-@functools.lru_cache(maxsize=64)
-def parse_module(source: str) -> libcst.Module:
-    """Parse Python source with libcst (t-strings included), cached for the last few sources.
-
-    Plugins call this instead of `libcst.parse_module` so a file checked by several
-    validators is parsed once. Modules are immutable, so sharing them is safe.
-
-    Raises:
-        libcst.ParserSyntaxError: The source is not valid Python.
-    """
-    import libcst as cst
-
-    _patch_libcst()
-    return cst.parse_module(source)
-
-
-_SKIPPED_FIELDS = frozenset(
-    {
-        "lpar",
-        "rpar",
-        "leading_lines",
-        "lines_after_decorators",
-        "header",
-        "footer",
-        "trailing_whitespace",
-        "semicolon",
-        "comma",
-        "lbracket",
-        "rbracket",
-        "lbrace",
-        "rbrace",
-        "newline",
-    }
-)
-
-
-@functools.cache
-def _child_fields(node_type: type) -> tuple[str, ...]:
-    import dataclasses
-
-    return tuple(
-        f.name
-        for f in dataclasses.fields(node_type)
-        if f.name not in _SKIPPED_FIELDS and "whitespace" not in f.name
-    )
-
-
-def iter_children(node: Any) -> Iterator[Any]:
-    """The child nodes of a libcst node, without whitespace and punctuation.
-
-    Much faster than `node.children` or a `CSTVisitor`, which rebuild every node they pass.
-    """
-    import libcst as cst
-
-    for name in _child_fields(type(node)):
-        value = getattr(node, name)
-        if isinstance(value, cst.CSTNode):
-            yield value
-        elif isinstance(value, (tuple, list)):
-            for item in value:
-                if isinstance(item, cst.CSTNode):
-                    yield item
-
-
-_dispatch: dict[tuple[type, type], tuple[Any, Any]] = {}
-
-
-def walk(node: Any, visitor: Any) -> None:
-    """Depth-first walk of a libcst tree calling `visitor.visit_<Node>(node)` (return False
-    to skip the children) and `visitor.leave_<Node>(node)`, like a read-only `CSTVisitor`
-    at a fraction of its cost (it never rebuilds nodes). Iterative: deep trees are fine.
-    """
-    stack: list[tuple[Any, bool]] = [(node, False)]
-    visitor_type = type(visitor)
-    while stack:
-        current, leaving = stack.pop()
-        key = (visitor_type, type(current))
-        methods = _dispatch.get(key)
-        if methods is None:
-            name = type(current).__name__
-            methods = (
-                getattr(visitor_type, f"visit_{name}", None),
-                getattr(visitor_type, f"leave_{name}", None),
-            )
-            _dispatch[key] = methods
-        if leaving:
-            methods[1](visitor, current)
-            continue
-        if methods[0] is not None and methods[0](visitor, current) is False:
-            continue
-        if methods[1] is not None:
-            stack.append((current, True))
-        children = list(iter_children(current))
-        stack.extend((child, False) for child in reversed(children))
-
-
-# ---------------------------------------------------------------------------------------------
-# The syntax gate.
-
-
-def _core_finding(path: str, line: int, column: int, rule: str, message: str) -> Finding:
-    return Finding(
-        path=path,
-        line=max(1, line),
-        column=max(1, column),
-        rule=rule,
-        message=message,
-        plugin=CORE_PLUGIN,
-        layer="syntax",
-    )
-
-
-def syntax_findings(path: str, source: str) -> list[Finding]:
-    """The core syntax gate: an empty list when `source` is valid Python 3.14.
-
-    `ast` answers for almost every file in a few milliseconds. When it refuses a file and
-    the interpreter is older than 3.14, libcst decides, because the refusal may be newer
-    grammar (t-strings, `type X = ...`, PEP 701 f-strings) rather than a mistake.
-
-    Args:
-        path: The file's path, for the findings.
-        source: Its text.
-    """
-    try:
-        with warnings.catch_warnings():
-            # Invalid escape sequences in real code warn; the gate must stay quiet.
-            warnings.simplefilter("ignore")
-            ast.parse(source, filename=path)
-        return []
-    except SyntaxError as exc:
-        ast_error = exc
-    except ValueError as exc:  # NUL bytes
-        return [_core_finding(path, 1, 1, "SYN001", f"not valid Python source: {exc}")]
-    if sys.version_info >= (3, 14):
-        return [_from_ast_error(path, ast_error)]
-    import libcst as cst
-
-    try:
-        module = parse_module(source)
-    except cst.ParserSyntaxError as exc:
-        if not _newer_grammar(source, ast_error.lineno):
-            # CPython stopped at a line without 3.12+ syntax: its position and wording are right.
-            return [_from_ast_error(path, ast_error)]
-        message = _libcst_message(exc)
-        line, column = exc.raw_line, exc.raw_column + 1
-        lines = source.splitlines()
-        if column == 1 and 1 < line <= len(lines) + 1 and "parser error" in str(exc):
-            # libcst stops at the token after the mistake: point at the end of the line before.
-            line -= 1
-            while line > 1 and not lines[line - 1].strip():
-                line -= 1
-            column = len(lines[line - 1].rstrip()) + 1
-        return [_core_finding(path, line, column, "SYN001", f"syntax error: {message}")]
-    except Exception:  # libcst validation (str + bytes ...): CPython's error stands
-        return [_from_ast_error(path, ast_error)]
-    return _mixed_template_concatenations(path, module)
-
-
-_NEWER_GRAMMAR = re.compile(
-    r"""(?<![\w"'\\-])(?:[tT][rR]?|[rR][tT])["']"""  # t-strings
-    r"|^\s*type\s+\w+"  # type aliases
-    r"|^\s*(?:async\s+)?(?:def|class)\s+\w+\s*\["  # PEP 695 generics
-    r"|^\s*except\s*\*?\s*[^(:]*,"  # PEP 758 unparenthesized except
-    r"|\b[fF][rR]?(?P<q>[\"']).*\{[^}]*(?P=q)"  # an f-string reusing its quote inside {}
-)
-
-
-def _newer_grammar(source: str, line: int | None) -> bool:
-    """True when the line CPython refused uses syntax newer than the running interpreter's."""
-    if line is None:
-        return True
-    lines = source.splitlines()
-    text = lines[line - 1] if 0 < line <= len(lines) else ""
-    return _NEWER_GRAMMAR.search(text) is not None
-
-
-def _from_ast_error(path: str, exc: SyntaxError, extra: str = "") -> Finding:
-    return _core_finding(
-        path, exc.lineno or 1, exc.offset or 1, "SYN001", f"syntax error: {exc.msg}{extra}"
-    )
-
-
-def _libcst_message(exc: Exception) -> str:
-    text = str(exc)
-    for line in text.splitlines():
-        if line.startswith(("parser error:", "tokenizer error:")):
-            detail = line.split(":", 1)[1].strip()
-            # "error at 3:4: expected one of ..." -> "expected one of ..."
-            return detail.split(": ", 1)[1] if detail.startswith("error at") else detail
-    return text.splitlines()[0] if text else type(exc).__name__
-
-
-def _mixed_template_concatenations(path: str, module: libcst.Module) -> list[Finding]:
-    """SYN002: `t"a" "b"` and `t"a" f"b"` parse in libcst but are SyntaxErrors on 3.14."""
-    import libcst as cst
-
-    bad: list[Any] = []
-
-    class Finder:
-        # A plain walk, not libcst.matchers: importing matchers alone costs ~0.4 s.
-        def visit_ConcatenatedString(self, node: cst.ConcatenatedString) -> bool:
-            kinds = {isinstance(p, cst.TemplatedString) for p in _flatten_concatenation(node)}
-            if kinds == {True, False}:
-                bad.append(node)
-            return False  # nested parts belong to this concatenation
-
-    walk(module, Finder())
-    if not bad:
-        return []
-    from libcst.metadata import MetadataWrapper, PositionProvider
-
-    wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
-    positions = wrapper.resolve(PositionProvider)
-    findings = []
-    for node in bad:
-        start = positions[node].start
-        findings.append(
-            _core_finding(
-                path,
-                start.line,
-                start.column + 1,
-                "SYN002",
-                "cannot mix t-string literals with string or f-string literals; "
-                "make every part a t-string",
-            )
-        )
-    return findings
-
-
-def _flatten_concatenation(node: Any) -> list[Any]:
-    import libcst as cst
-
-    if isinstance(node, cst.ConcatenatedString):
-        return _flatten_concatenation(node.left) + _flatten_concatenation(node.right)
-    return [node]
-
-
-# ---------------------------------------------------------------------------------------------
-# Files.
-
-
-class UsageError(ValueError):
-    """A path given to `punie check` does not exist or holds no Python files."""
-
-
-def iter_source_files(paths: Sequence[str | os.PathLike[str]]) -> list[str]:
-    """Every Python file named or under the given paths, sorted, without duplicates.
-
-    Directories are walked, skipping `.git`, virtual environments, `node_modules`, caches
-    and hidden directories; a file named explicitly is always included.
-
-    Raises:
-        UsageError: A path does not exist.
-    """
-    found: dict[str, None] = {}
-    for raw in paths:
-        text = os.fspath(raw)
-        if not os.path.exists(text):
-            raise UsageError(f"no such file or directory: {text}")
-        if os.path.isfile(text):
-            found[os.path.normpath(text)] = None
-            continue
-        for directory, subdirs, files in os.walk(text):
-            subdirs[:] = sorted(d for d in subdirs if d not in SKIP_DIRS and not d.startswith("."))
-            for name in sorted(files):
-                if name.endswith(SOURCE_SUFFIXES):
-                    found[os.path.normpath(os.path.join(directory, name))] = None
-    return sorted(found)
-
-
-def read_source(path: str) -> str:
-    """A file's text exactly as stored (line endings kept), decoded as UTF-8.
-
-    Raises:
-        UnicodeDecodeError: The file is not UTF-8.
-        OSError: The file cannot be read.
-    """
-    with open(path, encoding="utf-8", newline="") as handle:
-        text = handle.read()
-    return text.removeprefix("\ufeff")
-
-
-# ---------------------------------------------------------------------------------------------
-# Project helpers for validators whose rules cross files (a component used in another module,
-# a service registered in another module).
-
-PROJECT_MARKERS = ("pyproject.toml", "setup.py", "setup.cfg", ".git")
-
-_run_cache: ContextVar[dict[Any, Any] | None] = ContextVar("punie_validation_run", default=None)
-
-
-@contextlib.contextmanager
-def validation_run() -> Iterator[dict[Any, Any]]:
-    """Scope one pipeline run: project-wide facts computed once are shared by every file.
-
-    Nested runs share the outer run's cache. Outside a run nothing is cached.
-    """
-    current = _run_cache.get()
-    if current is not None:
-        yield current
-        return
-    token = _run_cache.set({})
-    try:
-        yield _run_cache.get() or {}
-    finally:
-        _run_cache.reset(token)
-
-
-def run_cached(key: Any, compute: Callable[[], Any]) -> Any:
-    """`compute()` once per pipeline run for `key` (every time outside a run).
-
-    Plugins use it for project-wide facts (the project's files, where its components are
-    used), which do not change while one `punie check` or one write is validated.
-    """
-    cache = _run_cache.get()
-    if cache is None:
-        return compute()
-    if key not in cache:
-        cache[key] = compute()
-    return cache[key]
-
-
-@functools.lru_cache(maxsize=512)
-def _project_root_of(directory: str) -> str:
-    current = Path(directory)
-    for candidate in (current, *current.parents):
-        if any((candidate / marker).exists() for marker in PROJECT_MARKERS):
-            return str(candidate)
-    return directory
-
-
-def project_root(path: str | os.PathLike[str]) -> Path:
-    """The project a file belongs to: the nearest directory holding `pyproject.toml`,
-    `setup.py`, `setup.cfg` or `.git`, or the file's own directory when there is none.
-
-    Args:
-        path: A file (it need not exist yet) or directory.
-    """
-    resolved = Path(os.path.abspath(path))
-    directory = resolved if resolved.is_dir() else resolved.parent
-    return Path(_project_root_of(str(directory)))
-
-
-def project_files(root: str | os.PathLike[str]) -> list[str]:
-    """Every Python file of a project (absolute paths), skipping environments and caches.
-
-    Cached for the duration of a pipeline run (see `validation_run`).
-    """
-
-    def walk() -> list[str]:
-        try:
-            return [os.path.abspath(p) for p in iter_source_files([root])]
-        except UsageError:
-            return []
-
-    return list(run_cached(("project_files", os.path.abspath(root)), walk))
-
-
-def resolve_module(
-    importer: str | os.PathLike[str], module: str, level: int, root: str | os.PathLike[str]
-) -> Path | None:
-    """The file a project import names, or None when it is not a file of the project.
-
-    Args:
-        importer: The importing file.
-        module: The dotted module (`app.components`; empty for `from . import x`).
-        level: Leading dots of a relative import (0 for absolute).
-        root: The project root; absolute imports are looked up there and in `src/`.
-    """
-    parts = [p for p in module.split(".") if p]
-    if level:
-        base = Path(os.path.abspath(importer)).parent
-        for _ in range(level - 1):
-            base = base.parent
-        bases = [base]
-    else:
-        bases = [Path(root), Path(root) / "src"]
-    for base in bases:
-        target = base.joinpath(*parts) if parts else base
-        for candidate in (target.with_suffix(".py") if parts else None, target / "__init__.py"):
-            if candidate is not None and candidate.is_file():
-                return candidate
-    return None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -769,12 +281,12 @@ def _check_files(
             # ruff and ty refuse such a name and fail the whole batch; report it on its own.
             shown = os.fsencode(path).decode("utf-8", "backslashreplace")
             message = "the file name is not valid UTF-8: rename the file"
-            findings.append(_core_finding(shown, 1, 1, "SYN003", message))
+            findings.append(core_finding(shown, 1, 1, "SYN003", message))
             continue
         try:
             source = read_source(path)
         except (UnicodeDecodeError, OSError) as exc:
-            findings.append(_core_finding(path, 1, 1, "SYN003", f"cannot read the file: {exc}"))
+            findings.append(core_finding(path, 1, 1, "SYN003", f"cannot read the file: {exc}"))
             clock.add("syntax", time.perf_counter() - started)
             continue
         errors = syntax_findings(path, source)
@@ -910,7 +422,7 @@ def diagnostics_for_write(path: Path, source: str) -> list[str]:
     if not str(path).endswith(SOURCE_SUFFIXES):
         return []
     try:
-        from punie_core.toolbox import current_toolbox
+        from punie_core.plugins.toolbox import current_toolbox
 
         try:
             toolbox: Toolbox | None = current_toolbox()
@@ -922,35 +434,11 @@ def diagnostics_for_write(path: Path, source: str) -> list[str]:
     return [format_finding(f, with_path=False) for f in findings]
 
 
-def format_finding(finding: Finding, *, with_path: bool = True) -> str:
-    """`path:line:column: RULE message [fixable]`, the one-line form shown to people and models."""
-    where = (
-        f"{finding.path}:{finding.line}:{finding.column}:"
-        if with_path
-        else (f"{finding.line}:{finding.column}")
-    )
-    fixable = " [fixable]" if finding.fixable else ""
-    return f"{where} {finding.rule} {finding.message}{fixable}"
-
-
 __all__ = [
     "CORE_RULES",
     "CheckReport",
-    "Diagnostic",
     "FAST_LAYERS",
-    "UsageError",
     "check_paths",
     "diagnostics_for_write",
-    "format_finding",
-    "iter_children",
-    "iter_source_files",
-    "parse_module",
-    "project_files",
-    "project_root",
-    "resolve_module",
-    "run_cached",
-    "syntax_findings",
     "validate_source",
-    "validation_run",
-    "walk",
 ]

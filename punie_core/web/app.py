@@ -19,7 +19,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from punie_core import registry
+from punie_core.web import registry
 from punie_core.web.hub import ApprovalNotFound, Hub, SessionBusy, encode_sse
 from punie_core.web.openapi import openapi_spec
 from punie_core.web.pages import dashboard_page, session_page

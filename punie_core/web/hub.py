@@ -22,8 +22,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from punie_core.approvals import ApprovalRequested, ApprovalResolved, PermissionBroker
-from punie_core.context import PermissionRequest
+from punie_core.agent.approvals import ApprovalRequested, ApprovalResolved, PermissionBroker
+from punie_core.plugins.context import PermissionRequest
 from punie_core.web.diffs import edit_preview
 from punie_core.web.push import PushStream
 from punie_core.web.serialize import event_data, event_type, to_jsonable

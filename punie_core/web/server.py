@@ -23,9 +23,9 @@ from collections.abc import Callable, Generator
 from pathlib import Path
 from typing import Any
 
-from punie_core import registry
-from punie_core.approvals import PermissionBroker
-from punie_core.context import AutoApprove, Permissions, RefuseAll
+from punie_core.agent.approvals import PermissionBroker
+from punie_core.plugins.context import AutoApprove, Permissions, RefuseAll
+from punie_core.web import registry
 from punie_core.web.hub import Hub
 from punie_core.web.security import Guard, is_loopback
 from punie_core.workspace import atomic_write_text
@@ -222,7 +222,7 @@ class WebUI:
         """Show `session` live; let the browser answer its permission requests.
 
         Args:
-            session: A `punie_core.session.Session` (anything with `id`, `subscribe`, `prompt`,
+            session: A `agent.session.Session` (anything with `id`, `subscribe`, `prompt`,
                 `cancel`, `state`).
             broker: The session's permission broker; by default the session context's
                 permissions when that is a `PermissionBroker`. Without one, the page only shows

@@ -329,7 +329,7 @@ async def scripted_prompt(
     """One prompt against the in-process scripted model server, through the real channel."""
     from acp import text_block
 
-    from punie_core.scripted_model import ScriptedModelServer
+    from punie_core.testing.scripted_model import ScriptedModelServer
 
     client = client or IdeClient()
     with ScriptedModelServer(replies) as server:

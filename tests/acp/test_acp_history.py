@@ -6,7 +6,7 @@ import pytest
 from acp import RequestError, text_block
 from acp_harness import harness, run, snippet, wait_until
 
-from punie_core.traces import append_trace
+from punie_core.agent.traces import append_trace
 
 
 def trace(session_id: str, cwd: str, query: str, output: str, started: str, **extra) -> dict:
@@ -149,8 +149,8 @@ def test_load_session_replays_the_conversation_then_answers(workspace, punie_hom
 def test_a_loaded_session_keeps_its_id_and_the_model_continues_the_conversation(
     workspace, punie_home
 ):
-    from punie_core.scripted_model import ScriptedModelServer
-    from punie_core.traces import read_traces
+    from punie_core.agent.traces import read_traces
+    from punie_core.testing.scripted_model import ScriptedModelServer
 
     async def scenario():
         with ScriptedModelServer(

@@ -11,7 +11,7 @@ from acp import text_block
 from acp.schema import EmbeddedResourceContentBlock, TextResourceContents
 from acp_harness import IdeClient, capabilities, harness, run, scripted_prompt, snippet, wait_until
 
-from punie_core import events
+from punie_core.plugins import events
 
 
 def test_a_snippet_reports_every_tool_call_and_streams_the_answer(workspace):
@@ -226,7 +226,7 @@ def test_without_client_capabilities_tools_run_locally_inside_the_workspace(work
 
 
 def test_cancel_stops_a_running_local_command_and_the_prompt_ends_cancelled(workspace):
-    from punie_core.scripted_model import ScriptedModelServer
+    from punie_core.testing.scripted_model import ScriptedModelServer
 
     pid_file = workspace / "child.pid"
     replies = [snippet("run_command('echo $$ > child.pid; exec sleep 60')"), {"text": "after"}]
@@ -261,7 +261,7 @@ def test_cancel_stops_a_running_local_command_and_the_prompt_ends_cancelled(work
 
 
 def test_cancel_while_the_model_streams_ends_the_prompt_promptly(workspace):
-    from punie_core.scripted_model import ScriptedModelServer
+    from punie_core.testing.scripted_model import ScriptedModelServer
 
     replies = [{"text": "word " * 200, "chunks": 100, "chunk_delay": 0.2}]
 
@@ -356,7 +356,7 @@ def test_a_plan_the_model_states_reaches_the_client_as_a_plan_update(workspace):
 def test_a_second_prompt_while_one_runs_is_refused(workspace):
     from acp import RequestError
 
-    from punie_core.scripted_model import ScriptedModelServer
+    from punie_core.testing.scripted_model import ScriptedModelServer
 
     async def scenario():
         with ScriptedModelServer(
@@ -396,7 +396,7 @@ def _alive(pid: int) -> bool:
 
 
 def test_cancel_kills_and_releases_a_command_running_in_an_ide_terminal(workspace):
-    from punie_core.scripted_model import ScriptedModelServer
+    from punie_core.testing.scripted_model import ScriptedModelServer
 
     pid_file = workspace / "child.pid"
     replies = [snippet("run_command('echo $$ > child.pid; exec sleep 60')"), {"text": "after"}]

@@ -46,7 +46,7 @@ def node_client() -> Path:
 
 @pytest.fixture
 def scripted_model(tmp_path: Path) -> Iterator[Callable[[list[dict]], str]]:
-    """Start `python -m punie_core.scripted_model` with a script; yields a starter -> its URL."""
+    """Start `python -m punie_core.testing.scripted_model` with a script; yields a starter."""
     processes: list[subprocess.Popen[str]] = []
 
     def start(replies: list[dict]) -> str:
@@ -56,7 +56,7 @@ def scripted_model(tmp_path: Path) -> Iterator[Callable[[list[dict]], str]]:
             [
                 sys.executable,
                 "-m",
-                "punie_core.scripted_model",
+                "punie_core.testing.scripted_model",
                 "--script",
                 str(script),
                 "--port",

@@ -39,7 +39,7 @@ def workspace(tmp_path: Path) -> Path:
 @pytest.fixture(scope="session")
 def core_toolbox() -> Any:
     """Only Punie's own tools: tests do not depend on which plugins are installed."""
-    from punie_core.plugins import load_toolbox
+    from punie_core.plugins.loader import load_toolbox
 
     return load_toolbox(entry_points=False)
 
@@ -51,7 +51,7 @@ def run_async(coroutine: Coroutine[Any, Any, Any]) -> Any:
         try:
             return await coroutine
         finally:
-            from punie_core.sandbox import shutdown_pool
+            from punie_core.sandbox.runner import shutdown_pool
 
             await shutdown_pool()
 

@@ -7,16 +7,11 @@ from typing import Any
 
 import pytest
 
-from punie_core.config import DEFAULT_LOCAL_URL, Config, ConfigError, load_config
-from punie_core.models import (
-    ModelUnavailable,
-    choose_model,
-    connect,
-    identify_server,
-    parse_model_string,
-)
-from punie_core.scripted_model import ScriptedModelServer
-from punie_core.session import Session
+from punie_core.agent.session import Session
+from punie_core.models.config import DEFAULT_LOCAL_URL, Config, ConfigError, load_config
+from punie_core.models.connection import connect, identify_server
+from punie_core.models.strings import ModelUnavailable, choose_model, parse_model_string
+from punie_core.testing.scripted_model import ScriptedModelServer
 from tests.agent.conftest import run_async
 
 

@@ -17,10 +17,10 @@ from typing import Any
 
 import pytest
 
-from punie_core.events import TextDelta
-from punie_core.scripted_model import ScriptedModelServer
-from punie_core.session import Session
-from punie_core.traces import read_traces
+from punie_core.agent.session import Session
+from punie_core.agent.traces import read_traces
+from punie_core.plugins.events import TextDelta
+from punie_core.testing.scripted_model import ScriptedModelServer
 from tests.agent.conftest import punie, run_async
 from tests.helpers.cli import punie_command
 
@@ -73,7 +73,7 @@ def test_mlx_lm_server_with_a_tiny_trained_model_makes_punie_run_a_tool(
     workspace: Path, core_toolbox: Any, punie_home: Path, tmp_path: Path
 ) -> None:
     pytest.importorskip("mlx_lm")
-    from punie_core import servers
+    from punie_core.models import servers
     from tests.helpers.tiny_mlx import CHAT_TEMPLATE, build_tiny_model, train
 
     # 1. The exact requests Punie sends for this task (the scripted server records them).
@@ -128,7 +128,7 @@ def test_the_embedded_model_on_llama_cpp_streams_a_real_answer(
     workspace: Path, core_toolbox: Any, punie_home: Path
 ) -> None:
     pytest.importorskip("xllamacpp")
-    from punie_core import servers
+    from punie_core.models import servers
 
     write_config(punie_home, "[settings]\nmax_tokens = 24\n")
     session = Session(cwd=workspace, model="embedded", toolbox=core_toolbox)
@@ -156,19 +156,19 @@ def test_punie_run_falls_back_to_the_embedded_model_with_a_notice(
     with ScriptedModelServer([]) as dead:
         url = dead.base_url  # nothing listens here once the block ends
     write_config(punie_home, f'[local]\nurl = "{url}"\n[settings]\nmax_tokens = 24\n')
-    before = server_pids("punie_core.servers gguf")
+    before = server_pids("punie_core.models.servers gguf")
     done = punie("run", "What files are in this project?", "--cwd", str(workspace), timeout=170)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip()
     assert f"no model server answers at {url}" in done.stderr and "embedded model" in done.stderr
     assert "tiny model" in done.stderr and "--model" in done.stderr
-    leftover = server_pids("punie_core.servers gguf") - before
+    leftover = server_pids("punie_core.models.servers gguf") - before
     assert all(wait_gone(pid, 10) for pid in leftover)
 
 
 def test_a_model_file_llama_cpp_cannot_load_reports_its_own_error(tmp_path: Path) -> None:
     pytest.importorskip("xllamacpp")
-    from punie_core.servers import ServerFailed, start_server
+    from punie_core.models.servers import ServerFailed, start_server
 
     junk = tmp_path / "junk.gguf"
     junk.write_bytes(b"not a gguf file at all")
@@ -179,8 +179,8 @@ def test_a_model_file_llama_cpp_cannot_load_reports_its_own_error(tmp_path: Path
 
 HOLDER = """
 import sys, time
-from punie_core import servers
-from punie_core.models import embedded_model_path
+from punie_core.models import servers
+from punie_core.models.strings import embedded_model_path
 server = servers.ensure_server("gguf", str(embedded_model_path()))
 print(server.process.pid, flush=True)
 time.sleep(600)
@@ -210,7 +210,7 @@ def test_ctrl_c_during_a_managed_server_answer_stops_everything(
 ) -> None:
     pytest.importorskip("xllamacpp")
     write_config(punie_home, "[settings]\nmax_tokens = 4000\n")
-    before = server_pids("punie_core.servers gguf")
+    before = server_pids("punie_core.models.servers gguf")
     process = subprocess.Popen(
         [
             *punie_command(),
@@ -236,7 +236,7 @@ def test_ctrl_c_during_a_managed_server_answer_stops_everything(
         if process.poll() is None:
             process.kill()
     assert process.returncode == 130, err
-    leftover = server_pids("punie_core.servers gguf") - before
+    leftover = server_pids("punie_core.models.servers gguf") - before
     assert all(wait_gone(pid, 10) for pid in leftover)
 
 
@@ -244,7 +244,7 @@ def test_sessions_share_one_managed_server(
     workspace: Path, core_toolbox: Any, punie_home: Path
 ) -> None:
     pytest.importorskip("xllamacpp")
-    from punie_core import servers
+    from punie_core.models import servers
 
     write_config(punie_home, "[settings]\nmax_tokens = 8\n")
 
@@ -266,7 +266,7 @@ def test_a_managed_server_that_dies_is_reported_and_started_again(
     workspace: Path, core_toolbox: Any, punie_home: Path
 ) -> None:
     pytest.importorskip("xllamacpp")
-    from punie_core import servers
+    from punie_core.models import servers
 
     write_config(punie_home, "[settings]\nmax_tokens = 8\n")
     session = Session(cwd=workspace, model="embedded", toolbox=core_toolbox)

@@ -17,11 +17,11 @@ from typing import Any
 import pytest
 
 from punie_core import Tool, hookimpl
-from punie_core.context import ToolContext
-from punie_core.events import TextDelta, ToolCallFinished
-from punie_core.recovery import coerce_arguments, looks_like_tool_call, recover_tool_calls
-from punie_core.scripted_model import ScriptedModelServer
-from punie_core.session import Session
+from punie_core.agent.recovery import coerce_arguments, looks_like_tool_call, recover_tool_calls
+from punie_core.agent.session import Session
+from punie_core.plugins.context import ToolContext
+from punie_core.plugins.events import TextDelta, ToolCallFinished
+from punie_core.testing.scripted_model import ScriptedModelServer
 from tests.agent.conftest import run_async
 
 
@@ -36,7 +36,7 @@ def count_lines(
         verbose: Say more.
         tags: Labels to echo back.
     """
-    from punie_core.toolbox import workspace_path
+    from punie_core.plugins.toolbox import workspace_path
 
     lines = workspace_path(path).read_text().splitlines()[:limit]
     return json.dumps({"lines": len(lines), "limit": limit, "verbose": verbose, "tags": tags})
@@ -49,7 +49,7 @@ def punie_tools() -> Iterator[Tool]:
 
 @pytest.fixture(scope="module")
 def toolbox() -> Any:
-    from punie_core.plugins import candidate_from_object, load_toolbox, module_from_functions
+    from punie_core.plugins.loader import candidate_from_object, load_toolbox, module_from_functions
 
     plugin = module_from_functions("typed_tools", punie_tools)
     return load_toolbox(entry_points=False, extra=[candidate_from_object(plugin, "typed")])
@@ -231,8 +231,8 @@ def run_case(
     replies: list[Any], toolbox: Any, workspace: Path, *, stream: bool, mode: str = "direct"
 ) -> tuple[Any, list[object], ScriptedModelServer, BaseException | None]:
     """Run the real agent against the scripted server; streamed or not."""
-    from punie_core.agent import RunDeps, create_pydantic_agent
-    from punie_core.models import connect
+    from punie_core.agent.pydantic_agent import RunDeps, create_pydantic_agent
+    from punie_core.models.connection import connect
 
     events: list[object] = []
     with ScriptedModelServer(replies) as server:

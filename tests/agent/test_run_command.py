@@ -10,8 +10,8 @@ import subprocess
 import time
 from pathlib import Path
 
-from punie_core.scripted_model import ScriptedModelServer
-from punie_core.traces import read_traces
+from punie_core.agent.traces import read_traces
+from punie_core.testing.scripted_model import ScriptedModelServer
 from tests.agent.conftest import punie
 from tests.helpers.cli import punie_command
 

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from punie_core.scripted_model import ScriptedModelServer
-from punie_core.servers import ServerFailed, child_command
-from punie_core.traces import read_traces
+from punie_core.agent.traces import read_traces
+from punie_core.models.servers import ServerFailed, child_command
+from punie_core.testing.scripted_model import ScriptedModelServer
 from tests.agent.conftest import punie
 
 
@@ -52,7 +52,7 @@ def test_an_mlx_path_that_is_not_a_model_folder_fails_before_starting(tmp_path: 
 
 
 def test_a_record_with_undecodable_text_is_still_written(tmp_path: Path) -> None:
-    from punie_core.traces import append_trace
+    from punie_core.agent.traces import append_trace
 
     path = append_trace({"id": "t1", "output": "bad\udcffname.py"}, tmp_path / "t.jsonl")
     [record] = list(read_traces([path]))

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from punie_core.scripted_model import Reply, ScriptedModelServer, tool_call_text
+from punie_core.testing.scripted_model import Reply, ScriptedModelServer, tool_call_text
 
 
 def post(url: str, body: dict[str, Any]) -> tuple[int, bytes]:
@@ -167,7 +167,15 @@ def test_runs_as_a_process_printing_its_url_first(tmp_path: Path) -> None:
     script = tmp_path / "script.json"
     script.write_text(json.dumps({"replies": [{"text": "from a process"}]}))
     process = subprocess.Popen(
-        [sys.executable, "-m", "punie_core.scripted_model", "--script", str(script), "--port", "0"],
+        [
+            sys.executable,
+            "-m",
+            "punie_core.testing.scripted_model",
+            "--script",
+            str(script),
+            "--port",
+            "0",
+        ],
         stdout=subprocess.PIPE,
         text=True,
     )
@@ -186,7 +194,7 @@ def test_process_rejects_a_bad_script_file(tmp_path: Path) -> None:
     script = tmp_path / "bad.json"
     script.write_text('{"not": "a list"}')
     done = subprocess.run(
-        [sys.executable, "-m", "punie_core.scripted_model", "--script", str(script)],
+        [sys.executable, "-m", "punie_core.testing.scripted_model", "--script", str(script)],
         capture_output=True,
         text=True,
         timeout=30,

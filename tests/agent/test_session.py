@@ -8,8 +8,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-from punie_core.context import AskCallback, AutoApprove, ToolContext
-from punie_core.events import (
+from punie_core.agent.session import Session
+from punie_core.plugins.context import AskCallback, AutoApprove, ToolContext
+from punie_core.plugins.events import (
     PromptFinished,
     PromptStarted,
     SnippetFinished,
@@ -21,8 +22,7 @@ from punie_core.events import (
     ToolCallStarted,
     UsageUpdate,
 )
-from punie_core.scripted_model import ScriptedModelServer
-from punie_core.session import Session
+from punie_core.testing.scripted_model import ScriptedModelServer
 from tests.agent.conftest import run_async
 
 

@@ -8,9 +8,10 @@ from typing import Any
 
 import pytest
 
-from punie_core.events import PlanUpdate
-from punie_core.scripted_model import ScriptedModelServer
-from punie_core.session import Session, plan_entries
+from punie_core.agent.plans import plan_entries
+from punie_core.agent.session import Session
+from punie_core.plugins.events import PlanUpdate
+from punie_core.testing.scripted_model import ScriptedModelServer
 from tests.agent.conftest import run_async
 
 

@@ -24,7 +24,7 @@ class Probe:
 
 sys.meta_path.insert(0, Probe())
 mode, workspace = sys.argv[1], sys.argv[2]
-from punie_core.session import Session
+from punie_core.agent.session import Session
 
 async def main():
     ticks = 0
@@ -38,12 +38,12 @@ async def main():
         await Session.preload()
         output = None
     else:
-        from punie_core.scripted_model import ScriptedModelServer
+        from punie_core.testing.scripted_model import ScriptedModelServer
         with ScriptedModelServer([{"text": "hi"}]) as server:
             session = Session(cwd=workspace, model=server.model_string, traces=False)
             output = (await session.prompt("hello")).output
             await session.aclose()
-        from punie_core.sandbox import shutdown_pool
+        from punie_core.sandbox.runner import shutdown_pool
         await shutdown_pool()
     ticker.cancel()
     print(json.dumps({"first": first, "output": output, "ticks": ticks}))

@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from punie_core.scripted_model import ScriptedModelServer
-from punie_core.session import Session
-from punie_core.traces import chat_messages, messages_from_chat, read_traces
+from punie_core.agent.session import Session
+from punie_core.agent.traces import chat_messages, messages_from_chat, read_traces
+from punie_core.testing.scripted_model import ScriptedModelServer
 from tests.agent.conftest import run_async
 
 

@@ -15,9 +15,8 @@ from typing import Any
 
 import pytest
 
-from punie_core.scripted_model import ScriptedModelServer
-from punie_core.session import Session
-from punie_core.traces import (
+from punie_core.agent.session import Session
+from punie_core.agent.traces import (
     REDACTED,
     TornTraceWarning,
     append_trace,
@@ -25,6 +24,7 @@ from punie_core.traces import (
     trace_files,
     traces_dir,
 )
+from punie_core.testing.scripted_model import ScriptedModelServer
 from tests.agent.conftest import run_async
 
 SCHEMA_KEYS = {
@@ -99,7 +99,7 @@ def test_concurrent_appends_from_processes_never_interleave(tmp_path: Path) -> N
 WRITER = """
 import sys
 from pathlib import Path
-from punie_core.traces import append_trace
+from punie_core.agent.traces import append_trace
 path = Path(sys.argv[1])
 print("ready", flush=True)
 i = 0

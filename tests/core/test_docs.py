@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from punie_core.context import ToolContext, using_context
-from punie_core.plugins import candidate_from_object, load_toolbox
+from punie_core.plugins.context import ToolContext, using_context
+from punie_core.plugins.loader import candidate_from_object, load_toolbox
 from punie_core.testing import assert_plugin_contract
 
 from .conftest import ROOT, run_punie, subprocess_env

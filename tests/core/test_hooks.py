@@ -10,8 +10,8 @@ import pytest
 from pydantic import BaseModel
 
 from punie_core import Finding, Skill, Term, Tool, Validator, hookimpl
-from punie_core.hookspecs import COLLECTION_HOOKS, PunieSpecs
-from punie_core.plugins import Candidate, hook_signature, load_toolbox
+from punie_core.plugins.hookspecs import COLLECTION_HOOKS, PunieSpecs
+from punie_core.plugins.loader import Candidate, hook_signature, load_toolbox
 
 from .conftest import ROOT
 
@@ -191,7 +191,7 @@ def test_lifecycle_order_every_plugin_loads_before_any_hook_and_render_comes_las
 
 
 def test_a_collection_hook_may_not_be_a_wrapper(punie_pm) -> None:
-    from punie_core.plugins import PluginError, candidate_from_object, module_from_functions
+    from punie_core.plugins.loader import PluginError, candidate_from_object, module_from_functions
 
     @hookimpl(wrapper=True)
     def punie_tools():

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from punie_core.plugins import PluginError, load_toolbox
-from punie_core.toolbox import Toolbox
+from punie_core.plugins.loader import PluginError, load_toolbox
+from punie_core.plugins.toolbox import Toolbox
 
 CORE_TOOLS = {"list_files", "load_skill", "read_file", "run_command", "tool_help", "write_file"}
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from punie_core import Skill, Term, Tool, hookimpl
-from punie_core.plugins import load_toolbox
-from punie_core.prompt import CODE_MODE, estimate_tokens
+from punie_core.plugins.loader import load_toolbox
+from punie_core.plugins.prompt import CODE_MODE, estimate_tokens
 
 from .test_stubs import assert_snapshot
 
@@ -56,7 +56,7 @@ def test_prompt_order_does_not_depend_on_registration_order(punie_pm) -> None:
 
         return Plugin()
 
-    from punie_core.plugins import candidate_from_object
+    from punie_core.plugins.loader import candidate_from_object
 
     a = candidate_from_object(make("alpha_tool"), "a")
     b = candidate_from_object(make("beta_tool"), "b")
@@ -112,5 +112,7 @@ def test_the_cores_own_prompt_stays_small(clean_env) -> None:
 def test_a_noun_a_tool_returns_is_listed_without_its_summary(fake_site: Path, clean_env) -> None:
     clean_env.setenv("PUNIE_LOAD_PLUGINS", "good")
     prompt = load_toolbox().prompt
-    assert "\nWriteResult(path, size, created, findings: list[str])\n" in prompt  # write_file's line says what it is
+    assert (
+        "\nWriteResult(path, size, created, findings: list[str])\n" in prompt
+    )  # write_file's line says what it is
     assert "\nEcho(text, length)\n" in prompt

@@ -17,8 +17,8 @@ import pytest
 from pydantic import BaseModel, Field
 
 from punie_core import Noun, Tool, hookimpl
-from punie_core.plugins import load_toolbox
-from punie_core.stubs import format_annotation, render_tool, signature_line
+from punie_core.plugins.loader import load_toolbox
+from punie_core.plugins.stubs import format_annotation, render_tool, signature_line
 
 from .conftest import ROOT, subprocess_env
 
@@ -307,7 +307,7 @@ def test_a_tool_with_unresolvable_annotations_excludes_its_plugin(
 
 BUILD = (
     "import hashlib, sys\n"
-    "from punie_core.plugins import load_toolbox\n"
+    "from punie_core.plugins.loader import load_toolbox\n"
     "t = load_toolbox()\n"
     "sys.stdout.write(hashlib.sha256(t.prompt.encode()).hexdigest() + ' ' "
     "+ hashlib.sha256(t.stubs.encode()).hexdigest())\n"

@@ -11,7 +11,7 @@ import pytest
 from pydantic import BaseModel
 
 from punie_core import Noun, Skill, Tool, Validator, hookimpl
-from punie_core.plugins import PluginError
+from punie_core.plugins.loader import PluginError
 from punie_core.testing import PluginHarness, contract_problems, documented_args
 
 from .conftest import subprocess_env
@@ -215,7 +215,7 @@ def test_the_pytest_plugin_is_inert_in_a_project_that_does_not_use_it(tmp_path: 
     (tmp_path / "test_plain.py").write_text(
         "import sys\n\n"
         "def test_nothing_heavy_was_imported():\n"
-        "    assert 'punie_core.plugins' not in sys.modules\n"
+        "    assert 'punie_core.plugins.loader' not in sys.modules\n"
         "    assert 'pydantic' not in sys.modules\n"
     )
     env = subprocess_env()

@@ -7,11 +7,11 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from punie_core.context import ToolContext, using_context
-from punie_core.hookspecs import hookimpl
-from punie_core.plugins import candidate_from_object, load_toolbox
-from punie_core.records import Tool
-from punie_core.toolbox import current_call_id
+from punie_core.plugins.context import ToolContext, using_context
+from punie_core.plugins.hookspecs import hookimpl
+from punie_core.plugins.loader import candidate_from_object, load_toolbox
+from punie_core.plugins.records import Tool
+from punie_core.plugins.toolbox import current_call_id
 
 
 def seen_sync() -> str | None:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from punie_core.cli import main
-from punie_core.scripted_model import ScriptedModelServer
+from punie_core.testing.scripted_model import ScriptedModelServer
 
 # One task per kind of check: tests_pass/unchanged/field_read, command/validator_clean,
 # file, answer/field_read on run_command, and a direct answer.

@@ -138,8 +138,8 @@ def test_split_is_deterministic_by_seed_and_keeps_traces_whole(tmp_path: Path) -
 
 
 def test_export_from_the_command_line(tmp_path: Path, capsys) -> None:
+    from punie_core.agent.traces import append_trace, traces_dir
     from punie_core.cli import main
-    from punie_core.traces import append_trace, traces_dir
 
     for i in range(30):
         append_trace(make_trace([(RUN, ok_result("0"))], trace_id=f"cli{i}", validated=i % 3 != 0))

@@ -9,7 +9,7 @@ from punie_core.flywheel.fields import ResultTypes, analyze, field_access_rate
 
 @pytest.fixture(scope="module")
 def types() -> ResultTypes:
-    from punie_core.plugins import load_toolbox
+    from punie_core.plugins.loader import load_toolbox
 
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("PUNIE_LOAD_PLUGINS", "")  # the core tools only: stable return types

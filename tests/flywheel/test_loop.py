@@ -19,7 +19,7 @@ import pytest
 
 from punie_core.flywheel.export import read_jsonl, split_of
 from punie_core.flywheel.tasks import default_tasks_dir
-from punie_core.scripted_model import ScriptedModelServer
+from punie_core.testing.scripted_model import ScriptedModelServer
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(420)]
 

@@ -9,10 +9,11 @@ from typing import Any
 
 import pytest
 
-from punie_core.context import ToolContext
-from punie_core.plugins import candidate_from_object, load_toolbox
-from punie_core.sandbox import CodeResult, Limits, Sandbox, shutdown_pool
-from punie_core.toolbox import Toolbox
+from punie_core.plugins.context import ToolContext
+from punie_core.plugins.loader import candidate_from_object, load_toolbox
+from punie_core.plugins.toolbox import Toolbox
+from punie_core.sandbox.results import CodeResult, Limits
+from punie_core.sandbox.runner import Sandbox, shutdown_pool
 
 
 @pytest.fixture

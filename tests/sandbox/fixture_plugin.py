@@ -7,8 +7,8 @@ from collections.abc import Iterator
 
 from pydantic import BaseModel, Field
 
-from punie_core.hookspecs import hookimpl
-from punie_core.records import Noun, Tool
+from punie_core.plugins.hookspecs import hookimpl
+from punie_core.plugins.records import Noun, Tool
 
 
 class Problem(BaseModel):

@@ -6,7 +6,7 @@ import os
 import stat
 from pathlib import Path
 
-from punie_core.context import ToolContext
+from punie_core.plugins.context import ToolContext
 from tests.helpers.cli import run_cli
 
 from .conftest import Runner

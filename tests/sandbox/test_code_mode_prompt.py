@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from punie_core.context import ToolContext
-from punie_core.prompt import CODE_MODE
-from punie_core.sandbox import CodeResult
-from punie_core.toolbox import Toolbox
+from punie_core.plugins.context import ToolContext
+from punie_core.plugins.prompt import CODE_MODE
+from punie_core.plugins.toolbox import Toolbox
+from punie_core.sandbox.results import CodeResult
 
 from .conftest import run_many
 

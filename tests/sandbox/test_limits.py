@@ -10,9 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from punie_core.context import ToolContext
-from punie_core.sandbox import CodeResult, Limits, Sandbox, shutdown_pool
-from punie_core.toolbox import Toolbox
+from punie_core.plugins.context import ToolContext
+from punie_core.plugins.toolbox import Toolbox
+from punie_core.sandbox.results import CodeResult, Limits
+from punie_core.sandbox.runner import Sandbox, shutdown_pool
 
 from .conftest import Runner, run_many
 

@@ -9,19 +9,11 @@ from typing import Any
 
 import pytest
 
-from punie_core.context import ToolContext
-from punie_core.events import ToolCallFinished, ToolCallStarted
-from punie_core.sandbox import (
-    CodeResult,
-    Limits,
-    Sandbox,
-    SnippetError,
-    SnippetToolCall,
-    execute_code,
-    run_sync,
-    shutdown_pool,
-)
-from punie_core.toolbox import Toolbox
+from punie_core.plugins.context import ToolContext
+from punie_core.plugins.events import ToolCallFinished, ToolCallStarted
+from punie_core.plugins.toolbox import Toolbox
+from punie_core.sandbox.results import CodeResult, Limits, SnippetError, SnippetToolCall
+from punie_core.sandbox.runner import Sandbox, execute_code, run_sync, shutdown_pool
 
 from .conftest import Runner, run_many
 
@@ -420,7 +412,7 @@ def test_limits_validate_their_values() -> None:
 
 
 def test_many_idle_sandboxes_do_not_starve_the_pool(toolbox: Toolbox, context: ToolContext) -> None:
-    from punie_core.sandbox import MAX_SPARES, MAX_WORKERS
+    from punie_core.sandbox.pool import MAX_SPARES, MAX_WORKERS
 
     async def main() -> list[CodeResult]:
         try:

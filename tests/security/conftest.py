@@ -10,10 +10,11 @@ from typing import Any
 
 import pytest
 
-from punie_core.context import AskCallback, PermissionRequest, ToolContext
-from punie_core.plugins import load_toolbox
-from punie_core.sandbox import CodeResult, Limits, Sandbox, shutdown_pool
-from punie_core.toolbox import Toolbox
+from punie_core.plugins.context import AskCallback, PermissionRequest, ToolContext
+from punie_core.plugins.loader import load_toolbox
+from punie_core.plugins.toolbox import Toolbox
+from punie_core.sandbox.results import CodeResult, Limits
+from punie_core.sandbox.runner import Sandbox, shutdown_pool
 from punie_core.workspace import Workspace
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from punie_core.context import ToolContext
+from punie_core.plugins.context import ToolContext
 
 from .conftest import Run, describe, failed
 

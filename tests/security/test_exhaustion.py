@@ -6,8 +6,8 @@ import time
 
 import pytest
 
-from punie_core.context import ToolContext
-from punie_core.sandbox import Limits
+from punie_core.plugins.context import ToolContext
+from punie_core.sandbox.results import Limits
 
 from .conftest import Run, describe, failed
 

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from punie_core.context import PermissionRequest, ToolContext
-from punie_core.sandbox import CodeResult
+from punie_core.plugins.context import PermissionRequest, ToolContext
+from punie_core.sandbox.results import CodeResult
 
 from .conftest import Run, describe, failed
 

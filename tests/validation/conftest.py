@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from punie_core.plugins import candidate_from_object, load_toolbox
-from punie_core.toolbox import Toolbox
+from punie_core.plugins.loader import candidate_from_object, load_toolbox
+from punie_core.plugins.toolbox import Toolbox
 
 
 def domain_toolbox() -> Toolbox:

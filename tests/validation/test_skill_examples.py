@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from punie_core.validation import validate_source
+from punie_core.validation.pipeline import validate_source
 
 SKILL_ROOTS = [
     Path(__file__).parents[2] / "plugins/punie-tdom/punie_tdom/skills",

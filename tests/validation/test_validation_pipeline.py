@@ -10,17 +10,13 @@ from pathlib import Path
 
 import pytest
 
-from punie_core.context import ToolContext, using_context
-from punie_core.hookspecs import hookimpl
-from punie_core.plugins import candidate_from_object, load_toolbox, module_from_functions
-from punie_core.records import Finding, Validator
-from punie_core.validation import (
-    UsageError,
-    check_paths,
-    iter_source_files,
-    syntax_findings,
-    validate_source,
-)
+from punie_core.plugins.context import ToolContext, using_context
+from punie_core.plugins.hookspecs import hookimpl
+from punie_core.plugins.loader import candidate_from_object, load_toolbox, module_from_functions
+from punie_core.plugins.records import Finding, Validator
+from punie_core.validation.files import UsageError, iter_source_files
+from punie_core.validation.pipeline import check_paths, validate_source
+from punie_core.validation.syntax import syntax_findings
 
 # ---------------------------------------------------------------------------------------------
 # The syntax gate.
@@ -298,8 +294,8 @@ def test_irrelevant_files_never_import_libcst(tmp_path: Path) -> None:
         f"""
         import sys
         import punie_svcs.plugin, punie_tdom.plugin
-        from punie_core.plugins import candidate_from_object, load_toolbox
-        from punie_core.validation import check_paths
+        from punie_core.plugins.loader import candidate_from_object, load_toolbox
+        from punie_core.validation.pipeline import check_paths
         box = load_toolbox(entry_points=False, extra=[
             candidate_from_object(punie_tdom.plugin, "tdom"),
             candidate_from_object(punie_svcs.plugin, "svcs"),

@@ -8,7 +8,7 @@ import sys
 import textwrap
 from pathlib import Path
 
-from punie_core.validation import CORE_RULES
+from punie_core.validation.pipeline import CORE_RULES
 
 DOCS = Path(__file__).parents[2] / "docs/rules.md"
 
@@ -18,7 +18,7 @@ def test_entry_modules_and_toolbox_do_not_import_libcst() -> None:
         """
         import sys
         import punie_svcs.plugin, punie_tdom.plugin
-        from punie_core.plugins import candidate_from_object, load_toolbox
+        from punie_core.plugins.loader import candidate_from_object, load_toolbox
         box = load_toolbox(entry_points=False, extra=[
             candidate_from_object(punie_tdom.plugin, "tdom"),
             candidate_from_object(punie_svcs.plugin, "svcs"),

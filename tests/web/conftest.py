@@ -18,9 +18,9 @@ from typing import Any
 
 import pytest
 
-from punie_core.approvals import PermissionBroker
-from punie_core.context import ToolContext
-from punie_core.scripted_model import ScriptedModelServer
+from punie_core.agent.approvals import PermissionBroker
+from punie_core.plugins.context import ToolContext
+from punie_core.testing.scripted_model import ScriptedModelServer
 from punie_core.web import WebUI
 from punie_core.workspace import Workspace
 
@@ -101,7 +101,7 @@ class Agent:
             ask: Give the session a permission broker (the browser answers); else refuse all.
             broker: The broker to use (with other askers already added).
         """
-        from punie_core.session import Session
+        from punie_core.agent.session import Session
 
         server = ScriptedModelServer(script).start()
         self.servers.append(server)
@@ -161,11 +161,11 @@ def toolbox() -> Any:
     """The merged toolbox, loaded once for all web tests."""
     global _toolbox
     if _toolbox is None:
-        from punie_core.plugins import load_toolbox
+        from punie_core.plugins.loader import load_toolbox
 
         _toolbox = load_toolbox()
         # The first prompt imports pydantic-ai in the agent loop; do it once here instead.
-        import punie_core.agent  # noqa: F401
+        import punie_core.agent.pydantic_agent  # noqa: F401
     return _toolbox
 
 

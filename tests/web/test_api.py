@@ -10,9 +10,8 @@ import re
 
 import pytest
 
-from punie_core import registry
-from punie_core.approvals import PermissionBroker
-from punie_core.web import WebUI, parse_http_address, url_file
+from punie_core.agent.approvals import PermissionBroker
+from punie_core.web import WebUI, parse_http_address, registry, url_file
 from punie_core.web.openapi import openapi_spec
 
 WRITE = 'write_file(path="a.txt", content="new\\n")'

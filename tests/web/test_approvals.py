@@ -6,8 +6,13 @@ import asyncio
 
 import pytest
 
-from punie_core.approvals import ApprovalRequested, ApprovalResolved, Decision, PermissionBroker
-from punie_core.context import AutoApprove, PermissionRequest, RefuseAll
+from punie_core.agent.approvals import (
+    ApprovalRequested,
+    ApprovalResolved,
+    Decision,
+    PermissionBroker,
+)
+from punie_core.plugins.context import AutoApprove, PermissionRequest, RefuseAll
 
 REQUEST = PermissionRequest(
     call_id="call_1", tool="write_file", kind="edit", title="write_file(a.py)", arguments={}

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from punie_core import registry
-from punie_core.scripted_model import ScriptedModelServer
+from punie_core.testing.scripted_model import ScriptedModelServer
+from punie_core.web import registry
 
 pytestmark = pytest.mark.slow
 

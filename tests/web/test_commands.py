@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from punie_core import registry
-from punie_core.scripted_model import ScriptedModelServer
+from punie_core.testing.scripted_model import ScriptedModelServer
+from punie_core.web import registry
 
 pytestmark = pytest.mark.slow
 

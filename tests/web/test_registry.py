@@ -8,8 +8,8 @@ import stat
 import subprocess
 import sys
 
-from punie_core import registry
-from punie_core.registry import AgentEntry
+from punie_core.web import registry
+from punie_core.web.registry import AgentEntry
 
 
 def dead_pid() -> int:

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from punie_core.context import kill_group
+from punie_core import kill_group
 
 BUNDLED_ENV = "PUNIE_QUALITY_BUNDLED"
 PYTHON_ENV = "PUNIE_PYTHON"

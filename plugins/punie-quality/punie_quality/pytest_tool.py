@@ -14,7 +14,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from punie_core.context import tool_context
+from punie_core import tool_context
 from punie_quality.environment import Python, project_python, run_process, tail
 from punie_quality.results import CollectionError, TestCase, TestResult
 from punie_quality.workspace_paths import target_paths

@@ -14,7 +14,7 @@ from typing import Any
 
 from pydantic import TypeAdapter
 
-from punie_core.context import tool_context
+from punie_core import tool_context
 from punie_quality.environment import (
     Binary,
     Python,

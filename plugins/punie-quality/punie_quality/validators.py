@@ -26,8 +26,7 @@ import time
 from collections.abc import Iterable
 from pathlib import Path
 
-from punie_core.records import Finding
-from punie_core.validation import run_cached
+from punie_core import Finding, run_cached
 from punie_quality.environment import find_binary, project_python, run_process_sync, tail
 from punie_quality.results import Violation
 from punie_quality.ruff_tool import RUFF_TIMEOUT, SYNTAX_CODE, parse_violations
@@ -77,7 +76,7 @@ def project_root(paths: Iterable[str]) -> Path:
 
 
 def _workspace_root() -> Path | None:
-    from punie_core.context import tool_context
+    from punie_core import tool_context
 
     try:
         return tool_context().workspace.root

@@ -11,8 +11,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from punie_core.context import PermissionRequest, tool_context
-from punie_core.workspace import PROTECTED_PARTS, ProtectedPath
+from punie_core import PROTECTED_PARTS, PermissionRequest, ProtectedPath, tool_context
 
 
 def target_paths(paths: str | list[str] | None, *, node_ids: bool = False) -> list[str]:
@@ -46,7 +45,7 @@ async def ask_to_modify(tool: str, files: list[str], arguments: dict[str, object
         ProtectedPath: A file is inside `.git`, a virtual environment or another protected place.
         ToolRefused: The permission policy said no.
     """
-    from punie_core.toolbox import current_call_id, new_call_id, require_approval
+    from punie_core import current_call_id, new_call_id, require_approval
 
     context = tool_context()
     workspace = context.workspace

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from quality_helpers import Caller
 
-from punie_core.plugins import entry_point_candidates, load_toolbox
-from punie_core.toolbox import Toolbox
+from punie_core import Toolbox
+from punie_core.plugins.loader import entry_point_candidates, load_toolbox
 
 
 @pytest.fixture(scope="session")

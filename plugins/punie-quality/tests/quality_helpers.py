@@ -13,8 +13,7 @@ from typing import Any
 
 from punie_quality.environment import find_binary
 
-from punie_core.context import AskCallback, PermissionRequest, ToolContext, using_context
-from punie_core.toolbox import Toolbox
+from punie_core import AskCallback, PermissionRequest, Toolbox, ToolContext, using_context
 
 
 def write_tree(root: Path, files: dict[str, str]) -> Path:

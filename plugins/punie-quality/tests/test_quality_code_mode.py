@@ -6,9 +6,7 @@ from pathlib import Path
 
 from quality_helpers import LINT_FILES, write_tree
 
-from punie_core.context import ToolContext
-from punie_core.sandbox import run_sync
-from punie_core.toolbox import Toolbox
+from punie_core import Toolbox, ToolContext, run_sync
 
 
 def test_printing_a_ruff_result_shows_its_summary_and_fields_still_read(

@@ -21,7 +21,7 @@ from quality_helpers import (
     write_tree,
 )
 
-from punie_core.validation import check_paths, validate_source, validation_run
+from punie_core import check_paths, validate_source, validation_run
 
 TOOLS = {"ruff_check": "read", "ruff_format": "read", "typecheck": "read", "pytest_run": "execute"}
 NOUNS = {

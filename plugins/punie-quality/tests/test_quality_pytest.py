@@ -10,7 +10,7 @@ from punie_quality.environment import PYTHON_ENV, is_uv_project, project_python
 from punie_quality.results import TestResult
 from quality_helpers import TEST_FILES, make_venv, raw_pytest, write_tree
 
-from punie_core.toolbox import ToolRefused
+from punie_core import ToolRefused
 
 
 @pytest.fixture

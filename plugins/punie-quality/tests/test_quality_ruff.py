@@ -19,7 +19,7 @@ from quality_helpers import (
     write_tree,
 )
 
-from punie_core.toolbox import ToolRefused
+from punie_core import ToolRefused
 
 
 @pytest.fixture

@@ -9,8 +9,7 @@ from pathlib import Path
 import pytest
 from quality_helpers import LINT_FILES, TEST_FILES, TYPE_FILES, Caller, write_tree
 
-from punie_core.context import AskCallback, ToolContext
-from punie_core.records import Skill
+from punie_core import AskCallback, Skill, ToolContext
 
 SKILL = Skill.from_package("punie_quality", "skills/quality-triad")
 EXAMPLES = re.findall(r"```python\n(.*?)```", SKILL.body, flags=re.DOTALL)
@@ -27,7 +26,7 @@ def sample_project(root: Path) -> Path:
 
 def run_in_sandbox(code: str, root: Path, toolbox) -> tuple[str, list[str]]:
     """Run `code` through `execute_code`; return its stdout and the tools it called."""
-    sandbox = pytest.importorskip("punie_core.sandbox")
+    sandbox = pytest.importorskip("punie_core.sandbox.runner")
     caller = Caller(toolbox, root)
     context = ToolContext.local(root)
     context.permissions = AskCallback(caller._ask)

@@ -14,15 +14,17 @@ from typing import Literal
 
 import libcst as cst
 
-from punie_core.sources import (
+from punie_core import (
     Param,
     ParsedModule,
     decorator_names,
     dotted,
     import_bindings,
+    iter_children,
     parameters,
+    parse_module,
+    walk,
 )
-from punie_core.validation import iter_children, parse_module, walk
 
 REGISTER_METHODS = frozenset(
     {
@@ -310,7 +312,7 @@ def _class_facts(node: cst.ClassDef, module: cst.Module) -> Class:
 
 
 class _Builder:
-    """One pass over the module filling `ModuleFacts` (driven by `punie_core.validation.walk`)."""
+    """One pass over the module filling `ModuleFacts` (driven by `punie_core.walk`)."""
 
     def __init__(self, facts: ModuleFacts) -> None:
         self.facts = facts

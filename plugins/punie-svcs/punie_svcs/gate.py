@@ -30,14 +30,14 @@ def applies_to(path: str, source: str) -> bool:
 
 def factory_modules(path: str) -> frozenset[str]:
     """Files whose functions or classes the project registers as factories (cached per run)."""
-    from punie_core.validation import project_root, run_cached
+    from punie_core import project_root, run_cached
 
     root = project_root(path)
     return run_cached(("svcs-factory-modules", str(root)), lambda: _factory_modules(str(root)))
 
 
 def _factory_modules(root: str) -> frozenset[str]:
-    from punie_core.validation import project_files, read_source
+    from punie_core import project_files, read_source
 
     relevant = []
     for file in project_files(root):

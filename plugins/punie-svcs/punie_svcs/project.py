@@ -11,8 +11,9 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
-from punie_core.sources import FileCache, SourceCache
-from punie_core.validation import (
+from punie_core import (
+    FileCache,
+    SourceCache,
     project_files,
     project_root,
     read_source,

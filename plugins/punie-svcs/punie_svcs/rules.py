@@ -14,7 +14,7 @@ from dataclasses import replace
 
 import libcst as cst
 
-from punie_core.records import Finding
+from punie_core import Finding
 from punie_svcs.analysis import (
     AUTOWIRE,
     CONTAINER_TYPES,

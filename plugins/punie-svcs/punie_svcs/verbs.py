@@ -7,12 +7,12 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
-from punie_core.validation import Diagnostic
+from punie_core import Diagnostic
 from punie_svcs.nouns import MiddlewareSpec, ServiceRegistration
 
 
 def _workspace_root() -> Path:
-    from punie_core.context import tool_context
+    from punie_core import tool_context
 
     return tool_context().workspace.root
 
@@ -26,8 +26,7 @@ def _relative(root: Path, path: str) -> str:
 
 def _modules(path: str) -> Iterator[tuple[object, object]]:
     """(facts, project) for every relevant module under a workspace path."""
-    from punie_core.toolbox import workspace_path
-    from punie_core.validation import iter_source_files, project_root, read_source
+    from punie_core import iter_source_files, project_root, read_source, workspace_path
     from punie_svcs.gate import applies_to
     from punie_svcs.project import Project, facts_for_file
 

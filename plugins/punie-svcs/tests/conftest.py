@@ -11,7 +11,7 @@ collect_ignore_glob = ["fixtures/*"]  # corpus projects are application code, no
 def toolbox():
     import punie_svcs.plugin
 
-    from punie_core.plugins import candidate_from_object, load_toolbox
+    from punie_core.plugins.loader import candidate_from_object, load_toolbox
 
     return load_toolbox(
         entry_points=False,

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from svcs_corpus import FIXTURES
 
-from punie_core.context import ToolContext, using_context
+from punie_core import ToolContext, using_context
 
 
 def call(toolbox, root: Path, name: str, *args, **kwargs):
@@ -73,7 +73,7 @@ def test_middleware_listing_and_chain_validation(toolbox) -> None:
 
 
 def test_code_mode_snippet_audits_services(toolbox) -> None:
-    from punie_core.sandbox import run_sync
+    from punie_core import run_sync
 
     code = (
         'for r in list_services("app"):\n'

@@ -17,7 +17,7 @@ from typing import Any, Literal
 
 import libcst as cst
 
-from punie_core.sources import (
+from punie_core import (
     Import,
     ParamKind,
     ParsedModule,
@@ -25,9 +25,10 @@ from punie_core.sources import (
     dotted,
     import_bindings,
     parameters,
+    parse_module,
+    walk,
 )
-from punie_core.sources import Param as BaseParam
-from punie_core.validation import parse_module, walk
+from punie_core import Param as BaseParam
 
 TEMPLATE_TYPES = frozenset({"Template", "ScopedTemplate"})
 """Return annotations (last dotted segment) that say "this is a component's result"."""
@@ -799,7 +800,7 @@ def _target_names(node: cst.BaseExpression | cst.CSTNode) -> set[str]:
 
 
 class _Builder:
-    """One pass over the module filling a `ModuleModel` (driven by `punie_core.validation.walk`)."""
+    """One pass over the module filling a `ModuleModel` (driven by `punie_core.walk`)."""
 
     def __init__(self, model: ModuleModel) -> None:
         self.model = model

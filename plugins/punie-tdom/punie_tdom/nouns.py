@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
-from punie_core.validation import Diagnostic
+from punie_core import Diagnostic
 
 
 class Prop(BaseModel):

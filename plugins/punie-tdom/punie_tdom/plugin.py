@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from punie_core.hookspecs import hookimpl
-from punie_core.records import Noun, Skill, Term, Tool, Validator
+from punie_core import Noun, Skill, Term, Tool, Validator, hookimpl
 
 
 def _check(path: str, source: str) -> list:

@@ -12,8 +12,9 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from punie_core.sources import FileCache, SourceCache
-from punie_core.validation import (
+from punie_core import (
+    FileCache,
+    SourceCache,
     project_files,
     project_root,
     read_source,

@@ -12,7 +12,7 @@ from dataclasses import replace
 
 import libcst as cst
 
-from punie_core.records import Finding
+from punie_core import Finding
 from punie_tdom.analysis import (
     CALLABLE_TYPES,
     PLACEHOLDER,

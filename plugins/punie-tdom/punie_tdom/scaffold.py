@@ -79,7 +79,7 @@ def _self_template(template: str, names: set[str]) -> str:
     """Rewrite `{title}` to `{self.title}` for a dataclass's `__call__`."""
     import libcst as cst
 
-    from punie_core.validation import parse_module
+    from punie_core import parse_module
 
     source = _tstring(template)
     try:
@@ -103,7 +103,7 @@ def _self_template(template: str, names: set[str]) -> str:
 def _validate_template(template: str) -> None:
     import libcst as cst
 
-    from punie_core.validation import parse_module
+    from punie_core import parse_module
 
     try:
         parse_module(f"x = {_tstring(template)}\n")

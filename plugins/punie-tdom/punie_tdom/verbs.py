@@ -5,18 +5,18 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from punie_core.validation import Diagnostic
+from punie_core import Diagnostic
 from punie_tdom.nouns import ComponentCheck, ComponentScaffold, ComponentSpec, Prop
 
 
 def _workspace_root() -> Path:
-    from punie_core.context import tool_context
+    from punie_core import tool_context
 
     return tool_context().workspace.root
 
 
 def _resolve(path: str) -> Path:
-    from punie_core.toolbox import workspace_path
+    from punie_core import workspace_path
 
     return workspace_path(path)
 
@@ -30,7 +30,7 @@ def list_components(path: str = ".") -> list[ComponentSpec]:
     Args:
         path: A workspace directory or file to search, for example `src` or `app/components.py`.
     """
-    from punie_core.validation import iter_source_files, read_source
+    from punie_core import iter_source_files, read_source
     from punie_tdom.gate import applies_to
     from punie_tdom.project import Project, definition_key, model_for_file
 
@@ -72,7 +72,7 @@ def validate_component(path: str = "", source: str = "") -> ComponentCheck:
         path: The module's workspace path, for example `app/components/card.py`.
         source: The module's code; read from `path` when empty.
     """
-    from punie_core.validation import read_source, syntax_findings
+    from punie_core import read_source, syntax_findings
     from punie_tdom.analysis import build_model
     from punie_tdom.fixes import apply_actions
     from punie_tdom.project import Project

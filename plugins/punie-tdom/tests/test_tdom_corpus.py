@@ -8,8 +8,8 @@ import pytest
 from punie_tdom.rule_ids import RULES
 from tdom_corpus import CASES, FIXTURES
 
+from punie_core import check_paths
 from punie_core.testing import expected_findings
-from punie_core.validation import check_paths
 
 
 @pytest.mark.parametrize("case", CASES)

@@ -7,7 +7,7 @@ from punie_tdom.rules import fix
 from tdom_corpus import CASES
 from tstrings import intended_html, load, strict_html
 
-from punie_core.validation import check_paths, read_source, syntax_findings
+from punie_core import check_paths, read_source, syntax_findings
 
 FIXABLE_CASES = [
     "bad_TDOM009_not_template",

@@ -10,9 +10,7 @@ import pytest
 from punie_tdom.nouns import ComponentCheck, ComponentSpec, Prop
 from tdom_corpus import FIXTURES
 
-from punie_core.context import ToolContext, using_context
-from punie_core.toolbox import ToolRefused
-from punie_core.validation import validate_source
+from punie_core import ToolContext, ToolRefused, using_context, validate_source
 
 
 def call(toolbox, root: Path, name: str, *args, **kwargs):
@@ -114,7 +112,7 @@ def test_scaffold_refuses_a_spec_that_cannot_be_code(toolbox, blog: Path) -> Non
 
 
 def test_code_mode_snippet_loops_over_components(toolbox, blog: Path) -> None:
-    from punie_core.sandbox import run_sync
+    from punie_core import run_sync
 
     code = (
         'for c in list_components("blog"):\n'

@@ -17,7 +17,7 @@ from typing import Any
 
 import libcst as cst
 
-from punie_core.validation import parse_module
+from punie_core import parse_module
 
 
 @dataclass(frozen=True)

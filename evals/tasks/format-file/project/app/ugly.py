@@ -1,3 +1,2 @@
-def f( a,b ):
-  return {'a':a,
-     'b':b}
+def f(a, b):
+    return {"a": a, "b": b}

@@ -116,5 +116,3 @@ def report_28():
 
 def report_29():
     return 29
-
-

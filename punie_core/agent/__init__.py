@@ -1,0 +1,1 @@
+"""The agent loop: the pydantic-ai agent, sessions, tool-call recovery, approvals, traces."""

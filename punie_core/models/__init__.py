@@ -1,0 +1,1 @@
+"""LLM models: model strings, connections, config, managed and embedded model servers."""

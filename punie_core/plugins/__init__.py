@@ -1,0 +1,1 @@
+"""The plugin system: hookspecs, records, loading, the merged toolbox, stubs, the prompt."""

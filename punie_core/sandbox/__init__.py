@@ -1,0 +1,1 @@
+"""Code Mode on Monty: the worker pool, conversions, results and the snippet runner."""

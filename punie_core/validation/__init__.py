@@ -1,0 +1,1 @@
+"""Validation: the layered pipeline, the syntax gate, files, libcst helpers for validators."""
