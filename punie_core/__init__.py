@@ -22,16 +22,19 @@ if TYPE_CHECKING:
         tool_context,
         using_context,
     )
+    from punie_core.plugins.changes import WorkspaceChange
     from punie_core.plugins.hookspecs import hookimpl
     from punie_core.plugins.loader import load_toolbox
     from punie_core.plugins.records import (
         Finding,
         Noun,
+        Page,
         PluginUnavailable,
         Skill,
         Term,
         Tool,
         Validator,
+        View,
     )
     from punie_core.plugins.toolbox import (
         Toolbox,
@@ -52,6 +55,12 @@ if TYPE_CHECKING:
         validation_run,
     )
     from punie_core.validation.findings import Diagnostic, format_finding
+    from punie_core.validation.libraries import (
+        LibraryVersion,
+        library_version,
+        parse_version,
+        rule_applies,
+    )
     from punie_core.validation.parsing import iter_children, parse_module, walk
     from punie_core.validation.pipeline import check_paths, validate_source
     from punie_core.validation.sources import (
@@ -75,8 +84,19 @@ if TYPE_CHECKING:
 _LAZY: dict[str, str] = {
     # Hooks and the records plugins yield.
     "hookimpl": "punie_core.plugins.hookspecs",
+    "WorkspaceChange": "punie_core.plugins.changes",
     **dict.fromkeys(
-        ("Finding", "Noun", "PluginUnavailable", "Skill", "Term", "Tool", "Validator"),
+        (
+            "Finding",
+            "Noun",
+            "Page",
+            "PluginUnavailable",
+            "Skill",
+            "Term",
+            "Tool",
+            "Validator",
+            "View",
+        ),
         "punie_core.plugins.records",
     ),
     # What a running tool sees: its context, the workspace, permission.
@@ -110,6 +130,10 @@ _LAZY: dict[str, str] = {
     **dict.fromkeys(("Diagnostic", "format_finding"), "punie_core.validation.findings"),
     **dict.fromkeys(("check_paths", "validate_source"), "punie_core.validation.pipeline"),
     "syntax_findings": "punie_core.validation.syntax",
+    **dict.fromkeys(
+        ("LibraryVersion", "library_version", "parse_version", "rule_applies"),
+        "punie_core.validation.libraries",
+    ),
     **dict.fromkeys(
         (
             "iter_source_files",
@@ -167,11 +191,13 @@ __all__ = [
     "FileCache",
     "Finding",
     "Import",
+    "LibraryVersion",
     "Noun",
     "PROTECTED_PARTS",
     "Param",
     "ParamKind",
     "ParsedModule",
+    "Page",
     "PermissionRequest",
     "PluginUnavailable",
     "ProtectedPath",
@@ -184,6 +210,8 @@ __all__ = [
     "ToolRefused",
     "Toolbox",
     "Validator",
+    "View",
+    "WorkspaceChange",
     "__version__",
     "check_paths",
     "current_call_id",
@@ -196,15 +224,18 @@ __all__ = [
     "iter_children",
     "iter_source_files",
     "kill_group",
+    "library_version",
     "load_toolbox",
     "new_call_id",
     "parameters",
     "parse_module",
+    "parse_version",
     "project_files",
     "project_root",
     "read_source",
     "require_approval",
     "resolve_module",
+    "rule_applies",
     "run_cached",
     "run_sync",
     "syntax_findings",

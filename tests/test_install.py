@@ -1,4 +1,4 @@
-"""Install for real: build the four wheels, install them into fresh venvs, run `punie` there."""
+"""Install for real: build the five wheels, install them into fresh venvs, run `punie` there."""
 
 from __future__ import annotations
 
@@ -12,7 +12,12 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-FIRST_PARTY = {"quality": "punie-quality", "tdom": "punie-tdom", "svcs": "punie-svcs"}
+FIRST_PARTY = {
+    "code": "punie-code",
+    "quality": "punie-quality",
+    "tdom": "punie-tdom",
+    "svcs": "punie-svcs",
+}
 
 pytestmark = pytest.mark.slow
 
@@ -61,12 +66,13 @@ def plugins_json(venv: Path) -> dict:
     return json.loads(result.stdout)
 
 
-def test_the_four_wheels_install_into_a_fresh_venv_and_every_plugin_is_active(
+def test_the_wheels_install_into_a_fresh_venv_and_every_plugin_is_active(
     wheels: Path, tmp_path: Path
 ) -> None:
     names = sorted(p.name for p in wheels.glob("*.whl"))
     assert [n.split("-")[0] for n in names] == [
         "punie",
+        "punie_code",
         "punie_quality",
         "punie_svcs",
         "punie_tdom",

@@ -57,7 +57,7 @@ from punie_core.acp.permissions import AcpPermissions
 from punie_core.acp.reporting import ToolCallReporter
 from punie_core.agent.threads import in_daemon_thread
 from punie_core.plugins.context import ToolContext
-from punie_core.workspace import Workspace
+from punie_core.workspace import project_workspace
 
 log = logging.getLogger("punie.acp")
 
@@ -75,7 +75,9 @@ class AcpSession:
         context: Where its tools read, write, run and ask.
         reporter: Sends its `session/update`s.
         permissions: Its mode and "always allowed" tools.
-        mcp_servers: MCP servers the client passed (accepted; not used yet).
+        mcp: The session's MCP servers (`punie_core.mcp.McpServers`): the client's and the
+            config files', connecting in the background from `session/new` on.
+        mcp_shown: The MCP status text last shown in the IDE (shown again when it changes).
         agent: The `punie_core.agent.session.Session`, once the first prompt built it.
         restored: Trace records of a conversation loaded with `session/load`, which the
             agent continues (the model sees those messages again) once it is built.
@@ -88,7 +90,8 @@ class AcpSession:
     context: ToolContext
     reporter: ToolCallReporter
     permissions: AcpPermissions
-    mcp_servers: list[Any] = field(default_factory=list)
+    mcp: Any = None
+    mcp_shown: str = ""
     title: str = ""
     agent: Any = None
     restored: list[dict[str, Any]] = field(default_factory=list)
@@ -204,6 +207,8 @@ class PunieAgent:
             raise RequestError.invalid_request({"message": "a prompt is running in this session"})
         if session is None:
             session = self._open(session_id, cwd, mcp_servers)
+        else:
+            await self._connect_mcp(session, mcp_servers)  # `session/load` reconnects
         # A session still open in this process keeps its agent (and the model's history); either
         # way the IDE gets the whole conversation again, as `session/load` requires.
         if stored is not None:
@@ -296,6 +301,7 @@ class PunieAgent:
         agent = await self._agent_for(session)
         if session.cancelled:
             return PromptResponse(stop_reason="cancelled")
+        await self._show_mcp(session)
         unsubscribe = agent.subscribe(session.reporter.handle)
         try:
             outcome = await agent.prompt(text)
@@ -327,6 +333,7 @@ class PunieAgent:
                 context=session.context,
                 toolbox=toolbox,
                 session_id=session.id,
+                mcp=session.mcp,
             )
             if session.restored:
                 agent.restore_from_traces(session.restored)
@@ -375,6 +382,8 @@ class PunieAgent:
         elif name == "plugins":
             toolbox = await self._background("toolbox", _load_toolbox)
             await say(update_agent_message_text(plugins_text(toolbox)))
+        elif name == "status":
+            await say(update_agent_message_text(self._status_text(session)))
         else:
             lines = [f"/{c.name}: {c.description}" for c in protocol.COMMANDS]
             lines += ["", "Modes:"] + [f"{m.id}: {m.description}" for m in protocol.MODES]
@@ -384,20 +393,11 @@ class PunieAgent:
 
     def _open(self, session_id: str, cwd: str, mcp_servers: list[Any] | None) -> AcpSession:
         try:
-            workspace = Workspace.at(cwd)
+            workspace = project_workspace(cwd)  # the same rule as the web UI's new sessions
         except (OSError, ValueError) as exc:
             raise RequestError.invalid_params(
                 {"cwd": f"not a directory this agent can use: {exc}"}
             ) from None
-        if not Path(cwd).is_absolute():
-            raise RequestError.invalid_params({"cwd": "must be an absolute path"})
-        if mcp_servers:
-            names = ", ".join(getattr(s, "name", "?") for s in mcp_servers)
-            log.info(
-                "accepted %d MCP server(s) (%s); Punie does not use MCP servers yet",
-                len(mcp_servers),
-                names,
-            )
         reporter = ToolCallReporter(session_id, self.client, workspace.root)
         reporter.start()
         permissions = AcpPermissions(session_id, self.client, reporter)
@@ -418,10 +418,77 @@ class PunieAgent:
             context=context,
             reporter=reporter,
             permissions=permissions,
-            mcp_servers=list(mcp_servers or []),
         )
         self.sessions[session_id] = session
+        self._start_mcp(session, mcp_servers)
         return session
+
+    # -- MCP servers ---------------------------------------------------------------------------
+
+    def _start_mcp(self, session: AcpSession, mcp_servers: list[Any] | None) -> None:
+        """Connect the session's MCP servers in the background (`session/new` does not wait)."""
+        from punie_core.mcp.manager import session_servers
+
+        servers = session_servers(
+            session.cwd,
+            mcp_servers or [],
+            permissions=session.context.permissions,
+            session_id=session.id,
+        )
+        servers.subscribe(lambda event: self._mcp_changed(session, event))
+        session.mcp = servers.start()
+        if session.agent is not None:
+            session.agent.mcp = servers
+            servers.subscribe(session.agent._emit)
+        if servers.specs or servers.problems:
+            names = ", ".join(s.describe() for s in servers.specs)
+            log.info("session %s: connecting MCP servers %s", session.id, names or "(none)")
+
+    async def _connect_mcp(self, session: AcpSession, mcp_servers: list[Any] | None) -> None:
+        """Replace the session's MCP servers with the ones `session/load` passes."""
+        old = session.mcp
+        session.mcp = None
+        if old is not None:  # stopping a server can take seconds: `session/load` does not wait
+            task = asyncio.get_running_loop().create_task(old.aclose())
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+        session.mcp_shown = ""
+        self._start_mcp(session, mcp_servers)
+
+    def _mcp_changed(self, session: AcpSession, event: Any) -> None:
+        """Tell the IDE (session info `_meta`) each time a server connects or fails."""
+        if session.mcp is None or self.sessions.get(session.id) is not session:
+            return
+        info = SessionInfoUpdate(
+            session_update="session_info_update",
+            field_meta={"punie": {"mcpServers": session.mcp.public()}},
+        )
+        task = asyncio.get_running_loop().create_task(session.reporter.send(info))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _show_mcp(self, session: AcpSession) -> None:
+        """At the start of a prompt, say which MCP servers connected and which failed (once per
+        change), so nothing the IDE passed is dropped silently."""
+        servers = session.mcp
+        if servers is None or not (servers.specs or servers.problems):
+            return
+        await servers.settle(servers.settle_timeout)
+        from punie_core.mcp.status import summary_text
+
+        text = summary_text(servers.statuses())
+        if text != session.mcp_shown:
+            session.mcp_shown = text
+            await session.reporter.send(update_agent_message_text(text + "\n\n"))
+
+    def _status_text(self, session: AcpSession) -> str:
+        """The `/status` answer: mode, model, MCP servers and their tools."""
+        from punie_core.mcp.status import summary_text
+
+        lines = [f"Mode: {session.permissions.mode}", f"Model: {self.model or 'default'}"]
+        servers = session.mcp
+        lines.append(summary_text(servers.statuses() if servers is not None else []))
+        return "\n".join(lines)
 
     def _session(self, session_id: str) -> AcpSession:
         session = self.sessions.get(session_id)
@@ -467,6 +534,9 @@ class PunieAgent:
             with contextlib.suppress(Exception):
                 session.agent.cancel()
                 await session.agent.aclose()
+        if session.mcp is not None:
+            with contextlib.suppress(Exception):
+                await session.mcp.aclose()
         await session.reporter.aclose()
         self.sessions.pop(session.id, None)
 

@@ -20,6 +20,7 @@ from typing import Any
 from acp import RequestError
 
 from punie_core.acp.reporting import ToolCallReporter
+from punie_core.plugins.changes import record_write
 from punie_core.plugins.context import (
     OUTPUT_LIMIT,
     CommandResult,
@@ -27,8 +28,14 @@ from punie_core.plugins.context import (
     Files,
     LocalCommands,
     LocalFiles,
+    tool_context,
 )
-from punie_core.workspace import atomic_write_text, new_file_mode
+from punie_core.workspace import (
+    atomic_write_text,
+    new_file_mode,
+    read_regular_text,
+    write_confined,
+)
 
 log = logging.getLogger("punie.acp")
 
@@ -67,6 +74,7 @@ class IdeFiles:
         if not self.can_write:
             await self.local.write_text(path, content)
             return
+        created = not path.exists()
         try:
             await self.client.write_text_file(
                 session_id=self.session_id, path=str(path), content=content
@@ -75,16 +83,29 @@ class IdeFiles:
             raise OSError(f"the IDE could not write {path}: {exc}") from exc
         # An IDE may keep the change in an unsaved buffer for a while; local tools (ruff,
         # pytest) read the disk, so make the disk agree now (same text: no editor conflict).
-        await asyncio.to_thread(_sync_disk, path, content)
+        root = _workspace_root()
+        await asyncio.to_thread(_sync_disk, path, content, root)
+        # Plugins (a language server) get the text the IDE holds, when the call ends.
+        record_write(path, content, created)
 
 
-def _sync_disk(path: Path, content: str) -> None:
+def _sync_disk(path: Path, content: str, root: Path | None) -> None:
     try:
-        if path.read_text(encoding="utf-8") == content:
+        if read_regular_text(path) == content:
             return
     except (OSError, UnicodeDecodeError):
         pass
-    atomic_write_text(path, content, mode=new_file_mode())
+    if root is not None and path.is_relative_to(root):
+        write_confined(root, path, content, mode=new_file_mode())
+    else:
+        atomic_write_text(path, content, mode=new_file_mode())
+
+
+def _workspace_root() -> Path | None:
+    try:
+        return tool_context().workspace.root
+    except RuntimeError:
+        return None
 
 
 @dataclass

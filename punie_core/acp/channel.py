@@ -21,6 +21,7 @@ from collections.abc import Callable
 from typing import Any
 
 from punie_core.acp.protocol import DEFAULT_MODE, config_options, initialize_result, mode_state
+from punie_core.jsonlimits import loads_limited
 
 log = logging.getLogger("punie.acp")
 
@@ -230,7 +231,9 @@ class FrameChannel:
 
     async def _handle_line(self, line: bytes) -> None:
         try:
-            message = json.loads(line)
+            # Depth-limited: a few KB of `[[[[` must cost this frame an error, not the process
+            # a RecursionError (json's parser recurses per level).
+            message = loads_limited(line)
         except ValueError as exc:
             log.warning("unparsable frame: %s", exc)
             await self._write(error_frame(None, PARSE_ERROR, "Parse error", {"details": str(exc)}))

@@ -1,22 +1,25 @@
 """Permission policy for an ACP session: the session mode decides, or the IDE asks the person.
 
 In the `ask` mode every write and every command is shown as a pending tool call (with its
-diff) and asked with `session/request_permission`: allow once, allow always (this tool, for
-the rest of the session) or reject. `accept-edits` lets file changes through without asking
+diff and exact arguments) and asked with `session/request_permission`: allow once, allow
+always (this same call, for the rest of the session: `approval_key`; other arguments are asked
+again) or reject. `accept-edits` lets file changes through without asking
 and still asks for commands; `read-only` refuses both without asking. Sensitive files
 (`conftest.py`, `pyproject.toml`, ...) are always asked, never allowed "always".
 """
 
 from __future__ import annotations
 
+import json
 import logging
 from dataclasses import dataclass, field
 from typing import Any
 
 from acp.schema import AllowedOutcome, PermissionOption, ToolCallUpdate
 
-from punie_core.acp.protocol import ACCEPT_EDITS, DEFAULT_MODE, READ_ONLY
+from punie_core.acp.protocol import DEFAULT_MODE, READ_ONLY
 from punie_core.acp.reporting import ToolCallReporter, acp_kind
+from punie_core.agent.modes import approval_key, mode_decision
 from punie_core.plugins.context import PermissionRequest
 
 log = logging.getLogger("punie.acp")
@@ -24,7 +27,6 @@ log = logging.getLogger("punie.acp")
 ALLOW_ONCE = "allow-once"
 ALLOW_ALWAYS = "allow-always"
 REJECT = "reject"
-EDIT_KINDS = frozenset({"edit", "delete", "move"})
 
 
 @dataclass
@@ -55,13 +57,9 @@ class AcpPermissions:
     async def approve(self, request: PermissionRequest) -> bool:
         """True when the call may run: by the mode, by an earlier "always", or by the person."""
         self.reporter.remember(request)
-        if self.mode == READ_ONLY:
-            return False
-        if not request.sensitive:
-            if self.mode == ACCEPT_EDITS and request.kind in EDIT_KINDS:
-                return True
-            if request.tool in self.always:
-                return True
+        decided = mode_decision(self.mode, request, self.always)
+        if decided is not None:
+            return decided
         return await self.ask(request)
 
     async def ask(self, request: PermissionRequest) -> bool:
@@ -72,13 +70,17 @@ class AcpPermissions:
             options.append(
                 PermissionOption(
                     option_id=ALLOW_ALWAYS,
-                    name=f"Always allow {request.tool} in this session",
+                    name=f"Always allow {request.title} in this session",
                     kind="allow_always",
                 )
             )
         options.append(PermissionOption(option_id=REJECT, name="Reject", kind="reject_once"))
         tool_call = ToolCallUpdate(
-            tool_call_id=acp_id, title=request.title, kind=acp_kind(request.kind), status="pending"
+            tool_call_id=acp_id,
+            title=request.title,
+            kind=acp_kind(request.kind),
+            status="pending",
+            raw_input=json.loads(json.dumps(request.arguments, default=repr)),  # exact arguments
         )
         try:
             response = await self.client.request_permission(
@@ -90,6 +92,7 @@ class AcpPermissions:
         if not isinstance(outcome, AllowedOutcome):
             return False
         if outcome.option_id == ALLOW_ALWAYS and not request.sensitive:
-            self.always.add(request.tool)
+            # The same call again, not the tool: other arguments are asked again.
+            self.always.add(approval_key(request))
             return True
         return outcome.option_id == ALLOW_ONCE

@@ -10,36 +10,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+# The modes are the agent's (the web UI offers the same ones); re-exported for the ACP side.
+from punie_core.agent.modes import ACCEPT_EDITS as ACCEPT_EDITS
+from punie_core.agent.modes import ASK as ASK
+from punie_core.agent.modes import DEFAULT_MODE as DEFAULT_MODE
+from punie_core.agent.modes import MODE_IDS as MODE_IDS
+from punie_core.agent.modes import MODES as MODES
+from punie_core.agent.modes import READ_ONLY as READ_ONLY
+from punie_core.agent.modes import Mode as Mode
+
 PROTOCOL_VERSION = 1
 """The ACP protocol version Punie speaks (the Python and TypeScript SDKs' v1)."""
 
 
-@dataclass(frozen=True)
-class Mode:
-    """A session mode: how the agent treats writes and commands.
-
-    Attributes:
-        id: Stable identifier sent by clients in `session/set_mode`.
-        name: Label shown in the IDE.
-        description: One line on what the mode allows.
-    """
-
-    id: str
-    name: str
-    description: str
-
-
-ASK = "ask"
-ACCEPT_EDITS = "accept-edits"
-READ_ONLY = "read-only"
-
-MODES: tuple[Mode, ...] = (
-    Mode(ASK, "Ask", "Ask before every file change and every command"),
-    Mode(ACCEPT_EDITS, "Accept edits", "Change files without asking; still ask before commands"),
-    Mode(READ_ONLY, "Read only", "Read and analyse only: every file change and command is refused"),
-)
-MODE_IDS = tuple(mode.id for mode in MODES)
-DEFAULT_MODE = ASK
 MODE_OPTION_ID = "mode"
 """The id of the session config option that mirrors the session mode."""
 
@@ -63,6 +46,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("help", "List Punie's slash commands and session modes"),
     Command("mode", "Switch the session mode", hint=" | ".join(MODE_IDS)),
     Command("plugins", "List installed plugins and what each adds to the agent"),
+    Command("status", "Show the mode, the model and the MCP servers with their tools"),
 )
 
 
@@ -85,8 +69,8 @@ def initialize_result(params: dict[str, Any] | None = None) -> dict[str, Any]:
         "agentCapabilities": {
             "loadSession": True,
             "promptCapabilities": {"image": False, "audio": False, "embeddedContext": True},
-            # MCP servers passed in session/new are accepted but not used yet.
-            "mcpCapabilities": {"http": False, "sse": False},
+            # MCP servers of session/new and session/load: stdio, streamable HTTP and SSE.
+            "mcpCapabilities": {"http": True, "sse": True},
             "sessionCapabilities": {"list": {}},
         },
         "authMethods": [],

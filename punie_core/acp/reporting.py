@@ -39,6 +39,7 @@ from pydantic import BaseModel
 
 from punie_core.plugins import events
 from punie_core.plugins.context import CommandResult, PermissionRequest
+from punie_core.workspace import read_regular_text
 
 log = logging.getLogger("punie.acp")
 
@@ -116,10 +117,10 @@ def result_text(result: Any) -> str:
 def read_small(path: Path) -> str | None:
     """The text of a local file, or None when it is missing, binary or too large to diff."""
     try:
-        if path.stat().st_size > DIFF_LIMIT:
-            return None
-        return path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
+        # Non-blocking open and a check of the open file: a FIFO at the target must not
+        # freeze the event loop this runs on.
+        return read_regular_text(path, DIFF_LIMIT)
+    except (OSError, UnicodeDecodeError, ValueError):
         return None
 
 
@@ -230,7 +231,7 @@ class ToolCallReporter:
     async def announce(self, request: PermissionRequest) -> str:
         """Show a call that waits for permission (pending, with its diff); return its id."""
         call = self._call(request.call_id, request.kind, request.paths)
-        content = self._pending_content(call, request.arguments)
+        content = self._pending_content(call, request.arguments) or self._edits_content(request)
         update = start_tool_call(
             call.acp_id,
             request.title,
@@ -265,6 +266,14 @@ class ToolCallReporter:
             call = _Call(acp_id=tool_call_id(call_id), kind=acp_kind(kind), paths=absolute)
             self._calls[call_id] = call
         return call
+
+    def _edits_content(self, request: PermissionRequest) -> list[Any]:
+        """A diff per file of a call that writes several at once (a refactoring plan)."""
+        diffs = []
+        for relative, new_text in request.edits.items():
+            path = (self.root / relative).resolve()
+            diffs.append(tool_diff_content(str(path), new_text, read_small(path)))
+        return diffs
 
     def _pending_content(self, call: _Call, arguments: dict[str, Any]) -> list[Any]:
         new_text = arguments.get("content")

@@ -6,10 +6,11 @@ through `Toolbox.call` (the gate) in the run's `ToolContext`:
 - `execute_code(code)` runs a snippet in the Monty sandbox (`punie_core.sandbox.runner`); a snippet
   that fails its type check or does not parse goes back to the model as a retry with the
   sandbox's own error text;
-- the core plugin's tools (`read_file`, `write_file`, ...) are also direct tools, because small
-  local models often call them directly;
-- text tool calls are recovered from responses (`punie_core.agent.recovery`), unreadable ones and
-  empty `finish_reason: tool_calls` replies get a retry message, within a bounded budget.
+- it is the only tool definition sent: a call to any toolbox tool (structured, or written as
+  text: fenced JSON, a ```python block) runs through Code Mode (`punie_core.agent.recovery`);
+  unreadable calls, invented tools and empty `finish_reason: tool_calls` replies get a retry
+  message, within a bounded budget; a wrong argument name gets the tool's stub once; the same
+  failing snippet sent REPEAT_STOP times ends the prompt with a reason.
 
 Sessions (`punie_core.agent.session`) drive it and import this module only when a prompt runs, so
 importing pydantic-ai here keeps the CLI's start-up light.
@@ -17,6 +18,8 @@ importing pydantic-ai here keeps the CLI's start-up light.
 
 from __future__ import annotations
 
+import ast
+import json
 import time
 import uuid
 from collections.abc import Callable
@@ -24,10 +27,27 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
+from pydantic import BaseModel
 from pydantic_ai import Agent, ModelRetry, RunContext, Tool
+from pydantic_ai.capabilities import Hooks
+from pydantic_ai.messages import ModelRequest, TextPart, ToolCallPart, UserPromptPart
 
+from punie_core.agent.recovery import (
+    Callables,
+    RecoveredCall,
+    as_code_mode,
+    coerce_arguments,
+    recover_tool_calls,
+)
+from punie_core.agent.traces import to_jsonable
 from punie_core.plugins.context import ToolContext, using_context
 from punie_core.plugins.events import SnippetFinished, SnippetStarted, UsageUpdate
+from punie_core.plugins.loader import load_toolbox
+from punie_core.plugins.prompt import system_prompt
+from punie_core.sandbox.results import NOT_RUN
+from punie_core.sandbox.runner import execute_code as run_snippet
+from punie_core.specs.index import context_index
+from punie_core.workspace import PROTECTED_PARTS
 
 if TYPE_CHECKING:
     from punie_core.plugins.toolbox import Toolbox
@@ -79,6 +99,8 @@ class RunDeps:
         retries: Retry messages sent to the model (bad snippets, unreadable tool calls).
         recovered: Tool calls recovered from text.
         on_request: Called when a model request starts (the session shows "thinking").
+        failures: How often each failing snippet (by its code) failed in this prompt.
+        shown_stubs: Tools whose stub a retry already showed the model.
     """
 
     session_id: str
@@ -97,6 +119,8 @@ class RunDeps:
     retries: int = 0
     recovered: int = 0
     on_request: Callable[[], None] = lambda: None
+    failures: dict[str, int] = field(default_factory=dict)
+    shown_stubs: set[str] = field(default_factory=set)
     _request_started: float = 0.0
 
 
@@ -106,17 +130,12 @@ def render_result(value: Any) -> str:
         return value
     if value is None:
         return "None"
-    from pydantic import BaseModel
 
     if isinstance(value, BaseModel):
         if type(value).__str__ is not BaseModel.__str__:
             return str(value)
         return value.model_dump_json()
     if isinstance(value, (list, tuple, dict, int, float, bool)):
-        import json
-
-        from punie_core.agent.traces import to_jsonable
-
         return json.dumps(to_jsonable(value), ensure_ascii=False)
     return str(value)
 
@@ -127,9 +146,6 @@ async def execute_code(ctx: RunContext[RunDeps], code: str) -> str:
     Args:
         code: Python (the Code Mode subset) that calls the tools and prints results.
     """
-    from punie_core.sandbox.results import NOT_RUN
-    from punie_core.sandbox.runner import execute_code as run_snippet
-
     deps: RunDeps = ctx.deps
     call_id = ctx.tool_call_id or f"snippet_{uuid.uuid4().hex[:8]}"
     deps.emit(SnippetStarted(deps.session_id, call_id, code))
@@ -144,10 +160,79 @@ async def execute_code(ctx: RunContext[RunDeps], code: str) -> str:
     deps.emit(SnippetFinished(deps.session_id, call_id, result))
     deps.snippets.append({"code": code, "result": result.model_dump(mode="json")})
     text = result.for_model()
-    if result.error is not None and result.error.type in NOT_RUN:
+    if result.error is None:
+        return text
+    key = " ".join(code.split())
+    deps.failures[key] = repeats = deps.failures.get(key, 0) + 1
+    if repeats >= REPEAT_STOP:
+        raise RepeatedCallStopped(code, result.error.type, result.error.message)
+    if result.error.type in NOT_RUN:
+        text += stub_hint(result.error.message, code, deps)
+    if repeats > 1:
+        text += "\n" + REPEAT_WARNING
+    if result.error.type in NOT_RUN:
         deps.retries += 1
         raise ModelRetry(text)
     return text
+
+
+REPEAT_STOP = 3
+"""The same failing snippet this many times in one prompt ends the prompt with a reason."""
+
+REPEAT_WARNING = (
+    "This is the same code that already failed. Do not send it again: change it (other "
+    "arguments, another tool), or answer the user with what you know."
+)
+
+ARGUMENT_RULES = (
+    "unknown-argument",
+    "missing-argument",
+    "parameter-already-assigned",
+    "too-many-positional-arguments",
+    "invalid-argument-type",
+    "unresolved-reference",
+)
+"""Type-check rules that mean a tool was called wrongly: the retry shows the tool's stub."""
+
+
+class RepeatedCallStopped(RuntimeError):
+    """The model sent the same failing snippet REPEAT_STOP times: the prompt ends with a reason."""
+
+    def __init__(self, code: str, error_type: str, message: str) -> None:
+        first = code.strip().splitlines()[0] if code.strip() else ""
+        shown = first if len(first) <= 120 else first[:117] + "..."
+        last = message.strip().splitlines()[-1] if message.strip() else error_type
+        super().__init__(
+            f"Punie stopped the model: it sent the same failing code {REPEAT_STOP} times "
+            f"({shown!r}; last error {error_type}: {last[:300]}). Try rephrasing the request, "
+            "or a stronger model."
+        )
+
+
+def stub_hint(diagnostics: str, code: str, deps: RunDeps) -> str:
+    """The stubs of the tools a snippet called wrongly (once per tool per prompt), or ""."""
+    if not any(f"[{rule}]" in diagnostics for rule in ARGUMENT_RULES):
+        return ""
+    try:
+        tree = ast.parse(code)
+    except (SyntaxError, ValueError, RecursionError):
+        return ""
+    stubs = deps.toolbox.stub_texts if deps.toolbox is not None else {}
+    called = sorted(
+        {
+            node.func.id
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Name)
+            and node.func.id in stubs
+            and node.func.id not in deps.shown_stubs
+        }
+    )
+    if not called:
+        return ""
+    deps.shown_stubs.update(called)
+    shown = "\n".join(stubs[name].rstrip() for name in called)
+    return f"\nCall the tools exactly as their stubs say (keyword arguments):\n{shown}"
 
 
 def compact_schema(schema: dict[str, Any]) -> dict[str, Any]:
@@ -208,36 +293,56 @@ def tool_definitions(function_tools: Any) -> list[dict[str, Any]]:
 
 
 def recover_response(
-    response: Any, schemas: dict[str, dict[str, Any]], deps: RunDeps | None = None
+    response: Any,
+    schemas: dict[str, dict[str, Any]],
+    deps: RunDeps | None = None,
+    user_text: str = "",
 ) -> Any:
     """Turn text tool calls into real ones; ask for a retry when a call is unreadable or missing.
 
+    In Code Mode (`execute_code` among `schemas`), a call to any other toolbox tool, structured
+    or written as text, becomes an `execute_code` call with keyword arguments.
+
+    Args:
+        response: The model's response.
+        schemas: The tools sent to the model: name -> parameters JSON schema.
+        deps: The run's deps (its toolbox, counters).
+        user_text: The user's message (code the user asked to be shown is never run).
+
     Raises:
-        ModelRetry: The text tries to call a tool but cannot be read, or the server reported
-            `finish_reason: tool_calls` with no call and no text.
+        ModelRetry: The text tries to call a tool but cannot be read or names no tool, or the
+            server reported `finish_reason: tool_calls` with no call and no text.
     """
-    from pydantic_ai.messages import TextPart, ToolCallPart
 
-    from punie_core.agent.recovery import coerce_arguments, recover_tool_calls
-
+    toolbox = deps.toolbox if deps is not None else None
+    callables = Callables(
+        schemas, toolbox_schemas(toolbox) if toolbox is not None else {}, user_text
+    )
     parts = list(response.parts)
     if any(isinstance(p, ToolCallPart) for p in parts):
         fixed = []
         for part in parts:
-            if isinstance(part, ToolCallPart) and part.tool_name in schemas:
-                try:
-                    args = part.args_as_dict()
-                except Exception:
-                    fixed.append(
-                        part
-                    )  # unreadable JSON: pydantic-ai's validation retry explains it
-                    continue
-                fixed.append(replace(part, args=coerce_arguments(args, schemas[part.tool_name])))
-            else:
+            schema = callables.schema(part.tool_name) if isinstance(part, ToolCallPart) else None
+            if not isinstance(part, ToolCallPart) or schema is None:
                 fixed.append(part)
+                continue
+            try:
+                args = part.args_as_dict()
+            except Exception:
+                fixed.append(part)  # unreadable JSON: pydantic-ai's validation retry explains it
+                continue
+            args = coerce_arguments(args, schema)
+            if part.tool_name in schemas or not callables.code_mode:
+                fixed.append(replace(part, args=args))
+                continue
+            # A structured call to a tool that lives only in Code Mode: run it there.
+            (call,) = as_code_mode([RecoveredCall(part.tool_name, args, "structured")], callables)
+            fixed.append(replace(part, tool_name=call.name, args=call.arguments))
+            if deps is not None:
+                deps.recovered += 1
         return replace(response, parts=fixed)
     text = "".join(p.content for p in parts if isinstance(p, TextPart))
-    recovery = recover_tool_calls(text, schemas) if text.strip() else None
+    recovery = recover_tool_calls(text, callables) if text.strip() else None
     if recovery is not None and recovery.calls:
         kept = [p for p in parts if not isinstance(p, TextPart)]
         if recovery.text:
@@ -262,9 +367,36 @@ def recover_response(
     return response
 
 
-def _hooks() -> Any:
-    from pydantic_ai.capabilities import Hooks
+_SCHEMAS: dict[int, tuple[Any, dict[str, dict[str, Any]]]] = {}
 
+
+def toolbox_schemas(toolbox: Any) -> dict[str, dict[str, Any]]:
+    """Every toolbox tool's parameters JSON schema (made once per toolbox)."""
+    cached = _SCHEMAS.get(id(toolbox))
+    if cached is not None and cached[0] is toolbox:
+        return cached[1]
+    schemas: dict[str, dict[str, Any]] = {}
+    for tool in toolbox.tools:
+        try:
+            schemas[tool.name] = Tool(tool.function, name=tool.name).tool_def.parameters_json_schema
+        except Exception:  # a schema pydantic cannot build: the name is still callable
+            schemas[tool.name] = {}
+    _SCHEMAS.clear()  # one toolbox per process in practice; never grow without bound
+    _SCHEMAS[id(toolbox)] = (toolbox, schemas)
+    return schemas
+
+
+def latest_user_text(messages: list[Any]) -> str:
+    """The text of the user's latest message (not retry prompts or tool results)."""
+    for message in reversed(messages):
+        if isinstance(message, ModelRequest):
+            for part in message.parts:
+                if isinstance(part, UserPromptPart) and isinstance(part.content, str):
+                    return part.content
+    return ""
+
+
+def _hooks() -> Any:
     hooks: Any = Hooks()
 
     @hooks.on.before_model_request
@@ -290,7 +422,8 @@ def _hooks() -> Any:
         function_tools = request_context.model_request_parameters.function_tools
         deps.tool_definitions = tool_definitions(function_tools)
         schemas = {t.name: t.parameters_json_schema for t in function_tools}
-        return recover_response(response, schemas, deps)
+        user_text = latest_user_text(request_context.messages)
+        return recover_response(response, schemas, deps, user_text)
 
     @hooks.on.tool_execute
     async def timed(ctx: Any, *, call: Any, tool_def: Any, args: Any, handler: Any) -> Any:
@@ -308,7 +441,6 @@ def project_overview(root: Path, limit: int = OVERVIEW_LIMIT) -> str:
 
     Version control, environments, caches and hidden entries are skipped.
     """
-    from punie_core.workspace import PROTECTED_PARTS
 
     def entries(directory: Path) -> list[Path]:
         try:
@@ -339,7 +471,9 @@ def instructions_for(toolbox: Toolbox, mode: Mode = "code", root: Path | None = 
     """The system prompt for a mode: Code Mode's (the toolbox's), direct mode's, or chat mode's
     (no tools: the embedded tiny model, given an overview of the project at `root`)."""
     if mode == "code":
-        return toolbox.prompt
+        # The project's context index (specs, standards, AGENTS.md); none costs nothing.
+        index = context_index(root)
+        return system_prompt(toolbox, index) if index else toolbox.prompt
     if mode == "direct":
         return DIRECT_INTRO
     return EMBEDDED_INTRO + ("\n\n" + project_overview(root) if root is not None else "")
@@ -371,13 +505,13 @@ def create_pydantic_agent(
         An `Agent[RunDeps, str]`; run it with `deps=RunDeps(...)`.
     """
     if toolbox is None:
-        from punie_core.plugins.loader import load_toolbox
-
         toolbox = load_toolbox()
     tools: list[Any] = []
     if mode == "code":
+        # execute_code is the only tool definition: every tool definition is paid in prompt
+        # tokens on each request, and a call to any toolbox tool, structured or written as text,
+        # is run through Code Mode by `recover_response` anyway.
         tools.append(Tool(execute_code, takes_ctx=True, max_retries=retries))
-        tools += [direct_tool(t, compact=True) for t in toolbox.tools if t.plugin == "core"]
     elif mode == "direct":
         tools += [direct_tool(t) for t in toolbox.tools]
     if instructions is None:

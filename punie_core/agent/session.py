@@ -20,6 +20,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import importlib
+import os
+import sys
 import time
 import uuid
 from collections.abc import Callable, Iterable
@@ -44,10 +46,14 @@ from punie_core.plugins.events import (
     ToolCallFinished,
     ToolCallStarted,
 )
+from punie_core.toolmaking.shelf import ToolShelf
 
 State = Literal["idle", "thinking", "running_tool", "waiting_approval", "finished", "failed"]
 StopReason = Literal["end_turn", "cancelled", "max_turn_requests", "refusal", "error"]
 
+# The ACP fast path: the agent answers `initialize` and `session/new` with only this module
+# loaded, so what a prompt needs (pydantic-ai, Monty, the model, the toolbox, traces) is imported
+# inside the methods that use it, and `preload()` imports it off the event loop meanwhile.
 PRELOAD_MODULES = (
     "punie_core.agent.pydantic_agent",
     "punie_core.models.strings",
@@ -152,6 +158,8 @@ class Session:
         limits: Code Mode limits (`sandbox.results.Limits`; the sandbox's defaults if None).
         history: An earlier conversation to continue (pydantic-ai `ModelMessage`s); see also
             `restore_from_traces`.
+        mcp: The session's MCP servers (`punie_core.mcp.McpServers`, started): before each
+            prompt the session waits for them to settle and uses the toolbox with their tools.
     """
 
     preload = staticmethod(preload)
@@ -169,9 +177,8 @@ class Session:
         request_limit: int | None = None,
         limits: Any = None,
         history: list[Any] | None = None,
+        mcp: Any | None = None,
     ) -> None:
-        import os
-
         self.id = session_id or uuid.uuid4().hex
         self.cwd = Path(cwd).resolve()
         self.mode = mode
@@ -186,8 +193,14 @@ class Session:
         self.context = replace(
             base, emit=self._on_tool_event, permissions=_TrackedPermissions(base.permissions, self)
         )
-        self._toolbox = toolbox
+        # Model-written tools: the project library's join the toolbox now, drafts as made.
+        self.shelf = ToolShelf(Path(self.cwd), session_id=self.id, model=self.model)
+        self._toolbox = self.shelf.extend(toolbox) if toolbox is not None else None
+        self._base_toolbox = self._toolbox  # before MCP tools join it
+        self.mcp = mcp
         self._subscribers: list[Callable[[object], None]] = []
+        if mcp is not None:
+            mcp.subscribe(self._emit)  # `McpServersChanged` reaches the web UI and frontends
         self._history: list[Any] = list(history or [])
         self._restored = False
         self._agent: Any = None
@@ -210,6 +223,8 @@ class Session:
         self._requested: dict[str, dict[str, Any]] = {}
         self._text: list[str] = []
         self._plan: list[dict[str, str]] = []
+        # The last `spec_status` per feature: the "before" of a later prompt's statuses.
+        self._spec_baseline: dict[str, dict[str, str]] = {}
 
     # --- subscribers and events ----------------------------------------------------------
 
@@ -228,7 +243,6 @@ class Session:
             try:
                 callback(event)
             except Exception as exc:  # a broken frontend must not break the prompt
-                import sys
 
                 print(
                     f"punie: event subscriber failed: {type(exc).__name__}: {exc}", file=sys.stderr
@@ -295,7 +309,7 @@ class Session:
             if self._toolbox is None:
                 from punie_core.plugins.loader import load_toolbox
 
-                self._toolbox = load_toolbox()
+                self._toolbox = self.shelf.extend(load_toolbox())
             from punie_core.agent.pydantic_agent import EMBEDDED_SETTINGS, instructions_for
             from punie_core.models.config import load_config
 
@@ -313,6 +327,24 @@ class Session:
                 instructions=self.instructions,
             )
         return self._agent
+
+    async def _use_mcp_tools(self) -> None:
+        """Wait (bounded) for the MCP servers to settle, then use the toolbox with their tools.
+
+        `McpServers.toolbox` returns the same object while the tools do not change, so the
+        agent, the sandbox and the prompt bytes are kept; a change rebuilds them.
+        """
+        if self._base_toolbox is None:
+            self._base_toolbox = self._toolbox
+        await self.mcp.settle(self.mcp.settle_timeout)
+        toolbox = self.mcp.toolbox(self._base_toolbox)
+        if toolbox is not self._toolbox:
+            self._toolbox = toolbox
+            self._agent = None
+            sandbox, self._sandbox = self._sandbox, None
+            if sandbox is not None:
+                with contextlib.suppress(Exception):
+                    await sandbox.aclose()
 
     def _sandbox_for(self, toolbox: Any) -> Any:
         if self._sandbox is None:
@@ -332,7 +364,7 @@ class Session:
         if self._toolbox is None:
             from punie_core.plugins.loader import load_toolbox
 
-            self._toolbox = load_toolbox()
+            self._toolbox = self.shelf.extend(load_toolbox())
         return self._toolbox
 
     # --- the conversation -------------------------------------------------------------------
@@ -455,7 +487,10 @@ class Session:
 
             # If loading fails here, `_agent_for` loads again below and reports the error.
             with contextlib.suppress(Exception):
-                self._toolbox = await in_daemon_thread(load_toolbox, "punie-load-toolbox")
+                loaded = await in_daemon_thread(load_toolbox, "punie-load-toolbox")
+                self._toolbox = self.shelf.extend(loaded)
+        if self.mcp is not None and self._toolbox is not None:
+            await self._use_mcp_tools()
         from punie_core.agent.pydantic_agent import RunDeps
 
         deps = RunDeps(
@@ -491,7 +526,7 @@ class Session:
                 output="".join(self._text), stop_reason=_stop_reason(exc), error=_describe(exc)
             )
             managed = getattr(self.connection, "managed", None)
-            if managed is not None and managed.process.poll() is not None:
+            if managed is not None and not managed.alive():
                 # The server Punie started died: say why, and start a new one next prompt.
                 outcome.error = f"{outcome.error}\nThe model server exited:\n{managed.error_text()}"
                 self.connection, self._agent = None, None
@@ -524,7 +559,7 @@ class Session:
         from punie_core.models.config import load_config
 
         limit = self._request_limit or load_config().request_limit
-        view = _StreamView(self)
+        view = _StreamView(self, text)
 
         async def on_events(ctx: Any, stream: Any) -> None:
             async for event in stream:
@@ -593,22 +628,38 @@ class Session:
             },
             "validation_passed": not findings,
         }
+        record.update(self._spec_fields(outcome, deps))
+        record.update(self.shelf.take_trace_record())
         secrets = getattr(self.connection, "secrets", ()) if self.connection is not None else ()
+        if self.mcp is not None:  # MCP servers' env values and headers, should one slip through
+            secrets = [*secrets, *self.mcp.secret_values()]
         try:
             append_trace(record, secrets=secrets)
         except OSError as exc:  # a full disk must not lose the answer
-            import sys
 
             print(f"punie: could not write the trace: {exc}", file=sys.stderr)
             return None
         return trace_id
 
+    def _spec_fields(self, outcome: PromptOutcome, deps: Any) -> dict[str, Any]:
+        """The trace's spec keys: active feature, requirement ids touched, `spec_status` seen."""
+        from punie_core.specs.traces import trace_fields
+
+        code = [s.get("code", "") for s in deps.snippets if isinstance(s, dict)]
+        try:
+            return trace_fields(
+                Path(self.cwd), outcome.tool_calls, [*code, outcome.output], self._spec_baseline
+            )
+        except (OSError, ValueError):  # an unreadable spec folder must not cost the trace
+            return {"feature": None, "requirements": [], "spec_status": None}
+
 
 class _StreamView:
     """Turns pydantic-ai stream events into session events (text, thinking, states)."""
 
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, prompt: str = "") -> None:
         self.session = session
+        self.prompt = prompt
         self.parts: dict[int, PartText] = {}
 
     def handle(self, event: Any) -> None:
@@ -630,7 +681,7 @@ class _StreamView:
         elif kind == "part_end" and event.part.part_kind == "text":
             part_text = self.parts.pop(event.index, None)
             if part_text is not None:
-                self._show(part_text.end(self._tool_names()))
+                self._show(part_text.end(self._tool_names(), self.prompt))
             session._note_plan(event.part.content)
         elif kind == "function_tool_call":
             session._set_state("running_tool")
@@ -674,7 +725,7 @@ def _stop_reason(exc: BaseException) -> StopReason:
 
 def _describe(exc: BaseException) -> str:
     name = type(exc).__name__
-    if name in ("ModelUnavailable", "ConfigError"):
+    if name in ("ModelUnavailable", "ConfigError", "RepeatedCallStopped"):
         return str(exc)
     status = getattr(exc, "status_code", None)
     if isinstance(status, int):

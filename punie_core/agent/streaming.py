@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
-from punie_core.agent.recovery import TOOL_CALL_MARKERS, looks_like_tool_call, recover_tool_calls
+from punie_core.agent.recovery import (
+    TOOL_CALL_MARKERS,
+    Callables,
+    looks_like_tool_call,
+    recover_tool_calls,
+)
 
 
 class PartText:
     """Streamed text of one response part, with tool-call markup held back.
 
     A part that starts like a tool call (`<tool_call>`, `<function=`, `{`, a code fence) is held
-    whole until it ends; in the middle of prose, only a tag marker starts holding. At the end,
+    whole until it ends; in the middle of prose, a tag marker or a code fence starts holding. At the end,
     held text that turns out to be a tool call is dropped (people see the call as a tool event);
     anything else is shown after all.
     """
@@ -31,6 +36,13 @@ class PartText:
                 if any(head.startswith(m) for m in TOOL_CALL_MARKERS) or head[0] in "{`":
                     self.holding_all = True
                 return ""
+        fence = self.pending.find("```")
+        if fence >= 0:
+            # A fenced block after a lead-in may be a call (JSON or Python): held until the end.
+            self.holding_all = True
+            return self._release(fence)
+        if self.pending.endswith("`"):
+            return self._release(len(self.pending.rstrip("`")))  # maybe a fence: wait for more
         index = self.pending.find("<")
         while index >= 0:
             candidate = self.pending[index:]
@@ -47,9 +59,11 @@ class PartText:
         self.shown += out
         return out
 
-    def end(self, tool_names: list[str]) -> str:
-        """What is still to show when the part ends."""
+    def end(self, tool_names: list[str], prompt: str = "") -> str:
+        """What is still to show when the part ends (`prompt`: the user's message it answers)."""
         if not self.pending:
             return ""
-        recovery = recover_tool_calls(self.shown + self.pending, {name: {} for name in tool_names})
+        recovery = recover_tool_calls(
+            self.shown + self.pending, Callables({name: {} for name in tool_names}, {}, prompt)
+        )
         return "" if (recovery.calls or recovery.error) else self.pending

@@ -15,6 +15,7 @@ import os
 import re
 import warnings
 from collections.abc import Iterable, Iterator
+from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -73,8 +74,6 @@ def to_jsonable(value: Any) -> Any:
         except Exception:
             return str(value)
     if hasattr(value, "__dataclass_fields__"):
-        from dataclasses import asdict
-
         try:
             return to_jsonable(asdict(value))
         except Exception:
@@ -263,6 +262,7 @@ def messages_from_chat(
         provider_name: The pydantic-ai model's `system` (`openai`, ...): thinking is sent back
             as `reasoning_content` only to that provider; None leaves it for the caller to set.
     """
+    # pydantic-ai here, not at the top: `punie traces` and the flywheel read traces without it.
     from pydantic_ai.messages import (
         ModelRequest,
         ModelResponse,

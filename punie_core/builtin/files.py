@@ -9,6 +9,7 @@ import os
 from pydantic import BaseModel
 
 from punie_core.plugins.context import CommandResult, tool_context
+from punie_core.plugins.toolbox import current_toolbox
 from punie_core.validation.pipeline import diagnostics_for_write
 from punie_core.workspace import PROTECTED_PARTS
 
@@ -75,7 +76,11 @@ async def write_file(path: str, content: str) -> WriteResult:
     target = context.workspace.writable(path)
     created = not target.exists()
     await context.files.write_text(target, content)
-    findings = await asyncio.to_thread(diagnostics_for_write, target, content)
+    try:
+        toolbox = current_toolbox()
+    except RuntimeError:  # called directly, outside a tool call: only the syntax gate runs
+        toolbox = None
+    findings = await asyncio.to_thread(diagnostics_for_write, target, content, toolbox)
     relative = context.workspace.relative(target)
     return WriteResult(path=relative, size=len(content), created=created, findings=findings)
 

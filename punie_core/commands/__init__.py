@@ -18,3 +18,15 @@ def http_address(value: str) -> str:
     except ValueError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
     return value
+
+
+def version() -> str:
+    """Punie's version (without importing the package's dependencies)."""
+    # Here, not at the top: importlib.metadata costs `punie --help` several milliseconds.
+    from importlib.metadata import PackageNotFoundError
+    from importlib.metadata import version as dist_version
+
+    try:
+        return dist_version("punie")
+    except PackageNotFoundError:
+        return "0+unknown"

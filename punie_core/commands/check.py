@@ -51,8 +51,12 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(report.as_dict(), indent=2))
     else:
+        from punie_core.terminal import for_terminal
+
         for finding in report.findings:
-            print(format_finding(finding))
+            # Messages quote the checked files' text: on a terminal, no control sequence runs.
+            line = format_finding(finding)
+            print(for_terminal(line) if sys.stdout.isatty() else line)
         print(_summary(report.files, report.fixed, report.findings, args.fix))
     return 1 if report.findings else 0
 

@@ -22,10 +22,21 @@ def add_arguments(parser: argparse.ArgumentParser, name: str) -> None:
         "--model", "-m", help="model string (local, local:URL, mlx:MODEL, gguf:FILE, openai:...)"
     )
     parser.add_argument(
-        "--tasks", type=Path, help="tasks folder (default: ./evals/tasks, else Punie's own)"
+        "--tasks",
+        metavar="IDS_OR_FOLDER",
+        help="a subset: task ids or tags, comma-separated (count-todos,tests); or a tasks folder",
+    )
+    parser.add_argument(
+        "--tasks-dir", type=Path, help="tasks folder (default: ./evals/tasks, else Punie's own)"
     )
     parser.add_argument(
         "--only", action="append", metavar="ID_OR_TAG", help="run only these tasks (repeatable)"
+    )
+    parser.add_argument(
+        "--task-timeout",
+        type=float,
+        metavar="SECONDS",
+        help="per-task time limit (default: each task's own, 180 s unless it says)",
     )
     parser.add_argument(
         "--out", type=Path, help="results JSON file (default: eval-results/MODEL-TIME.json)"
@@ -56,8 +67,16 @@ def run(args: argparse.Namespace) -> int:
 
     from punie_core.flywheel.tasks import TaskError, default_tasks_dir, load_tasks
 
+    folder, only = _task_selection(args)
+    if args.task_timeout is not None and not args.task_timeout > 0:
+        print("punie eval: --task-timeout must be a positive number of seconds", file=sys.stderr)
+        return 2
     try:
-        tasks = load_tasks(args.tasks or default_tasks_dir(), args.only)
+        tasks = load_tasks(folder or default_tasks_dir(), only)
+        if args.task_timeout is not None:
+            import dataclasses
+
+            tasks = [dataclasses.replace(t, timeout=args.task_timeout) for t in tasks]
     except TaskError as exc:
         print(f"punie eval: {exc}", file=sys.stderr)
         return 2
@@ -82,7 +101,7 @@ def run(args: argparse.Namespace) -> int:
     from punie_core.flywheel.report import render_results
     from punie_core.workspace import atomic_write_text
 
-    results["tasks_dir"] = str((args.tasks or default_tasks_dir()).resolve())
+    results["tasks_dir"] = str((folder or default_tasks_dir()).resolve())
     written = True
     try:
         atomic_write_text(out, json.dumps(results, indent=2, ensure_ascii=False) + "\n")
@@ -97,6 +116,22 @@ def run(args: argparse.Namespace) -> int:
         return 1
     print(f"results: {out}", file=sys.stderr)
     return 0
+
+
+def _task_selection(args: argparse.Namespace) -> tuple[Path | None, list[str] | None]:
+    """(tasks folder, ids/tags to keep) from --tasks, --tasks-dir and --only.
+
+    `--tasks` is a folder when it names an existing directory or contains a path separator
+    (the 0.1 meaning); otherwise it is a comma-separated subset of task ids or tags.
+    """
+    folder: Path | None = args.tasks_dir
+    only = list(args.only or [])
+    if args.tasks:
+        if Path(args.tasks).is_dir() or "/" in args.tasks or args.tasks.startswith("."):
+            folder = Path(args.tasks)
+        else:
+            only += [part.strip() for part in args.tasks.split(",") if part.strip()]
+    return folder, only or None
 
 
 def _out_problem(out: Path) -> str | None:
@@ -117,10 +152,19 @@ async def _evaluate(tasks: list, args: argparse.Namespace, label: str) -> dict:
 
     from punie_core.flywheel.evaluate import run_eval
 
+    passed = 0
+
+    def starting(task, index: int, total: int) -> None:
+        print(f"[{index}/{total}] {task.id}: running ...", file=sys.stderr, flush=True)
+
     def progress(run, done: int, total: int) -> None:
+        nonlocal passed
+        passed += run.passed
         verdict = "pass" if run.passed else "FAIL"
+        why = f"; {run.error[:120]}" if run.error else ""
         print(
-            f"[{done}/{total}] {run.id}: {verdict} ({run.wall_s:.1f} s)",
+            f"[{done}/{total}] {run.id}: {verdict} ({run.wall_s:.1f} s, {run.requests} requests, "
+            f"{run.input_tokens} prompt tokens{why}) - {passed}/{done} passed so far",
             file=sys.stderr,
             flush=True,
         )
@@ -135,7 +179,13 @@ async def _evaluate(tasks: list, args: argparse.Namespace, label: str) -> dict:
             model = server.model_string
         try:
             return await run_eval(
-                tasks, model, label=label, traces=args.traces, keep=args.keep, on_task=progress
+                tasks,
+                model,
+                label=label,
+                traces=args.traces,
+                keep=args.keep,
+                on_task=progress,
+                on_start=starting,
             )
         finally:
             await _cleanup()
@@ -150,9 +200,9 @@ async def _cleanup() -> None:
         with contextlib.suppress(Exception):
             await shutdown_pool()
     if "punie_core.models.servers" in sys.modules:
-        from punie_core.models.servers import stop_all
+        from punie_core.models.servers import release_all
 
-        stop_all()
+        release_all()  # a managed server stays warm for its keep-alive, then stops itself
 
 
 def _slug(text: str) -> str:

@@ -43,6 +43,28 @@ def result_json(result: Any) -> dict[str, Any]:
     }
 
 
+async def _run_with_mcp(code: str, toolbox: Any, context: Any) -> Any:
+    """Run the snippet with the configured MCP servers' tools too (and the `ide_*` tools)."""
+    from punie_core.mcp.manager import session_servers
+    from punie_core.sandbox.runner import execute_code, shutdown_pool
+
+    servers = session_servers(context.workspace.root, [], permissions=context.permissions).start()
+    try:
+        await servers.settle(servers.settle_timeout)
+        warn_mcp(servers.statuses())
+        return await execute_code(code, toolbox=servers.toolbox(toolbox), context=context)
+    finally:
+        await servers.aclose()
+        await shutdown_pool()
+
+
+def warn_mcp(statuses: list[Any]) -> None:
+    """One stderr line per MCP server that failed or is untrusted, with why."""
+    for status in statuses:
+        if status.state in ("failed", "untrusted"):
+            print(f"punie: MCP server {status.line()}", file=sys.stderr)
+
+
 def _usage_error(message: str) -> int:
     print(f"punie exec: {message}", file=sys.stderr)
     return 2
@@ -61,29 +83,40 @@ def run(args: argparse.Namespace) -> int:
     if not cwd.is_dir():
         return _usage_error(f"--cwd {args.cwd}: not a directory")
 
+    import asyncio
+
     from punie_core.plugins.context import ToolContext
     from punie_core.plugins.loader import load_toolbox, warn_failures
-    from punie_core.sandbox.runner import run_sync
+    from punie_core.toolmaking.shelf import ToolShelf
 
     toolbox = load_toolbox()
     warn_failures(toolbox)
+    toolbox = ToolShelf(Path(cwd)).extend(toolbox)  # the project library's tools
     context = ToolContext.local(cwd, yes=args.yes)
-    result = run_sync(code, toolbox=toolbox, context=context)
+    result = asyncio.run(_run_with_mcp(code, toolbox, context))
 
+    from punie_core.terminal import for_terminal, json_for_terminal
+
+    # Output carries bytes from files and tools: on a terminal, no control sequence runs.
+    shown = for_terminal if sys.stdout.isatty() else _unchanged
     if args.json:
-        sys.stdout.write(json.dumps(result_json(result), ensure_ascii=False) + "\n")
+        sys.stdout.write(json_for_terminal(result_json(result)) + "\n")
     else:
-        sys.stdout.write(result.stdout)
+        sys.stdout.write(shown(result.stdout))
         if result.value_text is not None:
-            sys.stdout.write(result.value_text + "\n")
+            sys.stdout.write(shown(result.value_text) + "\n")
         elif result.value is not None:
             value = result.value
-            sys.stdout.write((value if isinstance(value, str) else json.dumps(value)) + "\n")
+            sys.stdout.write(shown(value if isinstance(value, str) else json.dumps(value)) + "\n")
         if result.error is not None:
             error = result.error
             text = error.traceback if error.traceback else error.message
             where = f" (line {error.line})" if error.line and not error.traceback else ""
             heading = "" if error.traceback else f"{error.type}{where}: "
-            print(f"{heading}{text}", file=sys.stderr)
+            print(for_terminal(f"{heading}{text}"), file=sys.stderr)
     sys.stdout.flush()
     return 0 if result.ok else 1
+
+
+def _unchanged(text: str) -> str:
+    return text

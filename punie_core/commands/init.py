@@ -100,7 +100,10 @@ def merged_config(existing: str | None, name: str, entry: dict[str, Any]) -> dic
         env = previous.get("env") if isinstance(previous.get("env"), dict) else {}
         servers[name] = {**previous, **entry, "env": {**env, **entry["env"]}}
     else:
-        servers[name] = entry
+        servers[name] = dict(entry)
+    # PyCharm passes its own MCP server (inspections, rename, run configurations, search) only
+    # to agents with `use_idea_mcp`; a value the person set themselves is kept.
+    servers[name].setdefault("use_idea_mcp", True)
     return config
 
 

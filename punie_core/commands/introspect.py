@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import Any
 
 
 def add_arguments(parser: argparse.ArgumentParser, name: str) -> None:
@@ -22,14 +23,25 @@ def run(args: argparse.Namespace) -> int:
 
     toolbox = load_toolbox()
     warn_failures(toolbox)
+    if args.command in ("stubs", "prompt"):
+        toolbox = with_mcp(toolbox)
     if args.command == "stubs":
         sys.stdout.write(toolbox.stubs)
     elif args.command == "prompt":
-        sys.stdout.write(toolbox.prompt)
+        from pathlib import Path
+
+        from punie_core.plugins.prompt import system_prompt
+        from punie_core.specs.index import context_index
+
+        # With the context index (specs, standards, AGENTS.md) of the current directory, as
+        # `instructions_for` gives it to the agent.
+        index = context_index(Path.cwd())
+        prompt = system_prompt(toolbox, index) if index else toolbox.prompt
+        sys.stdout.write(prompt)
         if args.tokens:
             from punie_core.plugins.prompt import estimate_tokens
 
-            print(f"~{estimate_tokens(toolbox.prompt)} tokens", file=sys.stderr)
+            print(f"~{estimate_tokens(prompt)} tokens", file=sys.stderr)
     elif args.name:
         try:
             skill = toolbox.skill(args.name)
@@ -45,3 +57,30 @@ def run(args: argparse.Namespace) -> int:
             description = " ".join(skill.description.split())
             print(f"{skill.name.ljust(width)}  ({skill.plugin})  {description}")
     return 0
+
+
+def with_mcp(toolbox: Any) -> Any:
+    """The toolbox a session in this directory gets: plus the configured MCP servers' tools
+    (connected for the moment it takes to list them) and the `ide_*` tools."""
+    import asyncio
+    from pathlib import Path
+
+    from punie_core.commands.exec import warn_mcp
+    from punie_core.mcp.manager import session_servers
+
+    servers = session_servers(Path.cwd().resolve(), [], permissions=None)
+    if not servers.specs:
+        warn_mcp(servers.statuses())
+        return servers.toolbox(toolbox)
+
+    async def connect() -> Any:
+        servers.start()
+        try:
+            await servers.settle(servers.settle_timeout)
+            return servers.toolbox(toolbox)
+        finally:
+            await servers.aclose()
+
+    extended = asyncio.run(connect())
+    warn_mcp(servers.statuses())
+    return extended

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import argparse
 import json
+from pathlib import Path
 from typing import TYPE_CHECKING
 
+from punie_core.terminal import for_terminal
+from punie_core.toolmaking.library import Library
+
 if TYPE_CHECKING:
-    from punie_core.plugins.loader import PluginInfo
+    from punie_core.plugins.records import PluginInfo
 
 KINDS = ("tools", "nouns", "skills", "validators", "vocabulary")
 SINGULAR = {
@@ -66,13 +70,22 @@ def run(args: argparse.Namespace) -> int:
     """Print the plugin report; broken plugins are in it, so they are not repeated on stderr."""
     import sys
 
-    from punie_core.cli import version
+    from punie_core.commands import version
     from punie_core.plugins.loader import load_toolbox
 
     toolbox = load_toolbox()
+    # The project's model-written tools (`punie tools`): not a plugin, but part of the toolbox.
+    library = Library(Path.cwd()).entries()
     if args.json:
-        payload = {"punie": version(), "plugins": [info.as_dict() for info in toolbox.plugins]}
+        payload = {
+            "punie": version(),
+            "plugins": [info.as_dict() for info in toolbox.plugins],
+            "library": [entry.model_dump() for entry in library],
+        }
         sys.stdout.write(json.dumps(payload, indent=2) + "\n")
     else:
         sys.stdout.write(table(toolbox.plugins, args.verbose))
+        if library:
+            names = ", ".join(f"{e.name} v{e.version} ({e.status})" for e in library)
+            sys.stdout.write(f"\nproject library (punie tools): {for_terminal(names)}\n")
     return 0

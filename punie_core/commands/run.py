@@ -17,6 +17,7 @@ import sys
 from typing import Any, TextIO
 
 from punie_core.commands import http_address
+from punie_core.terminal import for_terminal, json_for_terminal
 
 
 def add_arguments(parser: argparse.ArgumentParser, name: str) -> None:
@@ -72,7 +73,6 @@ def run(args: argparse.Namespace) -> int:
 
 async def _main(args: argparse.Namespace, prompt: str, cwd: str) -> int:
     import asyncio
-    import json
     import signal
 
     from punie_core.plugins.context import AskCallback, AutoApprove, RefuseAll, ToolContext
@@ -97,8 +97,12 @@ async def _main(args: argparse.Namespace, prompt: str, cwd: str) -> int:
     context = ToolContext(workspace=Workspace.at(cwd), permissions=permissions)
 
     from punie_core.agent.session import Session
+    from punie_core.mcp.manager import session_servers
 
-    session = Session(cwd=cwd, model=args.model, context=context, mode=args.mode)
+    # MCP servers of $PUNIE_HOME/mcp.json and a trusted .mcp.json (asked on the terminal).
+    servers = session_servers(Workspace.at(cwd).root, [], permissions=permissions).start()
+    servers.subscribe(lambda event: _note_mcp(view, event))
+    session = Session(cwd=cwd, model=args.model, context=context, mode=args.mode, mcp=servers)
     session.subscribe(view.on_event)
     if web is not None:
         web.attach(session)
@@ -137,7 +141,7 @@ async def _main(args: argparse.Namespace, prompt: str, cwd: str) -> int:
             },
             "trace": outcome.trace_id or "",
         }
-        sys.stdout.write(json.dumps(payload, ensure_ascii=False) + "\n")
+        sys.stdout.write(json_for_terminal(payload) + "\n")
     else:
         view.finish_answer(sys.stdout)
     if outcome.stop_reason == "cancelled":
@@ -149,20 +153,32 @@ async def _main(args: argparse.Namespace, prompt: str, cwd: str) -> int:
     return 0
 
 
+def _note_mcp(view: Any, event: Any) -> None:
+    """Say on stderr which MCP servers failed or are untrusted, once each, and why."""
+    shown = view.__dict__.setdefault("_mcp_shown", set())
+    for status in event.servers:
+        if status.state in ("failed", "untrusted") and status.name not in shown:
+            shown.add(status.name)
+            view.note(f"MCP server {status.line()}")
+
+
 async def _cleanup(session: Any) -> None:
     import contextlib
 
     with contextlib.suppress(Exception):
         await session.aclose()
+    if getattr(session, "mcp", None) is not None:
+        with contextlib.suppress(Exception):
+            await session.mcp.aclose()
     if "punie_core.sandbox.runner" in sys.modules:
         from punie_core.sandbox.runner import shutdown_pool
 
         with contextlib.suppress(Exception):
             await shutdown_pool()
     if "punie_core.models.servers" in sys.modules:
-        from punie_core.models.servers import stop_all
+        from punie_core.models.servers import release_all
 
-        stop_all()
+        release_all()  # a managed server stays warm for its keep-alive, then stops itself
 
 
 def _fast_exit(code: int) -> int:
@@ -278,7 +294,7 @@ class LiveView:
             self._end_line()
             self._write(self._style("thinking: ", "2;3"))
             self._thinking = True
-        self._write(self._style(event.text, "2;3"))
+        self._write(self._style(for_terminal(event.text), "2;3"))
         self._line_open = True
 
     def _on_TextDelta(self, event: Any) -> None:  # noqa: N802
@@ -290,14 +306,14 @@ class LiveView:
         if not self.json_mode:
             # The answer itself goes to stdout as it streams.
             self._clear_spinner()
-            sys.stdout.write(event.text)
+            sys.stdout.write(for_terminal(event.text))
             sys.stdout.flush()
             self._streamed = True
 
     def _on_SnippetStarted(self, event: Any) -> None:  # noqa: N802
         self._thinking = False
         self._end_line()
-        code = event.code.rstrip("\n")
+        code = for_terminal(event.code.rstrip("\n"))
         shown = "\n".join("  │ " + line for line in code.splitlines()[:20])
         more = "\n  │ …" if code.count("\n") >= 20 else ""
         self._write(
@@ -313,7 +329,7 @@ class LiveView:
     def _on_ToolCallStarted(self, event: Any) -> None:  # noqa: N802
         self._thinking = False
         self._end_line()
-        self._write(self._style(f"● {event.title}", "1;34") + "\n")
+        self._write(self._style(f"● {for_terminal(event.title, newlines=False)}", "1;34") + "\n")
 
     def _on_ToolCallFinished(self, event: Any) -> None:  # noqa: N802
         if event.ok:
@@ -330,6 +346,7 @@ class LiveView:
         self._thinking = False
 
     def _clip(self, text: str, lines: int = 6, width: int = 160) -> str:
+        text = for_terminal(text)  # results and errors carry bytes from files and tools
         rows = [
             row[:width] + ("…" if len(row) > width else "") for row in text.strip().splitlines()
         ]
@@ -346,6 +363,26 @@ class LiveView:
 
     # --- permissions ---
 
+    PREVIEW_LINES = 20
+
+    def _preview(self, request: Any) -> str:
+        """The new text a call would write (`content`), shown before the question."""
+        from punie_core.plugins.toolbox import BODY_PARAMETERS
+
+        shown = []
+        for key in BODY_PARAMETERS:
+            value = request.arguments.get(key)
+            if not isinstance(value, str):
+                continue
+            lines = for_terminal(value).splitlines() or [""]
+            rows = "".join(f"  │ {line}\n" for line in lines[: self.PREVIEW_LINES])
+            more = len(lines) - self.PREVIEW_LINES
+            tail = f"  │ … ({more} more lines)\n" if more > 0 else ""
+            shown.append(
+                self._style(f"  {key} ({len(value)} characters):", "2") + "\n" + rows + tail
+            )
+        return "".join(shown)
+
     async def ask(self, request: Any) -> bool:
         """Ask on the terminal whether a write or command may run."""
         import asyncio
@@ -354,7 +391,9 @@ class LiveView:
         try:
             self._end_line()
             warning = " (a file other tools execute)" if request.sensitive else ""
-            self._write(self._style(f"? allow {request.title}{warning}? [y/N] ", "1;33"))
+            self._write(self._preview(request))
+            title = for_terminal(request.title, newlines=False)
+            self._write(self._style(f"? allow {title}{warning}? [y/N] ", "1;33"))
             answer = await asyncio.to_thread(sys.stdin.readline)
         finally:
             self._asking = False

@@ -47,6 +47,11 @@ def add_arguments(parser: argparse.ArgumentParser, name: str) -> None:
         help="tool call arguments as a JSON string (OpenAI, default) or an object "
         "(Qwen2.5-style templates)",
     )
+    export.add_argument(
+        "--feature",
+        metavar="FEATURE",
+        help="only traces recorded while this spec feature was active (name, number or slug)",
+    )
     export.add_argument("--json", action="store_true", help="print the export report as JSON")
 
 
@@ -199,6 +204,7 @@ def export(args: argparse.Namespace, traces: Any) -> int:
         negatives=not args.no_negatives,
         seed=args.seed,
         arguments=args.arguments,
+        feature=args.feature,
     )
     try:
         report = run_export(traces, args.out, options)

@@ -218,6 +218,7 @@ async def run_eval(
     traces: bool = False,
     keep: Path | None = None,
     on_task: Callable[[TaskRun, int, int], None] | None = None,
+    on_start: Callable[[Task, int, int], None] | None = None,
 ) -> dict[str, Any]:
     """Run every task against `model`; return the results document.
 
@@ -228,6 +229,7 @@ async def run_eval(
         traces: Write traces of the eval prompts.
         keep: Keep each task's project here (a temporary folder otherwise).
         on_task: Called after each task with `(run, done, total)`.
+        on_start: Called before each task with `(task, index, total)`.
     """
     from punie_core.plugins.loader import load_toolbox
 
@@ -239,6 +241,8 @@ async def run_eval(
         workdir = keep or Path(temporary)
         workdir.mkdir(parents=True, exist_ok=True)
         for index, task in enumerate(tasks, 1):
+            if on_start is not None:
+                on_start(task, index, len(tasks))
             run = await run_task(task, model, workdir, types, traces=traces, toolbox=toolbox)
             runs.append(run)
             if on_task is not None:

@@ -50,6 +50,8 @@ class ExportOptions:
         fractions: Shares of train and valid (test takes the rest).
         arguments: Tool call arguments as a JSON `string` (OpenAI) or an `object` (some
             chat templates, Qwen2.5's among them, expect a mapping).
+        feature: Only traces recorded while this feature was active (its folder name, number
+            or slug, as `punie spec` takes them); None for every trace.
     """
 
     format: Format = "tools"
@@ -58,6 +60,7 @@ class ExportOptions:
     seed: int = 0
     fractions: tuple[float, float] = (0.8, 0.1)
     arguments: Literal["string", "object"] = "string"
+    feature: str | None = None
 
 
 @dataclass
@@ -92,6 +95,8 @@ def trace_examples(
     trace: dict[str, Any], options: ExportOptions
 ) -> tuple[list[tuple[str, dict[str, Any]]], str]:
     """The training records of one trace, with their kinds, and why none (when empty)."""
+    if options.feature is not None and not feature_matches(trace.get("feature"), options.feature):
+        return [], "other_feature"
     conv = conversation(trace)
     if conv is None:
         return [], "no_conversation"
@@ -112,6 +117,17 @@ def trace_examples(
     if not records:
         return [], "not_validated" if not keep_all else "no_examples"
     return records, ""
+
+
+def feature_matches(recorded: Any, wanted: str) -> bool:
+    """Whether a trace's `feature` is the one asked for: the same folder name, or its number
+    (`001` for `001-user-auth`) or slug (`user-auth`). Traces without a feature never match."""
+    if not isinstance(recorded, str) or not recorded:
+        return False
+    wanted = wanted.strip().strip("/")
+    return (
+        recorded == wanted or recorded.startswith(wanted + "-") or recorded.endswith("-" + wanted)
+    )
 
 
 def render(

@@ -5,6 +5,8 @@ tools succeeded, the checks passed) *and* none of its successful tool calls tamp
 tests: deleting a test file (a delete tool, `rm`/`git rm`/`mv`/truncation in a command),
 writing a test file that drops test functions or assertions, adds skip/xfail markers, replaces
 assertions by `assert True`, or writes test configuration that ignores or deselects tests.
+A trace whose `spec_status` (recorded by the host) turned a requirement from passing to
+failing is never validated either.
 
 Old content of a rewritten test file comes from the trace itself (an earlier `read_file` of the
 same path, or an earlier write); without it, only the new content is checked for tell-tale
@@ -292,7 +294,8 @@ def validation_failures(
     """Why a trace does not count as validated (empty when it does).
 
     It must have the host's `validation_passed`, end normally (`end_turn`), have its last
-    snippet run cleanly (when it ran any), and leave every test intact.
+    snippet run cleanly (when it ran any), leave every test intact, and turn no requirement
+    from passing to failing (the `spec_status` the host recorded).
 
     Args:
         trace: The trace record.
@@ -312,6 +315,11 @@ def validation_failures(
             reasons.append("the last snippet failed")
     found = trace_tampering(trace) if tampering is None else tampering
     reasons.extend(f"tests weakened: {t}" for t in found)
+    from punie_core.specs.traces import regressions
+
+    # The host's spec_status (docs/specs.md): a requirement that passed before the work and
+    # fails after it is broken by the trace, whatever else passed.
+    reasons.extend(f"spec: {rid} went from passing to failing" for rid in regressions(trace))
     return reasons
 
 

@@ -39,6 +39,11 @@ class TraceStats:
     output_tokens: int = 0
     requests: int = 0
     total_ms: float = 0.0
+    tools_made: Counter[str] = field(default_factory=Counter)
+    drafts_rejected: Counter[str] = field(default_factory=Counter)
+    made_tool_calls: Counter[str] = field(default_factory=Counter)
+    made_tool_failures: Counter[str] = field(default_factory=Counter)
+    made_tool_sessions: dict[str, set[str]] = field(default_factory=dict)
 
     def add(self, trace: dict[str, Any], types: ResultTypes) -> None:
         """Count one trace."""
@@ -78,6 +83,20 @@ class TraceStats:
         self.requests += int(usage.get("requests") or 0)
         timings = mapping(trace.get("timings"))
         self.total_ms += float(timings.get("total_ms") or 0.0)
+        self._add_made_tools(trace)
+
+    def _add_made_tools(self, trace: dict[str, Any]) -> None:
+        """Model-written tools made (or rejected) and reused: whether making tools pays."""
+        for made in trace.get("made_tools") or []:
+            if isinstance(made, dict) and isinstance(made.get("name"), str):
+                counter = self.tools_made if made.get("ok") else self.drafts_rejected
+                counter[made["name"]] += 1
+        session = str(trace.get("session_id") or trace.get("id") or "")
+        for name, usage in mapping(trace.get("made_tool_calls")).items():
+            usage = mapping(usage)
+            self.made_tool_calls[name] += int(usage.get("calls") or 0)
+            self.made_tool_failures[name] += int(usage.get("failures") or 0)
+            self.made_tool_sessions.setdefault(name, set()).add(session)
 
     def as_dict(self) -> dict[str, Any]:
         """The `--json` shape."""
@@ -115,6 +134,18 @@ class TraceStats:
                 "requests_per_prompt": _rate(self.requests, n),
             },
             "mean_prompt_ms": round(self.total_ms / n, 1) if n else None,
+            "made_tools": {
+                name: {
+                    "made": self.tools_made[name],
+                    "rejected": self.drafts_rejected[name],
+                    "calls": self.made_tool_calls[name],
+                    "sessions": len(self.made_tool_sessions.get(name, ())),
+                    "failures": self.made_tool_failures[name],
+                }
+                for name in sorted(
+                    set(self.tools_made) | set(self.drafts_rejected) | set(self.made_tool_calls)
+                )
+            },
         }
 
 
@@ -161,5 +192,12 @@ def render(data: dict[str, Any]) -> str:
         lines.append("by tool:              calls  failed")
         lines.extend(
             f"  {name:<20} {t['calls']:>6} {t['failed']:>7}" for name, t in data["tools"].items()
+        )
+    if data.get("made_tools"):
+        lines.append("model-written tools:  made  rejected  calls  sessions  failures")
+        lines.extend(
+            f"  {name:<20} {t['made']:>4} {t['rejected']:>9} {t['calls']:>6} {t['sessions']:>9}"
+            f" {t['failures']:>9}"
+            for name, t in data["made_tools"].items()
         )
     return "\n".join(lines) + "\n"

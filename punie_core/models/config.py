@@ -49,6 +49,10 @@ class Config:
         settings: Model settings passed to every request (`temperature`, `max_tokens`, ...).
         request_limit: Model requests allowed per prompt.
         embedded: False to never fall back to the embedded model.
+        keep_alive: Seconds a managed model server stays up after its last use (None: the
+            default, 300; 0: it stops when Punie exits). `keep_alive = "5m"` works too.
+        standards: The organisation's standards folder (a shared checkout); default
+            `$PUNIE_HOME/standards`.
         path: The file read (None when there was none).
     """
 
@@ -61,6 +65,8 @@ class Config:
     settings: dict[str, Any] = field(default_factory=dict)
     request_limit: int = 50
     embedded: bool = True
+    keep_alive: float | None = None
+    standards: str | None = None
     path: Path | None = None
 
     def server(self, url: str) -> dict[str, Any]:
@@ -128,5 +134,31 @@ def parse_config(data: dict[str, Any], path: Path | None = None) -> Config:
         settings=dict(typed(data, "settings", dict) or {}),
         request_limit=typed(data, "request_limit", int) or 50,
         embedded=typed(data, "embedded", bool) is not False,
+        keep_alive=_optional_duration(typed(data, "keep_alive", (int, float, str)), where),
+        standards=typed(data, "standards", str),
         path=path,
     )
+
+
+def _optional_duration(value: Any, where: str) -> float | None:
+    return None if value is None else parse_duration(value, f"{where}: keep_alive")
+
+
+def parse_duration(value: Any, where: str) -> float:
+    """Seconds from a number or `"30s"`, `"5m"`, `"1h"`.
+
+    Raises:
+        ConfigError: Not a duration, or negative (the message starts with `where`).
+    """
+    import re
+
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        seconds = float(value)
+    else:
+        match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([smh]?)\s*", str(value))
+        if isinstance(value, bool) or not match:
+            raise ConfigError(f"{where} must be seconds or like \"5m\", got {value!r}")
+        seconds = float(match.group(1)) * {"": 1, "s": 1, "m": 60, "h": 3600}[match.group(2)]
+    if seconds < 0 or seconds != seconds:
+        raise ConfigError(f"{where} must not be negative, got {value!r}")
+    return seconds

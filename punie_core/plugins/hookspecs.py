@@ -8,9 +8,11 @@ plugins' records sorted by name, so the same plugins always give the same prompt
 
 Order of calls when the toolbox is built (`punie_core.plugins.loader.load_toolbox`): every plugin is
 imported and registered first; then, plugin by plugin, `punie_tools`, `punie_nouns`,
-`punie_skills`, `punie_validators`, `punie_vocabulary`; then names claimed twice are resolved;
-last, `punie_render_stub` for every tool and noun, sorted by name. Anything a plugin gets wrong
-excludes that plugin as a whole. docs/plugins/hooks.md is the reference with examples.
+`punie_skills`, `punie_validators`, `punie_vocabulary`, `punie_views`; then names claimed
+twice are resolved; last, `punie_render_stub` for every tool and noun, sorted by name.
+Anything a plugin gets wrong excludes that plugin as a whole. `punie_workspace_changed` is
+an event hook, called after tool calls that changed files. docs/plugins/hooks.md is the
+reference with examples.
 
 Hook implementations never have parameters with default values (pluggy would not pass them;
 the loader rejects such a plugin), and collection hooks cannot be wrappers.
@@ -24,7 +26,10 @@ from typing import TYPE_CHECKING
 import pluggy
 
 if TYPE_CHECKING:
-    from punie_core.plugins.records import Noun, Skill, Term, Tool, Validator
+    from pathlib import Path
+
+    from punie_core.plugins.changes import WorkspaceChange
+    from punie_core.plugins.records import Noun, Page, Skill, Term, Tool, Validator, View
 
 PROJECT = "punie"
 
@@ -143,6 +148,36 @@ class PunieSpecs:
         """
         raise NotImplementedError
 
+    @hookspec
+    def punie_views(self) -> Iterable[View | Page]:
+        """Provide how the web UI shows this plugin's nouns, and pages of the plugin's own.
+
+        Called once when the toolbox is built, last of the collection hooks. When a tool
+        returns one of these nouns (or a list of them), the web UI renders it on the server
+        with its `View`: a Jinja2 template rendered with escaping always on (`|safe`
+        and `{% autoescape %}` are refused), then rebuilt from an allowlist of elements and
+        attributes (no script, no event handlers, no `javascript:` links; frames only as
+        `sandbox`ed `srcdoc` previews). A noun without a view is rendered from its Pydantic
+        schema. A view that fails when rendering never breaks the page: the value is shown
+        by the generic view with a notice. A malformed record excludes the plugin.
+
+        Yields:
+            `View` records (a noun class, a template for one value, optionally a template
+            for a list and a `prepare(value) -> dict` for computed variables; when two
+            plugins show the same noun, the first by plugin name wins) and `Page` records,
+            served at `/plugins/<plugin>/<path>` with a policy that allows no script and
+            without the user's token.
+
+        Example:
+            ```python
+            @hookimpl
+            def punie_views():
+                yield View(ComponentSpec, "<h3>{{ value.name }}</h3>{{ generic(value.props) }}")
+                yield Page("Components", "<h1>{{ title }}</h1>", nouns=("ComponentSpec",))
+            ```
+        """
+        raise NotImplementedError
+
     @hookspec(firstresult=True)
     def punie_render_stub(self, record: Tool | Noun) -> str | None:
         """Render the Python stub text for one tool or noun.
@@ -170,6 +205,37 @@ class PunieSpecs:
         """
         raise NotImplementedError
 
+    @hookspec
+    def punie_workspace_changed(self, root: Path, changes: tuple[WorkspaceChange, ...]) -> None:
+        """React to files a tool call created, changed or deleted in the workspace.
+
+        Called once after every tool call that wrote, moved or deleted files through the
+        toolbox gate (whether it succeeded or failed part-way), locally or in the IDE (ACP
+        `fs/write_text_file`), before the next tool call starts. Plugins that cache project
+        state (an index, a language server) use it to stay current. Changes made outside
+        Punie (the person's editor, `git checkout`, a shell command) are not reported: check
+        the disk before answering if that matters. An implementation that raises is logged
+        and skipped; the change stands and the other plugins are still told.
+
+        Args:
+            root: The workspace root (absolute).
+            changes: One `WorkspaceChange` per file, sorted by path: `path` relative to
+                `root`, `kind` (`created`, `changed`, `deleted`) and `text`, the new text
+                exactly as written (None for a deletion, a binary or a very large file).
+
+        Returns:
+            Nothing; the return value is ignored.
+
+        Example:
+            ```python
+            @hookimpl
+            def punie_workspace_changed(root, changes):
+                for change in changes:
+                    INDEX.forget(root / change.path)
+            ```
+        """
+        raise NotImplementedError
+
 
 COLLECTION_HOOKS: dict[str, str] = {
     "punie_tools": "Tool",
@@ -177,5 +243,6 @@ COLLECTION_HOOKS: dict[str, str] = {
     "punie_skills": "Skill",
     "punie_validators": "Validator",
     "punie_vocabulary": "Term",
+    "punie_views": "View",
 }
 """Collection hook name -> the record type it yields."""

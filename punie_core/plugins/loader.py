@@ -13,6 +13,7 @@ distribution. `PUNIE_STRICT_PLUGINS=1` re-raises instead (for plugin authors and
 
 from __future__ import annotations
 
+import builtins
 import contextlib
 import difflib
 import inspect
@@ -21,22 +22,40 @@ import sys
 import types
 from collections.abc import Generator, Iterable
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from importlib.metadata import PackageNotFoundError, entry_points
+from importlib.metadata import version as distribution_version
+from typing import Any
 
 import pluggy
+from pydantic import BaseModel
 
+from punie_core.builtin import plugin as core_plugin
+from punie_core.plugins import stubs
 from punie_core.plugins.hookspecs import COLLECTION_HOOKS, PROJECT, PunieSpecs
+from punie_core.plugins.isolation import (
+    counting_interrupts,
+    import_timeout,
+    plugin_output,
+    real_interrupt,
+    with_deadline,
+)
 from punie_core.plugins.records import (
+    LAYERS,
     Noun,
+    Page,
+    PluginInfo,
     PluginUnavailable,
     Record,
     RecordError,
     Skill,
+    Status,
     Term,
     Tool,
     Validator,
+    View,
     stamp,
 )
+from punie_core.plugins.stubs import HEADER_NAMES, check_stub, nouns_used_by
 from punie_core.plugins.toolbox import Toolbox
 
 ENTRY_POINT_GROUP = "punie"
@@ -44,86 +63,25 @@ CORE_PLUGIN = "core"
 CORE_DISTRIBUTION = "punie"
 RENDERER_NAME = "core-renderer"
 
-Status = Literal["active", "failed", "skipped", "conflict"]
-
-RECORD_TYPES: dict[str, type] = {
+RECORD_TYPES: dict[str, type | tuple[type, ...]] = {
     "punie_tools": Tool,
     "punie_nouns": Noun,
     "punie_skills": Skill,
     "punie_validators": Validator,
     "punie_vocabulary": Term,
+    "punie_views": (View, Page),
 }
 
 KNOWN_HOOKS: frozenset[str] = frozenset(n for n in dir(PunieSpecs) if n.startswith("punie_"))
 
+SANDBOX_BUILTINS: frozenset[str] = frozenset(n for n in dir(builtins) if not n.startswith("_"))
+"""Names a plugin's tool or noun may not take: Python's builtins, a superset of the builtins
+Monty gives every snippet (`print`, `len`, `range`, the exception types, ...; the test suite
+checks Monty's own list is covered). A tool named `print` would break every snippet."""
+
 
 class PluginError(RuntimeError):
     """A plugin failed (raised in strict mode; otherwise recorded on its `PluginInfo`)."""
-
-
-@dataclass
-class PluginInfo:
-    """What `punie plugins` reports for one plugin.
-
-    Attributes:
-        name: The entry-point name (the plugin's name).
-        distribution: The distribution that provides it.
-        version: The distribution's version.
-        status: `active`, `failed`, `skipped` or `conflict`.
-        error: Why it is not active (None when it is).
-        phase: Where it failed: `load`, `validate`, `collect`, `conflict` or `render`.
-        hooks: The hooks it implements.
-        records: What it adds, by kind (`tools`, `nouns`, `skills`, `validators`, `vocabulary`).
-        builtin: True for Punie's own core plugin.
-    """
-
-    name: str
-    distribution: str
-    version: str
-    status: Status = "active"
-    error: str | None = None
-    phase: str | None = None
-    hooks: list[str] = field(default_factory=list)
-    records: dict[str, list[Record]] = field(default_factory=dict)
-    builtin: bool = False
-
-    def names(self, kind: str) -> list[str]:
-        """Sorted names of the records of one kind (`tools`, `nouns`, ...)."""
-        return sorted(r.name for r in self.records.get(kind, []))
-
-    @property
-    def tools(self) -> list[Tool]:
-        """The tools it adds."""
-        return [r for r in self.records.get("tools", []) if isinstance(r, Tool)]
-
-    @property
-    def nouns(self) -> list[Noun]:
-        """The nouns it adds (declared, and found in its tools' signatures)."""
-        return [r for r in self.records.get("nouns", []) if isinstance(r, Noun)]
-
-    @property
-    def skills(self) -> list[Skill]:
-        """The skills it adds."""
-        return [r for r in self.records.get("skills", []) if isinstance(r, Skill)]
-
-    @property
-    def validators(self) -> list[Validator]:
-        """The validators it adds."""
-        return [r for r in self.records.get("validators", []) if isinstance(r, Validator)]
-
-    def as_dict(self) -> dict[str, Any]:
-        """The JSON shape of `punie plugins --json`."""
-        return {
-            "name": self.name,
-            "distribution": self.distribution,
-            "version": self.version,
-            "status": self.status,
-            "error": self.error,
-            "tools": self.names("tools"),
-            "nouns": self.names("nouns"),
-            "skills": self.names("skills"),
-            "validators": self.names("validators"),
-        }
 
 
 @dataclass(frozen=True)
@@ -161,17 +119,13 @@ def strict_from_env() -> bool:
 
 def core_candidate() -> Candidate:
     """The built-in core plugin (files, commands, skills, help)."""
-    from importlib.metadata import PackageNotFoundError, version
-
     try:
-        core_version = version(CORE_DISTRIBUTION)
+        core_version = distribution_version(CORE_DISTRIBUTION)
     except PackageNotFoundError:
         core_version = "0+unknown"
 
     def load() -> Any:
-        from punie_core.builtin import plugin
-
-        return plugin
+        return core_plugin
 
     return Candidate(CORE_PLUGIN, CORE_DISTRIBUTION, core_version, load, builtin=True)
 
@@ -182,8 +136,6 @@ def entry_point_candidates(distribution: str | None = None) -> list[Candidate]:
     Args:
         distribution: Only this distribution's entry points (`punie-tdom` or `punie_tdom`).
     """
-    from importlib.metadata import entry_points
-
     wanted = _normalize(distribution) if distribution else None
     found = []
     for ep in entry_points(group=ENTRY_POINT_GROUP):
@@ -216,8 +168,6 @@ def _matches(candidate: Candidate, names: Iterable[str]) -> bool:
 
 def new_manager() -> pluggy.PluginManager:
     """A plugin manager with Punie's hookspecs and the core's default stub renderer."""
-    from punie_core.plugins import stubs
-
     manager = pluggy.PluginManager(PROJECT)
     manager.add_hookspecs(PunieSpecs)
     manager.register(stubs.DefaultRenderer(), name=RENDERER_NAME)
@@ -331,9 +281,15 @@ def _describe(exc: BaseException) -> str:
 
 @contextlib.contextmanager
 def _plugin_code() -> Generator[None]:
-    """Run plugin code with its prints sent to stderr: stdout may be the ACP channel."""
-    with contextlib.redirect_stdout(sys.stderr):
+    """Run plugin code with its prints sent to stderr (stdout may be the ACP channel), counting
+    real Ctrl-Cs so a plugin's own `KeyboardInterrupt` can be told from the person's."""
+    with plugin_output(), counting_interrupts():
         yield
+
+
+def _contained(exc: BaseException) -> bool:
+    """True for a failure that excludes the plugin; False for a real Ctrl-C (re-raise it)."""
+    return not real_interrupt(exc)
 
 
 def _load_and_register(
@@ -342,11 +298,17 @@ def _load_and_register(
     """Import a plugin, check its hook implementations and register it; None when it failed."""
     try:
         with _plugin_code():
-            plugin = candidate.load()
+            if info.builtin:
+                plugin = candidate.load()
+            else:
+                # A plugin whose import hangs is excluded after the deadline, not waited on.
+                plugin = with_deadline(candidate.load, import_timeout(), candidate.name)
     except PluginUnavailable as exc:
         _skip(info, str(exc) or "declined to load")
         return None
-    except (Exception, SystemExit) as exc:
+    except BaseException as exc:  # SystemExit, a plugin's KeyboardInterrupt, ...
+        if not _contained(exc):
+            raise
         _fail(info, "load", _describe(exc), strict, cause=exc)
         return None
 
@@ -423,7 +385,9 @@ def _collect_all(manager: pluggy.PluginManager, item: _Loaded, strict: bool) -> 
                 )
         _check_unique(info)
         _add_used_nouns(item)
-    except Exception as exc:
+    except BaseException as exc:  # SystemExit from a hook is that plugin's failure
+        if not _contained(exc):
+            raise
         manager.unregister(item.plugin)
         _fail(info, "collect", _describe(exc), strict, cause=exc)
 
@@ -432,6 +396,8 @@ def _collect(
     manager: pluggy.PluginManager, plugin: Any, hook_name: str, name: str, distribution: str
 ) -> Iterable[Record]:
     expected = RECORD_TYPES[hook_name]
+    kinds = expected if isinstance(expected, tuple) else (expected,)
+    wanted = " or ".join(kind.__name__ for kind in kinds)
     caller = getattr(manager.hook, hook_name)
     # Call order is pluggy's (last registered first), restricted to this plugin.
     for impl in reversed(caller.get_hookimpls()):
@@ -442,8 +408,7 @@ def _collect(
             continue
         if isinstance(produced, (str, bytes)) or not isinstance(produced, Iterable):
             raise RecordError(
-                f"{hook_name}() must yield {expected.__name__} records, "
-                f"returned {type(produced).__name__}"
+                f"{hook_name}() must yield {wanted} records, returned {type(produced).__name__}"
             )
         for record in produced:
             if expected is Noun and _is_model_class(record):
@@ -451,7 +416,7 @@ def _collect(
             if not isinstance(record, expected):
                 raise RecordError(
                     f"{hook_name}() yielded {type(record).__name__} {record!r:.80}, "
-                    f"expected {expected.__name__}"
+                    f"expected {wanted}"
                 )
             yield stamp(record, name, distribution)
 
@@ -481,8 +446,6 @@ def _check_unique(info: PluginInfo) -> None:
 
 def _add_used_nouns(item: _Loaded) -> None:
     """Add the Pydantic models the plugin's tools mention but do not declare."""
-    from punie_core.plugins.stubs import nouns_used_by
-
     info = item.info
     declared = {n.model for n in info.nouns}
     for model in nouns_used_by(info.tools):
@@ -493,8 +456,6 @@ def _add_used_nouns(item: _Loaded) -> None:
 
 
 def _is_model_class(value: Any) -> bool:
-    from pydantic import BaseModel
-
     return isinstance(value, type) and issubclass(value, BaseModel)
 
 
@@ -504,8 +465,6 @@ def _resolve_conflicts(manager: pluggy.PluginManager, active: list[_Loaded], str
     Tools and nouns share one namespace (both are top-level names of the stub module). The
     same Pydantic class used by two plugins is one shared noun, not a conflict.
     """
-    from punie_core.plugins.stubs import HEADER_NAMES
-
     claims: dict[tuple[str, str], list[tuple[PluginInfo, str, Any]]] = {}
     for item in active:
         info = item.info
@@ -527,6 +486,14 @@ def _resolve_conflicts(manager: pluggy.PluginManager, active: list[_Loaded], str
             for info, kind, _ in claimants:
                 if not info.builtin:
                     losers.setdefault(info.name, f"{kind} {name!r} is reserved by the stub module")
+        if namespace == "name" and name in SANDBOX_BUILTINS:
+            for info, kind, _ in claimants:
+                if not info.builtin:
+                    losers.setdefault(
+                        info.name,
+                        f"{kind} {name!r} conflicts with the Code Mode builtin {name!r} "
+                        "(every snippet relies on the builtins)",
+                    )
         plugins = {info.name: info for info, _, _ in claimants}
         if len(plugins) < 2:
             continue
@@ -592,15 +559,15 @@ def _render_all(
 
 def _render_one(manager: pluggy.PluginManager, record: Tool | Noun) -> str:
     """The first non-None `punie_render_stub` answer, checked, with any failure attributed."""
-    from punie_core.plugins.stubs import check_stub
-
     for impl in reversed(manager.hook.punie_render_stub.get_hookimpls()):
         owner = manager.get_name(impl.plugin) or ""
         # The default renderer only fails on the record's own annotations: blame the record.
         culprit = record.plugin if owner == RENDERER_NAME else owner
         try:
             text = impl.function(*(record for _ in impl.argnames))
-        except Exception as exc:
+        except BaseException as exc:
+            if not _contained(exc):
+                raise
             raise _RenderFailure(culprit, f"rendering {record.name!r}: {_describe(exc)}") from exc
         if text is None:
             continue
@@ -636,8 +603,6 @@ def _merge(
     infos: list[PluginInfo],
     stub_texts: dict[str, str],
 ) -> Toolbox:
-    from punie_core.plugins.records import LAYERS
-
     def gather(kind: str) -> list[Any]:
         return [record for info in active for record in info.records.get(kind, [])]
 
@@ -649,12 +614,21 @@ def _merge(
         {(t.name, t.meaning): t for t in gather("vocabulary")}.values(),
         key=lambda r: (r.name, r.meaning),
     )
+    # A noun's view: the first by plugin name (the same plugins always give the same views).
+    views = sorted(
+        (r for r in gather("views") if isinstance(r, View)), key=lambda r: (r.name, r.plugin)
+    )
+    pages = sorted(
+        (r for r in gather("views") if isinstance(r, Page)), key=lambda r: (r.plugin, r.path)
+    )
     return Toolbox(
         tools=tuple(tools),
         nouns=tuple(nouns),
         skills=tuple(skills),
         validators=tuple(validators),
         vocabulary=tuple(vocabulary),
+        views=tuple(views),
+        pages=tuple(pages),
         plugins=tuple(sorted(infos, key=lambda i: (not i.builtin, i.name, i.distribution))),
         stub_texts={name: stub_texts[name] for name in sorted(stub_texts)},
         manager=manager,

@@ -1,42 +1,44 @@
 """The system prompt: compact, byte-stable for the same installed plugins, details on demand.
 
-It lists tool signatures with one-line docs, the nouns as compact field lists, the skill
-catalogue (name + description; `load_skill` returns a body), and the domain vocabulary.
-Full docstrings stay behind `tool_help(name)`. Nothing in it depends on time, paths, the
+It must fit a small local model's budget: the first request (this text, the tool definitions and
+a one-line user message) stays within PROMPT_BUDGET tokens with every first-party plugin, which
+`tests/core/test_prompt_budget.py` checks with the exact cl100k_base tokenizer. So it lists the
+tools grouped by plugin, one line per group with parameters only, and the skill catalogue (name +
+description; `load_skill` returns a body). Summaries, types, result fields (nouns) and the
+domain vocabulary stay behind `tool_help(name)`. Nothing in it depends on time, paths, the
 environment or load order, so local servers can reuse their prompt-prefix cache.
 """
 
 from __future__ import annotations
 
+import ast
 import math
 import re
-from typing import TYPE_CHECKING
+from typing import get_type_hints
 
 from punie_core.plugins.records import first_line
-from punie_core.plugins.stubs import format_annotation, ordered_nouns, signature_line
-
-if TYPE_CHECKING:
-    from punie_core.plugins.toolbox import Toolbox
+from punie_core.plugins.stubs import (
+    MergedRecords,
+    _models_in,
+    format_annotation,
+    ordered_nouns,
+    signature_line,
+)
 
 INTRO = """\
-You are Punie, a coding agent for Python web projects. You work in the user's project through tools.
-Act with execute_code(code): Python that calls the tools below as plain functions (no await, no
-import needed) and prints what you need. One snippet can call many tools: loop, branch and
-aggregate in Python instead of asking again. Results are typed: read fields (r.error_count,
-r.errors) instead of printing whole results. When done, answer in plain text."""
+You are Punie, a coding agent working in the user's Python web project.
+To act, call execute_code(code): Python that calls the tools below as plain functions with keyword
+arguments and prints what it needs; you then see the output. One snippet can call many tools,
+loop and branch. Use only these tools, and real paths (list_files() shows them). When the work is
+done, answer in plain text; when the user only asks for code or facts, just answer."""
 
 CODE_MODE = """\
-Code Mode is a Python subset. Each execute_code call starts fresh (no variable survives) and
-returns its last expression. Works: functions, comprehensions, f-strings, try/except, match,
-with, @dataclass, simple classes. Not supported: inheritance (no custom exception classes),
-yield, del, @property, @staticmethod, super, open. Importable: json re math datetime collections
-itertools functools dataclasses typing random hashlib csv. Files, commands and network only
-through the tools. A refused or failed tool call raises a catchable exception (PermissionError,
-FileNotFoundError, ValueError).
+Code Mode is a Python subset, fresh for each call. No open(): use read_file and write_file.
+Importable: json re math datetime collections itertools functools dataclasses typing. A failed
+tool call raises an exception you can catch; print(result) shows a short summary.
 Example:
-for p in list_files("**/*.py"):
-    if "TODO" in read_file(p):
-        print(p)"""
+for path in list_files(pattern="**/*.py"):
+    print(path, len(read_file(path=path).splitlines()))"""
 
 
 _PIECES = re.compile(
@@ -73,12 +75,62 @@ def estimate_tokens(text: str) -> int:
     return total
 
 
-def tool_lines(toolbox: Toolbox) -> list[str]:
-    """`name(params) -> result: summary` for every tool."""
-    return [
-        f"{signature_line(toolbox.stub_texts[tool.name], tool.name)}: {tool.description}"
-        for tool in toolbox.tools
+PROMPT_BUDGET = 900
+"""Most cl100k_base tokens of the first request: system text, tool definitions, a one-line prompt."""
+
+GROUP_NAMES = {"core": "files"}
+"""The catalogue's name for a plugin's group (the plugin's name without `punie-` otherwise)."""
+
+
+def compact_signature(stub: str, name: str) -> str:
+    """`name(a, b=None)`: the tool's parameters with their defaults, no annotations."""
+    header = signature_line(stub, name)
+    try:
+        node = ast.parse(f"def {header.split(' ->', 1)[0]}: ...").body[0]
+    except SyntaxError:
+        return header.split(" ->", 1)[0]
+    assert isinstance(node, ast.FunctionDef)
+    args = node.args
+    params: list[str] = []
+    positional = [*args.posonlyargs, *args.args]
+    defaults = [None] * (len(positional) - len(args.defaults)) + list(args.defaults)
+    for arg, default in zip(positional, defaults, strict=True):
+        params.append(arg.arg if default is None else f"{arg.arg}={ast.unparse(default)}")
+    if args.vararg:
+        params.append(f"*{args.vararg.arg}")
+    for arg, default in zip(args.kwonlyargs, args.kw_defaults, strict=True):
+        params.append(arg.arg if default is None else f"{arg.arg}={ast.unparse(default)}")
+    if args.kwarg:
+        params.append(f"**{args.kwarg.arg}")
+    return f"{name}({', '.join(params)})"
+
+
+def tool_lines(toolbox: MergedRecords) -> list[str]:
+    """One line per plugin: `group: tool(a, b=None); tool(...)`, core tools first.
+
+    Each tool shows its parameters and defaults only: its summary, types and result fields are
+    behind `tool_help(name)`, which keeps the prompt within its budget however many plugins are
+    installed. Tools with a `prompt_group` (an MCP server with many tools, the `ide_*` tools) are
+    folded into one entry per group; `tool_help(group)` lists them.
+    """
+    groups: dict[str, list[str]] = {}
+    folded: dict[str, int] = {}
+    for tool in toolbox.tools:
+        group = getattr(tool, "prompt_group", None)
+        if group:
+            folded[group] = folded.get(group, 0) + 1
+            continue
+        label = GROUP_NAMES.get(tool.plugin, tool.plugin.removeprefix("punie-"))
+        groups.setdefault(label, []).append(
+            compact_signature(toolbox.stub_texts[tool.name], tool.name)
+        )
+    order = sorted(groups, key=lambda label: (label != "files", label))
+    lines = [f"{label}: {'; '.join(groups[label])}" for label in order]
+    lines += [
+        f"{group}_*: {count} more tools (tool_help(name='{group}') lists them)"
+        for group, count in sorted(folded.items())
     ]
+    return lines
 
 
 PLAIN_TYPES = frozenset({"str", "int", "float", "bool", "None"})
@@ -93,19 +145,15 @@ def field_text(name: str, annotation: object) -> str:
     return f"{name}: {rendered}"
 
 
-def returned_models(toolbox: Toolbox) -> set[type]:
+def returned_models(toolbox: MergedRecords) -> set[type]:
     """The nouns some tool returns (`list[X]` included): that tool's summary line describes them."""
-    from typing import get_type_hints
-
-    from punie_core.plugins.stubs import _models_in
-
     found: set[type] = set()
     for tool in toolbox.tools:
         found.update(_models_in(get_type_hints(tool.function).get("return")))
     return found
 
 
-def noun_lines(toolbox: Toolbox) -> list[str]:
+def noun_lines(toolbox: MergedRecords) -> list[str]:
     """`Name(field, field: structured type, ...): summary` for every noun.
 
     A noun a tool returns goes without its summary (the tool's line already says what it is),
@@ -115,6 +163,8 @@ def noun_lines(toolbox: Toolbox) -> list[str]:
     returned = returned_models(toolbox)
     lines = []
     for noun in ordered_nouns(toolbox.nouns):
+        if getattr(noun, "prompt_group", None):
+            continue  # a folded group's noun: tool_help shows it with the group's tools
         fields = ", ".join(
             field_text(name, info.annotation) for name, info in noun.model.model_fields.items()
         )
@@ -123,20 +173,22 @@ def noun_lines(toolbox: Toolbox) -> list[str]:
     return lines
 
 
-def system_prompt(toolbox: Toolbox) -> str:
-    """Render the full system prompt for a toolbox."""
+def system_prompt(toolbox: MergedRecords, context: str = "") -> str:
+    """Render the full system prompt for a toolbox.
+
+    Args:
+        toolbox: The merged toolbox.
+        context: The project's context index (`punie_core.specs.index`), appended last so
+            the toolbox's part stays a byte-identical prefix across projects; empty for none.
+    """
     sections = [INTRO, CODE_MODE]
-    sections.append("Tools (tool_help(name) shows full docs):\n" + "\n".join(tool_lines(toolbox)))
-    nouns = noun_lines(toolbox)
-    if nouns:
-        sections.append(
-            "Types (keyword-only constructors; str/int/float/bool field types not shown):\n"
-            + "\n".join(nouns)
-        )
+    sections.append(
+        "Tools (tool_help(name=...) shows a tool's docs and result fields):\n"
+        + "\n".join(tool_lines(toolbox))
+    )
     if toolbox.skills:
         catalogue = "\n".join(f"- {s.name}: {s.description.strip()}" for s in toolbox.skills)
-        sections.append("Skills (load_skill(name) before working in that area):\n" + catalogue)
-    if toolbox.vocabulary:
-        terms = "\n".join(f"- {t.name}: {t.meaning.strip()}" for t in toolbox.vocabulary)
-        sections.append("Vocabulary:\n" + terms)
+        sections.append("Skills (load_skill(name=...) before working in that area):\n" + catalogue)
+    if context:
+        sections.append(context.strip())
     return "\n\n".join(sections) + "\n"

@@ -11,6 +11,7 @@ import inspect
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
+from importlib.resources import files
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -31,6 +32,11 @@ LAYERS: tuple[Layer, ...] = ("syntax", "conventions", "fixes", "types")
 NAME_PATTERN = re.compile(r"^[a-z_][a-z0-9_]*$")
 SKILL_NAME_PATTERN = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 RULE_ID_PATTERN = re.compile(r"^[A-Z][A-Z0-9]*[0-9]{3}$")
+VERSION_RANGE_PATTERN = re.compile(
+    r"^[A-Za-z0-9][A-Za-z0-9._-]*\s*(?:(?:>=|<=|==|!=|>|<)\s*[0-9][0-9A-Za-z.]*\s*"
+    r"(?:,\s*(?:>=|<=|==|!=|>|<)\s*[0-9][0-9A-Za-z.]*\s*)*)?$"
+)
+"""`library` followed by comma-separated specifiers: a rule's `Validator.versions` entry."""
 
 
 class PluginUnavailable(Exception):
@@ -125,6 +131,7 @@ class Noun:
     distribution: str = ""
 
     def __post_init__(self) -> None:
+        # Here, not at the top: a plugin's entry module imports records; pydantic waits for a noun.
         from pydantic import BaseModel
 
         if not (isinstance(self.model, type) and issubclass(self.model, BaseModel)):
@@ -210,8 +217,6 @@ class Skill:
     @classmethod
     def from_package(cls, package: str, relative: str) -> Skill:
         """Read a skill shipped as package data, for example `("punie_tdom", "skills/tdom")`."""
-        from importlib.resources import files
-
         return cls.from_path(Path(str(files(package).joinpath(relative))))
 
 
@@ -221,6 +226,7 @@ def parse_frontmatter(text: str, where: str) -> tuple[dict[str, Any], str]:
     Raises:
         RecordError: No frontmatter, or frontmatter that is not a YAML mapping.
     """
+    # Here, not at the top: only skills need YAML, and plugin entry modules import records.
     import yaml
 
     if not text.startswith("---"):
@@ -292,6 +298,10 @@ class Validator:
             (for example a substring test), so irrelevant files skip parsing.
         batch: Optional `batch(paths) -> Iterable[Finding]` for tools that are faster on many
             files at once (type checkers); used instead of `check` when present.
+        versions: Optional rule id -> the library versions the rule holds for, as
+            `library>=x,<y` (for example `{"TDOM014": "tdom>=0.1.12"}`). The validator reads
+            the project's version (`punie_core.library_version`) and reports a rule only
+            where it applies; rules not listed apply to every version.
         plugin: Stamped by the core.
         distribution: Stamped by the core.
     """
@@ -303,12 +313,21 @@ class Validator:
     fix: Callable[[str, str], str] | None = None
     applies_to: Callable[[str, str], bool] | None = None
     batch: Callable[[list[str]], Iterable[Finding]] | None = None
+    versions: dict[str, str] = field(default_factory=dict)
     plugin: str = ""
     distribution: str = ""
 
     def __post_init__(self) -> None:
         if not NAME_PATTERN.match(self.name):
             raise RecordError(f"validator name {self.name!r} is not snake_case")
+        for rule, bounds in self.versions.items():
+            if rule not in self.rules:
+                raise RecordError(f"validator {self.name!r}: versions names unknown rule {rule!r}")
+            if not VERSION_RANGE_PATTERN.match(bounds):
+                raise RecordError(
+                    f"validator {self.name!r}: {rule} versions {bounds!r} is not like "
+                    "'library>=1.2,<2'"
+                )
         if self.layer not in LAYERS:
             raise RecordError(f"validator {self.name!r}: layer {self.layer!r} not in {LAYERS}")
         if self.check is None and self.batch is None:
@@ -341,9 +360,164 @@ class Term:
             raise RecordError("a Term needs a name and a meaning")
 
 
-Record = Tool | Noun | Skill | Validator | Term
+@dataclass(frozen=True)
+class View:
+    """How the web UI shows one noun: a Jinja2 template rendered on the server, escaping on.
+
+    Every value reaches the page as text: escaping cannot be turned off (`|safe` and
+    `{% autoescape %}` are refused), the markup is checked against an allowlist (no script,
+    event handlers, `javascript:` links or forms; frames only as sandboxed `srcdoc`
+    previews) and the page forbids inline script. A view that fails is replaced by the
+    generic view, with a notice.
+
+    Attributes:
+        noun: The Pydantic model class shown (or its class name).
+        template: Jinja2 source for one value, `value`. Also available: `noun` (the class
+            name), `line_link(path, line, column)` (opens a project file at a line in the
+            editor), `generic(x)` (the generic view of any value), `plural(n, word)`, and
+            whatever `prepare` returns.
+        list_template: Optional Jinja2 source for a list of values, `values` (a registry as
+            one table); without it a list shows each value with `template`.
+        prepare: Optional `prepare(value) -> dict` computing more template variables in
+            Python (a rendered preview); its strings are escaped like any value.
+        name: The noun's class name; derived from `noun`.
+        plugin: Stamped by the core.
+        distribution: Stamped by the core.
+    """
+
+    noun: type[BaseModel] | str
+    template: str
+    list_template: str | None = None
+    prepare: Callable[[Any], dict[str, Any]] | None = None
+    name: str = ""
+    plugin: str = ""
+    distribution: str = ""
+
+    def __post_init__(self) -> None:
+        name = self.noun if isinstance(self.noun, str) else getattr(self.noun, "__name__", "")
+        if not isinstance(self.noun, str) and not hasattr(self.noun, "model_fields"):
+            raise RecordError(f"View.noun must be a Pydantic model class, got {self.noun!r}")
+        if not name.isidentifier():
+            raise RecordError(f"View.noun {self.noun!r} is not a class name")
+        object.__setattr__(self, "name", name)
+        if not isinstance(self.template, str) or not self.template.strip():
+            raise RecordError(f"the view of {name} has no template")
+        if self.prepare is not None and not callable(self.prepare):
+            raise RecordError(f"the view of {name}: prepare must be callable")
+
+
+PAGE_PATH_PATTERN = re.compile(r"^([a-z0-9][a-z0-9_-]*(/[a-z0-9][a-z0-9_-]*)*)?$")
+
+
+@dataclass(frozen=True)
+class Page:
+    """A page of a plugin's own in the web UI, at `/plugins/<plugin>/<path>`.
+
+    Rendered like a view (Jinja2, escaping always on, allowlisted markup) and served with a
+    Content-Security-Policy that allows no script at all, and never given the user's token.
+
+    Attributes:
+        title: The page's title, also its link on the dashboard.
+        template: Jinja2 source. Variables: `title`, `results` (the newest tool results of
+            `nouns` in this agent's sessions, each with `session_id`, `session_title`,
+            `tool`, `noun`, `html`: the value shown by its view), `sessions`
+            (every session's summary), and the helpers of `View` templates.
+        path: Path under the plugin's prefix (`""` for `/plugins/<plugin>/`, or `reports`).
+        nouns: Names of the nouns whose results the page lists.
+        plugin: Stamped by the core.
+        distribution: Stamped by the core.
+    """
+
+    title: str
+    template: str
+    path: str = ""
+    nouns: tuple[str, ...] = ()
+    plugin: str = ""
+    distribution: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.title.strip():
+            raise RecordError("a Page needs a title")
+        if not PAGE_PATH_PATTERN.match(self.path):
+            raise RecordError(f"page path {self.path!r}: use lower-case words separated by /")
+        if not isinstance(self.template, str) or not self.template.strip():
+            raise RecordError(f"page {self.title!r} has no template")
+        nouns = tuple(n if isinstance(n, str) else getattr(n, "__name__", "") for n in self.nouns)
+        object.__setattr__(self, "nouns", nouns)
+
+
+Record = Tool | Noun | Skill | Validator | Term | View | Page
 
 
 def stamp(record: Record, plugin: str, distribution: str) -> Record:
     """A copy of the record attributed to its plugin and distribution."""
     return replace(record, plugin=plugin, distribution=distribution)
+
+
+Status = Literal["active", "failed", "skipped", "conflict"]
+"""Where a plugin stands after loading."""
+
+
+@dataclass
+class PluginInfo:
+    """What `punie plugins` reports for one plugin.
+
+    Attributes:
+        name: The entry-point name (the plugin's name).
+        distribution: The distribution that provides it.
+        version: The distribution's version.
+        status: `active`, `failed`, `skipped` or `conflict`.
+        error: Why it is not active (None when it is).
+        phase: Where it failed: `load`, `validate`, `collect`, `conflict` or `render`.
+        hooks: The hooks it implements.
+        records: What it adds, by kind (`tools`, `nouns`, `skills`, `validators`, `vocabulary`).
+        builtin: True for Punie's own core plugin.
+    """
+
+    name: str
+    distribution: str
+    version: str
+    status: Status = "active"
+    error: str | None = None
+    phase: str | None = None
+    hooks: list[str] = field(default_factory=list)
+    records: dict[str, list[Record]] = field(default_factory=dict)
+    builtin: bool = False
+
+    def names(self, kind: str) -> list[str]:
+        """Sorted names of the records of one kind (`tools`, `nouns`, ...)."""
+        return sorted(r.name for r in self.records.get(kind, []))
+
+    @property
+    def tools(self) -> list[Tool]:
+        """The tools it adds."""
+        return [r for r in self.records.get("tools", []) if isinstance(r, Tool)]
+
+    @property
+    def nouns(self) -> list[Noun]:
+        """The nouns it adds (declared, and found in its tools' signatures)."""
+        return [r for r in self.records.get("nouns", []) if isinstance(r, Noun)]
+
+    @property
+    def skills(self) -> list[Skill]:
+        """The skills it adds."""
+        return [r for r in self.records.get("skills", []) if isinstance(r, Skill)]
+
+    @property
+    def validators(self) -> list[Validator]:
+        """The validators it adds."""
+        return [r for r in self.records.get("validators", []) if isinstance(r, Validator)]
+
+    def as_dict(self) -> dict[str, Any]:
+        """The JSON shape of `punie plugins --json`."""
+        return {
+            "name": self.name,
+            "distribution": self.distribution,
+            "version": self.version,
+            "status": self.status,
+            "error": self.error,
+            "tools": self.names("tools"),
+            "nouns": self.names("nouns"),
+            "skills": self.names("skills"),
+            "validators": self.names("validators"),
+        }

@@ -20,16 +20,13 @@ import inspect
 import sys
 import types
 import typing
-from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any, get_type_hints
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, Protocol, get_type_hints
+
+from pydantic import BaseModel
 
 from punie_core.plugins.hookspecs import hookimpl
-from punie_core.plugins.records import Noun, RecordError, Tool
-
-if TYPE_CHECKING:
-    from pydantic import BaseModel
-
-    from punie_core.plugins.toolbox import Toolbox
+from punie_core.plugins.records import Noun, RecordError, Skill, Term, Tool
 
 STUB_DOC = '"""Punie tools for Code Mode: call them as plain functions (no await, no import)."""\n'
 STUB_IMPORTS = ("from dataclasses import dataclass", "from typing import Any, Literal")
@@ -93,8 +90,6 @@ def format_annotation(annotation: Any) -> str:
     Enums become `Literal` of their values, standard-library classes are module-qualified,
     and classes the stub cannot name become `Any`.
     """
-    from pydantic import BaseModel
-
     if annotation is inspect.Parameter.empty or annotation is Any:
         return "Any"
     if annotation is None or annotation is type(None):
@@ -266,8 +261,6 @@ def check_stub(text: str, name: str, function: bool = False) -> None:
 
 
 def _models_in(annotation: Any) -> Iterable[type[BaseModel]]:
-    from pydantic import BaseModel
-
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         yield annotation
     for arg in typing.get_args(annotation):
@@ -342,7 +335,29 @@ def stdlib_imports(body: str) -> list[str]:
     return [f"import {name}" for name in modules]
 
 
-def stub_module(toolbox: Toolbox) -> str:
+class MergedRecords(Protocol):
+    """What the stub module and the system prompt are rendered from: the merged toolbox.
+
+    The toolbox passes itself; rendering needs only its sorted records and their stubs.
+    """
+
+    @property
+    def tools(self) -> Sequence[Tool]: ...
+
+    @property
+    def nouns(self) -> Sequence[Noun]: ...
+
+    @property
+    def skills(self) -> Sequence[Skill]: ...
+
+    @property
+    def vocabulary(self) -> Sequence[Term]: ...
+
+    @property
+    def stub_texts(self) -> Mapping[str, str]: ...
+
+
+def stub_module(toolbox: MergedRecords) -> str:
     """The whole stub module: header, nouns (dependencies first), then tools, sorted by name."""
     parts = []
     for noun in ordered_nouns(toolbox.nouns):

@@ -18,17 +18,31 @@ from collections.abc import Callable
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol, get_type_hints
 
+from pydantic import TypeAdapter, ValidationError
+
+from punie_core.plugins.changes import reporting_changes
 from punie_core.plugins.context import PermissionRequest, tool_context
 from punie_core.plugins.events import ToolCallFinished, ToolCallStarted
-from punie_core.plugins.records import Noun, Skill, Term, Tool, Validator
+from punie_core.plugins.isolation import plugin_output
+from punie_core.plugins.prompt import system_prompt
+from punie_core.plugins.records import (
+    Noun,
+    Page,
+    PluginInfo,
+    Skill,
+    Term,
+    Tool,
+    Validator,
+    View,
+)
+from punie_core.plugins.stubs import stub_module
+from punie_core.terminal import for_terminal
 from punie_core.workspace import ProtectedPath
 
 if TYPE_CHECKING:
     import pluggy
-
-    from punie_core.plugins.loader import PluginInfo
 
 PATH_PARAMETERS = ("path", "paths")
 """Parameter names that hold workspace paths: the host confines them before any tool runs."""
@@ -40,6 +54,10 @@ class ToolRefused(PermissionError):
 
 class UnknownTool(LookupError):
     """No tool of that name is in the toolbox."""
+
+
+class ToolCrashed(RuntimeError):
+    """A tool raised `SystemExit` or `KeyboardInterrupt`: reported as its error, never fatal."""
 
 
 _call_ids = itertools.count(1)
@@ -69,6 +87,20 @@ def new_call_id() -> str:
     return f"call_{next(_call_ids)}"
 
 
+class Shelf(Protocol):
+    """Tools that join a toolbox while a session runs (`punie_core.toolmaking.ToolShelf`).
+
+    The sandbox compares `revision` before every snippet and, when it changed, runs the snippet
+    with `extend(toolbox)`; it reports every snippet it ran with `record_snippet`.
+    """
+
+    revision: int
+
+    def extend(self, toolbox: Toolbox) -> Toolbox: ...
+
+    def record_snippet(self, code: str, result: Any) -> None: ...
+
+
 @dataclass(frozen=True)
 class Toolbox:
     """Everything the healthy plugins provide, merged and sorted by name.
@@ -79,8 +111,11 @@ class Toolbox:
         skills: Skill documents, sorted by name.
         validators: Validators, sorted by (layer order, name).
         vocabulary: Domain terms, sorted by name.
+        views: How the web UI shows nouns (`View`), sorted by noun, then plugin.
+        pages: The plugins' own web pages (`Page`), sorted by plugin and path.
         plugins: The report for every plugin found, healthy or not, sorted by name.
         stub_texts: The rendered stub of every tool and noun, by name.
+        shelf: The session's model-written tools (drafts join mid-session), or None.
     """
 
     tools: tuple[Tool, ...] = ()
@@ -88,9 +123,12 @@ class Toolbox:
     skills: tuple[Skill, ...] = ()
     validators: tuple[Validator, ...] = ()
     vocabulary: tuple[Term, ...] = ()
+    views: tuple[View, ...] = ()
+    pages: tuple[Page, ...] = ()
     plugins: tuple[PluginInfo, ...] = ()
     stub_texts: dict[str, str] = field(default_factory=dict, compare=False)
     manager: pluggy.PluginManager | None = field(default=None, compare=False, repr=False)
+    shelf: Shelf | None = field(default=None, compare=False, repr=False)
 
     def tool(self, name: str) -> Tool:
         """The tool called `name`.
@@ -119,15 +157,11 @@ class Toolbox:
     @functools.cached_property
     def stubs(self) -> str:
         """The stub module the model reads and Code Mode type-checks against."""
-        from punie_core.plugins.stubs import stub_module
-
         return stub_module(self)
 
     @functools.cached_property
     def prompt(self) -> str:
         """The system prompt (byte-identical for the same installed plugins)."""
-        from punie_core.plugins.prompt import system_prompt
-
         return system_prompt(self)
 
     async def call(
@@ -191,7 +225,8 @@ class Toolbox:
         token = _current_toolbox.set(self)
         id_token = _current_call_id.set(call_id)
         try:
-            result = await run_tool(tool, bound)
+            with reporting_changes(self.manager, context.workspace, tool.kind, paths):
+                result = await run_tool(tool, bound)
         except BaseException as exc:
             finished(False, error=f"{type(exc).__name__}: {exc}")
             raise
@@ -221,8 +256,6 @@ def bind_arguments(
         adapter = adapters.get(key)
         if adapter is None:
             continue
-        from pydantic import ValidationError
-
         try:
             bound.arguments[key] = adapter.validate_python(value)
         except ValidationError as exc:
@@ -238,10 +271,6 @@ def _signature(function: Callable[..., Any]) -> inspect.Signature:
 
 @functools.cache
 def _adapters(function: Callable[..., Any]) -> dict[str, Any]:
-    from typing import get_type_hints
-
-    from pydantic import TypeAdapter
-
     hints = get_type_hints(function)
     hints.pop("return", None)
     return {name: TypeAdapter(hint) for name, hint in hints.items()}
@@ -256,20 +285,28 @@ def confine_paths(tool: Tool, bound: inspect.BoundArguments) -> tuple[str, ...]:
     """
     workspace = tool_context().workspace
     found: list[str] = []
-    for item in path_arguments(bound):
+    for item in path_arguments(bound, path_parameters(tool)):
         resolved = workspace.writable(item) if tool.needs_permission else workspace.resolve(item)
         found.append(workspace.relative(resolved))
     return tuple(found)
 
 
-def path_arguments(bound: inspect.BoundArguments) -> list[str]:
-    """The values of the parameters named `path`/`paths`, as given.
+def path_parameters(tool: Tool) -> tuple[str, ...]:
+    """The parameters of `tool` that hold workspace paths: `path`/`paths`, or the tool's own
+    list (an MCP tool's, read from its schema: `filePath`, `pathInProject`, ...)."""
+    return getattr(tool, "path_parameters", None) or PATH_PARAMETERS
+
+
+def path_arguments(
+    bound: inspect.BoundArguments, names: tuple[str, ...] = PATH_PARAMETERS
+) -> list[str]:
+    """The values of the path parameters (`path`/`paths` unless `names` says), as given.
 
     Raises:
         TypeError: A path argument is neither a string nor a list of strings.
     """
     found: list[str] = []
-    for key in PATH_PARAMETERS:
+    for key in names:
         value = bound.arguments.get(key)
         values = [value] if isinstance(value, (str, os.PathLike)) else list(value or [])
         for item in values:
@@ -287,7 +324,9 @@ async def ask_permission(
     context = tool_context()
     workspace = context.workspace
     # As written and as resolved: a link named conftest.py is as sensitive as the file itself.
-    sensitive = any(workspace.is_sensitive_target(p) for p in path_arguments(bound))
+    sensitive = any(
+        workspace.is_sensitive_target(p) for p in path_arguments(bound, path_parameters(tool))
+    )
     request = PermissionRequest(
         call_id=call_id,
         tool=tool.name,
@@ -320,13 +359,64 @@ async def require_approval(request: PermissionRequest) -> None:
     )
 
 
+BODY_PARAMETERS = ("content", "source", "code", "text")
+"""Parameters holding a file's whole new text: shown as a diff or preview, not in the title."""
+
+
 def call_title(tool: Tool, bound: inspect.BoundArguments, paths: tuple[str, ...]) -> str:
-    """A short readable line for a call, such as `write_file(app/main.py)`."""
+    """A readable line for a call, such as `write_file(app/main.py)`.
+
+    For a call that needs permission the line is exact: every argument that is not its
+    default is shown in full (`pytest_run(tests, args=['-x', '-k', 'login'])`, the whole
+    command of `run_command`), with control characters made visible, so the person approves
+    exactly what runs. Only a body of text (`content`) is left to the diff.
+    """
+    if tool.needs_permission:
+        return exact_title(tool.name, bound.arguments, paths, _defaults(tool))
     if paths:
         shown = ", ".join(paths)
     else:
         shown = ", ".join(_short(v) for v in bound.arguments.values())
     return f"{tool.name}({shown})"
+
+
+def exact_title(
+    name: str,
+    arguments: dict[str, Any],
+    paths: tuple[str, ...] = (),
+    defaults: dict[str, Any] | None = None,
+) -> str:
+    """`name(paths, key=value, ...)` with every non-default, non-body argument in full.
+
+    A first string argument is shown bare when there are no paths (`run_command(ls -la)`).
+    """
+    defaults = defaults or {}
+    shown = [for_terminal(p, newlines=False) for p in paths]
+    for key, value in arguments.items():
+        if key in PATH_PARAMETERS or key in BODY_PARAMETERS:
+            continue
+        if key in defaults and _same(defaults[key], value):
+            continue
+        if not shown and isinstance(value, str):
+            shown.append(for_terminal(value, newlines=False))
+        else:
+            shown.append(f"{key}={for_terminal(repr(value), newlines=False)}")
+    return f"{name}({', '.join(shown)})"
+
+
+def _same(default: Any, value: Any) -> bool:
+    try:
+        return bool(default == value) and type(default) is type(value)
+    except Exception:
+        return False
+
+
+def _defaults(tool: Tool) -> dict[str, Any]:
+    return {
+        name: parameter.default
+        for name, parameter in _signature(tool.function).parameters.items()
+        if parameter.default is not inspect.Parameter.empty
+    }
 
 
 def _short(value: Any, limit: int = 60) -> str:
@@ -336,22 +426,32 @@ def _short(value: Any, limit: int = 60) -> str:
 
 
 async def run_tool(tool: Tool, bound: inspect.BoundArguments) -> Any:
-    """Call the tool (async directly, sync in a worker thread) under its timeout."""
-    if tool.is_async:
-        coroutine = tool.function(*bound.args, **bound.kwargs)
-    else:
-        import contextvars
+    """Call the tool (async directly, sync in a worker thread) under its timeout.
 
-        # Sync tools run in a thread; copy the context so they still see tool_context().
-        call = functools.partial(
-            contextvars.copy_context().run, tool.function, *bound.args, **bound.kwargs
-        )
-        coroutine = asyncio.to_thread(call)
-    try:
-        async with asyncio.timeout(tool.timeout):
-            return await coroutine
-    except TimeoutError:
-        raise TimeoutError(f"{tool.name} took longer than its {tool.timeout:g} s timeout") from None
+    What the tool prints goes to stderr, never stdout (the ACP channel, `--json` output), and
+    a `SystemExit` or `KeyboardInterrupt` it raises becomes its error (`ToolCrashed`).
+    """
+    with plugin_output():
+        if tool.is_async:
+            coroutine = tool.function(*bound.args, **bound.kwargs)
+        else:
+            import contextvars
+
+            # Sync tools run in a thread; copy the context so they still see tool_context().
+            call = functools.partial(
+                contextvars.copy_context().run, tool.function, *bound.args, **bound.kwargs
+            )
+            coroutine = asyncio.to_thread(call)
+        try:
+            async with asyncio.timeout(tool.timeout):
+                return await coroutine
+        except TimeoutError:
+            message = f"{tool.name} took longer than its {tool.timeout:g} s timeout"
+            raise TimeoutError(message) from None
+        except (SystemExit, KeyboardInterrupt, GeneratorExit) as exc:
+            # A tool is plugin code: its exit request must not end Punie (a real Ctrl-C
+            # reaches the event loop as a cancellation, never from inside a tool).
+            raise ToolCrashed(f"{tool.name} raised {type(exc).__name__}: {exc}") from None
 
 
 def workspace_path(path: str) -> Path:

@@ -69,6 +69,8 @@ _noun_types: dict[type, Any] = {}
 
 
 def _make_noun_type_class() -> type:
+    # pydantic_monty here and below, not at the top: `punie plugins` imports the sandbox (model-
+    # written tools are checked there) and must not pay for Monty until code runs.
     from pydantic_monty import ClassType
 
     class NounType(ClassType):

@@ -49,7 +49,7 @@ async def sandbox_pool() -> AsyncMonty:
         lock = _start_locks.setdefault(loop, asyncio.Lock())
     async with lock:
         if _pool is None:
-            from pydantic_monty import AsyncMonty
+            from pydantic_monty import AsyncMonty  # here: `punie plugins` imports the sandbox
 
             pool = AsyncMonty(
                 min_processes=1,

@@ -36,6 +36,7 @@ from collections.abc import Awaitable, Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 from punie_core.plugins.context import ToolContext, using_context
+from punie_core.plugins.toolbox import current_call_id
 from punie_core.sandbox.convert import (
     PRINT_PRELUDE,
     _construct,
@@ -155,15 +156,29 @@ class Sandbox:
     """
 
     def __init__(self, toolbox: Toolbox, limits: Limits | None = None) -> None:
-        self.toolbox = toolbox
         self.limits = limits or Limits()
-        self._tool_names = frozenset(t.name for t in toolbox.tools)
-        self._nouns = {noun.name: noun.model for noun in toolbox.nouns}
-        self._warm_up = warm_up_code(self._tool_names)
         self._spare: asyncio.Task[AsyncMontySession] | None = None
         self._spare_loop: asyncio.AbstractEventLoop | None = None
         self._closed = False
+        self._use(toolbox)
         _live_sandboxes.add(self)
+
+    def _use(self, toolbox: Toolbox) -> None:
+        self.toolbox = toolbox
+        self._revision = toolbox.shelf.revision if toolbox.shelf is not None else 0
+        self._tool_names = frozenset(t.name for t in toolbox.tools)
+        self._nouns = {noun.name: noun.model for noun in toolbox.nouns}
+        self._warm_up = warm_up_code(self._tool_names)
+
+    def _refresh(self) -> None:
+        """Take up tools the session made since the last run (their stubs change the checker)."""
+        shelf = self.toolbox.shelf
+        if shelf is None or shelf.revision == self._revision:
+            return
+        self._use(shelf.extend(self.toolbox))
+        spare, self._spare = self._spare, None
+        if spare is not None:
+            spare.add_done_callback(_close_when_done)
 
     async def run(self, code: str, context: ToolContext) -> CodeResult:
         """Type-check and run `code`; never raises for bad code (the result carries the error).
@@ -178,6 +193,8 @@ class Sandbox:
         Raises:
             asyncio.CancelledError: The run was cancelled (its session is discarded).
         """
+        # pydantic_monty in the methods that run code, not at the top: `punie plugins` imports
+        # this module (model-written tools are checked here) and must not pay for Monty.
         from pydantic_monty import (
             MontyCrashedError,
             MontyError,
@@ -186,6 +203,7 @@ class Sandbox:
             MontyTypingError,
         )
 
+        self._refresh()
         started = time.perf_counter()
         calls: list[SnippetToolCall] = []
         output = _Output(self.limits.max_output_bytes)
@@ -224,7 +242,7 @@ class Sandbox:
                 _close_later(session)
             if not self._closed:
                 self._prepare_spare()
-        return CodeResult(
+        result = CodeResult(
             ok=error is None,
             stdout=output.text,
             value=value,
@@ -234,6 +252,10 @@ class Sandbox:
             ms=(time.perf_counter() - started) * 1000,
             worker_ms=timing["worker"] * 1000,
         )
+        if self.toolbox.shelf is not None and current_call_id() is None:
+            # The model's own snippets only: not a made tool's body or a draft's checks.
+            self.toolbox.shelf.record_snippet(code, result)
+        return result
 
     async def aclose(self) -> None:
         """Give the spare session back to the pool (idempotent; `run` still works after)."""
@@ -275,7 +297,7 @@ class Sandbox:
 
     async def _new_session(self) -> AsyncMontySession:
         """Check out a session with this sandbox's limits and stubs, type checker warmed."""
-        from pydantic_monty import CollectString
+        from pydantic_monty import CollectString  # here, not at the top: see `run`
 
         pool = await sandbox_pool()
         limits = self.limits
@@ -347,6 +369,7 @@ class Sandbox:
         `timing["worker"]` accumulates the seconds spent waiting on the worker (interpreter,
         type checker, IPC), so `ms` minus it is what the host itself spent.
         """
+        # Here, not at the top: see `run`.
         from pydantic_monty import AsyncFunctionSnapshot, AsyncNameLookupSnapshot, MontyComplete
 
         limits = self.limits

@@ -18,7 +18,14 @@ if TYPE_CHECKING:
         documented_args,
         expected_findings,
     )
+    from punie_core.testing.realcode import (
+        DeliberateError,
+        deliberate_errors,
+        read_labels,
+        recall,
+    )
 
+_REALCODE = ("DeliberateError", "deliberate_errors", "read_labels", "recall")
 _HELPERS = (
     "PluginHarness",
     "assert_plugin_contract",
@@ -30,6 +37,10 @@ _HELPERS = (
 
 
 def __getattr__(name: str) -> object:
+    if name in _REALCODE:
+        from punie_core.testing import realcode
+
+        return getattr(realcode, name)
     if name not in _HELPERS:
         raise AttributeError(f"module 'punie_core.testing' has no attribute {name!r}")
     from punie_core.testing import pytest_plugin  # here: it imports pytest
@@ -38,10 +49,14 @@ def __getattr__(name: str) -> object:
 
 
 __all__ = [
+    "DeliberateError",
     "PluginHarness",
     "assert_plugin_contract",
     "contract_problems",
     "corpus_cases",
+    "deliberate_errors",
     "documented_args",
     "expected_findings",
+    "read_labels",
+    "recall",
 ]

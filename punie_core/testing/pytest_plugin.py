@@ -21,7 +21,6 @@ fixtures, so collecting an unrelated test suite does not pay for it.
 from __future__ import annotations
 
 import inspect
-import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -31,8 +30,8 @@ import pytest
 if TYPE_CHECKING:
     import pluggy
 
-    from punie_core.plugins.loader import Candidate, PluginInfo
-    from punie_core.plugins.records import Tool
+    from punie_core.plugins.loader import Candidate
+    from punie_core.plugins.records import PluginInfo
     from punie_core.plugins.toolbox import Toolbox
 
 __all__ = [
@@ -126,6 +125,14 @@ def _plugin_name(plugin: Any) -> str:
     return parts[-1].removeprefix("punie_").lower()
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    # Projects link tests to spec requirements with `@pytest.mark.spec("FR-001")`
+    # (docs/specs.md); registering it keeps `--strict-markers` runs passing wherever Punie is.
+    config.addinivalue_line(
+        "markers", "spec(*ids): the spec requirements this test covers, e.g. FR-001 (Punie)"
+    )
+
+
 @pytest.fixture
 def punie_pm() -> PluginHarness:
     """A fresh, strict `PluginHarness`: the core only, no entry points, dropped after the test."""
@@ -169,61 +176,11 @@ def punie_installed(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[str],
     yield load
 
 
-_ARGS_HEADER = re.compile(r"^(\s*)(Args|Arguments|Parameters):\s*$")
-_ARG_ENTRY = re.compile(r"^\*{0,2}([A-Za-z_][A-Za-z0-9_]*)\s*(\([^)]*\))?\s*:")
-
-
 def documented_args(doc: str | None) -> set[str]:
     """Parameter names documented in a Google-style docstring's `Args:` section."""
-    lines = inspect.cleandoc(doc or "").splitlines()
-    names: set[str] = set()
-    in_args = False
-    entry_indent: int | None = None
-    for line in lines:
-        if _ARGS_HEADER.match(line):
-            in_args, entry_indent = True, None
-            continue
-        if not in_args:
-            continue
-        if not line.strip():
-            continue
-        indent = len(line) - len(line.lstrip())
-        if indent == 0:
-            in_args = False  # the next section (Returns:, Raises:, ...)
-            continue
-        if entry_indent is None:
-            entry_indent = indent
-        if indent == entry_indent:
-            match = _ARG_ENTRY.match(line.strip())
-            if match:
-                names.add(match.group(1))
-    return names
+    from punie_core.plugins.contract import documented_args as parse
 
-
-def _tool_problems(tool: Tool) -> list[str]:
-    from typing import get_type_hints
-
-    problems = []
-    where = f"tool {tool.name!r}"
-    signature = inspect.signature(tool.function)
-    try:
-        hints = get_type_hints(tool.function)
-    except Exception as exc:
-        return [f"{where}: annotations cannot be resolved: {exc}"]
-    params = [p for p in signature.parameters.values() if p.name not in ("self", "cls")]
-    for param in params:
-        if param.name not in hints:
-            problems.append(f"{where}: parameter {param.name!r} has no type annotation")
-    if "return" not in hints:
-        problems.append(f"{where}: no return annotation")
-    documented = documented_args(tool.function.__doc__)
-    missing = [p.name for p in params if p.name not in documented]
-    if missing:
-        problems.append(f"{where}: docstring has no `Args:` entry for {', '.join(missing)}")
-    extra = sorted(documented - {p.name for p in params})
-    if extra:
-        problems.append(f"{where}: `Args:` documents unknown parameters {', '.join(extra)}")
-    return problems
+    return parse(doc)
 
 
 def contract_problems(plugin: Any, name: str | None = None) -> list[str]:
@@ -239,6 +196,7 @@ def contract_problems(plugin: Any, name: str | None = None) -> list[str]:
 def _check_contract(plugin: Any, name: str | None) -> tuple[list[str], PluginInfo | None]:
     import ast
 
+    from punie_core.plugins.contract import tool_problems
     from punie_core.plugins.loader import PluginError, candidate_from_object, load_toolbox
     from punie_core.plugins.records import RecordError, Skill
 
@@ -254,7 +212,7 @@ def _check_contract(plugin: Any, name: str | None) -> tuple[list[str], PluginInf
     if not info.hooks:
         problems.append(f"plugin {name!r} implements no punie_* hook")
     for tool in info.tools:
-        problems += _tool_problems(tool)
+        problems += tool_problems(tool)
     for noun in info.nouns:
         if not inspect.getdoc(noun.model) or noun.model.__doc__ is None:
             problems.append(f"noun {noun.name!r} has no docstring")

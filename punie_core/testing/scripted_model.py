@@ -29,13 +29,15 @@ from __future__ import annotations
 
 import argparse
 import json
+import select
 import signal
+import socket
 import sys
 import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -180,6 +182,7 @@ class RecordedRequest:
 
 def estimate_tokens(text: str) -> int:
     """Token estimate used for scripted usage (the same estimate `punie prompt --tokens` shows)."""
+    # Here, not at the top: the scripted server process starts without pluggy and pydantic.
     from punie_core.plugins.prompt import estimate_tokens as estimate
 
     return estimate(text)
@@ -397,9 +400,6 @@ def _handler_for(server: ScriptedModelServer) -> type[BaseHTTPRequestHandler]:
             server.requests[index] = _answered(record)
 
         def _hang(self) -> None:
-            import select
-            import socket
-
             self.close_connection = True
             while not server._stopping.is_set():
                 ready, _, _ = select.select([self.connection], [], [], 0.05)
@@ -435,8 +435,6 @@ def _handler_for(server: ScriptedModelServer) -> type[BaseHTTPRequestHandler]:
 
 
 def _answered(record: RecordedRequest) -> RecordedRequest:
-    from dataclasses import replace
-
     return replace(record, answered=time.perf_counter())
 
 

@@ -1,14 +1,23 @@
-"""The Python files of a project: discovery, reading, import resolution, per-run caching."""
+"""The Python files of a project: discovery, reading, import resolution, per-run caching.
+
+Inside a tool call everything here stays in the workspace: a walk skips files that are links
+leading out of it (and FIFOs, devices), the project root is never above the workspace root,
+and an import never resolves to a file outside it (`from .... import x` above the root).
+Outside a tool call (`punie check DIR`) the walked directory is the boundary.
+"""
 
 from __future__ import annotations
 
 import contextlib
 import functools
 import os
+import stat
 from collections.abc import Callable, Iterator, Sequence
 from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
+
+from punie_core.workspace import read_regular_bytes
 
 SOURCE_SUFFIXES = (".py", ".pyi")
 
@@ -49,6 +58,7 @@ def iter_source_files(paths: Sequence[str | os.PathLike[str]]) -> list[str]:
         UsageError: A path does not exist.
     """
     found: dict[str, None] = {}
+    workspace = _workspace_root()
     for raw in paths:
         text = os.fspath(raw)
         if not os.path.exists(text):
@@ -56,12 +66,41 @@ def iter_source_files(paths: Sequence[str | os.PathLike[str]]) -> list[str]:
         if os.path.isfile(text):
             found[os.path.normpath(text)] = None
             continue
+        boundary = workspace or Path(os.path.realpath(text))
         for directory, subdirs, files in os.walk(text):
             subdirs[:] = sorted(d for d in subdirs if d not in SKIP_DIRS and not d.startswith("."))
             for name in sorted(files):
                 if name.endswith(SOURCE_SUFFIXES):
-                    found[os.path.normpath(os.path.join(directory, name))] = None
+                    full = os.path.join(directory, name)
+                    if _walkable(full, boundary):
+                        found[os.path.normpath(full)] = None
     return sorted(found)
+
+
+def _walkable(path: str, boundary: Path) -> bool:
+    """A regular file, and (when it is a link) one that resolves inside `boundary`."""
+    try:
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            return False  # a FIFO or device would block or never end
+    except OSError:
+        return False
+    if os.path.islink(path) or not _inside(boundary, Path(os.path.abspath(path))):
+        return _inside(boundary, Path(os.path.realpath(path)))
+    return True
+
+
+def _inside(root: Path, path: Path) -> bool:
+    return path == root or path.is_relative_to(root)
+
+
+def _workspace_root() -> Path | None:
+    """The workspace of the running tool call, or None outside one."""
+    from punie_core.plugins.context import tool_context
+
+    try:
+        return tool_context().workspace.root
+    except RuntimeError:
+        return None
 
 
 def read_source(path: str) -> str:
@@ -71,8 +110,8 @@ def read_source(path: str) -> str:
         UnicodeDecodeError: The file is not UTF-8.
         OSError: The file cannot be read.
     """
-    with open(path, encoding="utf-8", newline="") as handle:
-        text = handle.read()
+    # Non-blocking open, checked on the open file: a FIFO named `x.py` is refused, not waited on.
+    text = read_regular_bytes(Path(path)).decode("utf-8")
     return text.removeprefix("\ufeff")
 
 
@@ -134,7 +173,11 @@ def project_root(path: str | os.PathLike[str]) -> Path:
     """
     resolved = Path(os.path.abspath(path))
     directory = resolved if resolved.is_dir() else resolved.parent
-    return Path(_project_root_of(str(directory)))
+    found = Path(_project_root_of(str(directory)))
+    workspace = _workspace_root()
+    if workspace is not None and _inside(workspace, directory) and not _inside(workspace, found):
+        return workspace  # a marker above the workspace must not widen it
+    return found
 
 
 def project_files(root: str | os.PathLike[str]) -> list[str]:
@@ -171,9 +214,13 @@ def resolve_module(
         bases = [base]
     else:
         bases = [Path(root), Path(root) / "src"]
+    boundary = _workspace_root() or Path(os.path.realpath(root))
     for base in bases:
         target = base.joinpath(*parts) if parts else base
         for candidate in (target.with_suffix(".py") if parts else None, target / "__init__.py"):
-            if candidate is not None and candidate.is_file():
-                return candidate
+            if candidate is None or not candidate.is_file():
+                continue
+            if not _inside(boundary, Path(os.path.realpath(candidate))):
+                return None  # above the root, or a link out: not a file of the project
+            return candidate
     return None

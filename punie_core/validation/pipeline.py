@@ -20,7 +20,7 @@ import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from punie_core.plugins.records import LAYERS, Finding, Validator
 from punie_core.validation.files import (
@@ -31,9 +31,15 @@ from punie_core.validation.files import (
 )
 from punie_core.validation.findings import format_finding
 from punie_core.validation.syntax import core_finding, syntax_findings
+from punie_core.workspace import atomic_write_text
 
-if TYPE_CHECKING:
-    from punie_core.plugins.toolbox import Toolbox
+
+class HasValidators(Protocol):
+    """Where the pipeline takes its validators from: the merged toolbox, or a test's own set."""
+
+    @property
+    def validators(self) -> Sequence[Validator]: ...
+
 
 CORE_RULES: dict[str, str] = {
     "SYN001": "the file is not valid Python (3.14 grammar)",
@@ -179,7 +185,7 @@ def _normalize_path(finding: Finding, paths: Sequence[str]) -> Finding:
     return finding
 
 
-def _validators(toolbox: Toolbox | None, layer: str) -> list[Validator]:
+def _validators(toolbox: HasValidators | None, layer: str) -> list[Validator]:
     if toolbox is None:
         return []
     return [v for v in toolbox.validators if v.layer == layer]
@@ -193,7 +199,7 @@ def _sort(findings: Iterable[Finding]) -> list[Finding]:
 def validate_source(
     path: str,
     source: str,
-    toolbox: Toolbox | None = None,
+    toolbox: HasValidators | None = None,
     *,
     layers: Sequence[str] = FAST_LAYERS,
 ) -> list[Finding]:
@@ -216,7 +222,7 @@ def validate_source(
 
 
 def _validate_source(
-    path: str, source: str, toolbox: Toolbox | None, layers: Sequence[str]
+    path: str, source: str, toolbox: HasValidators | None, layers: Sequence[str]
 ) -> list[Finding]:
     clock = _Clock({})
     # The gate always runs: later layers need parseable code.
@@ -238,7 +244,7 @@ def _validate_source(
 
 def check_paths(
     paths: Sequence[str | os.PathLike[str]],
-    toolbox: Toolbox | None,
+    toolbox: HasValidators | None,
     *,
     fix: bool = False,
     layers: Sequence[str] = LAYERS,
@@ -263,7 +269,7 @@ def check_paths(
 
 
 def _check_files(
-    files: list[str], toolbox: Toolbox | None, *, fix: bool, layers: Sequence[str]
+    files: list[str], toolbox: HasValidators | None, *, fix: bool, layers: Sequence[str]
 ) -> CheckReport:
     report = CheckReport(files=len(files))
     clock = _Clock(report.timings)
@@ -361,8 +367,6 @@ def _apply_fixes(
         The final source, the findings left after re-checking it, how many findings the
         fixes removed, and notes about fixes that were discarded.
     """
-    from punie_core.workspace import atomic_write_text
-
     fixable_by = {f.plugin for f in found if f.fixable}
     current = source
     notes: list[Finding] = []
@@ -409,7 +413,7 @@ def _apply_fixes(
 # The agent side: findings for every file the agent writes.
 
 
-def diagnostics_for_write(path: Path, source: str) -> list[str]:
+def diagnostics_for_write(path: Path, source: str, toolbox: HasValidators | None) -> list[str]:
     """Fast-layer findings for a file the agent just wrote, one `line:column RULE message` each.
 
     Only Python files are checked. Never raises: a broken validator must not turn a
@@ -418,16 +422,12 @@ def diagnostics_for_write(path: Path, source: str) -> list[str]:
     Args:
         path: The absolute path written (inside the current workspace).
         source: The text written.
+        toolbox: The toolbox running the write (its validators run); None runs only the
+            syntax gate.
     """
     if not str(path).endswith(SOURCE_SUFFIXES):
         return []
     try:
-        from punie_core.plugins.toolbox import current_toolbox
-
-        try:
-            toolbox: Toolbox | None = current_toolbox()
-        except RuntimeError:
-            toolbox = None
         findings = validate_source(str(path), source, toolbox)
     except Exception as exc:  # defensive: the write itself succeeded
         return [f"1:1 PUNIE001 validation could not run: {type(exc).__name__}: {exc}"]
@@ -438,6 +438,7 @@ __all__ = [
     "CORE_RULES",
     "CheckReport",
     "FAST_LAYERS",
+    "HasValidators",
     "check_paths",
     "diagnostics_for_write",
     "validate_source",

@@ -53,6 +53,7 @@ def syntax_findings(path: str, source: str) -> list[Finding]:
         return [core_finding(path, 1, 1, "SYN001", f"not valid Python source: {exc}")]
     if sys.version_info >= (3, 14):
         return [_from_ast_error(path, ast_error)]
+    # libcst here, not at the top: `punie plugins` loads this module; libcst takes ~0.5 s.
     import libcst as cst
 
     try:
@@ -112,6 +113,7 @@ def _libcst_message(exc: Exception) -> str:
 
 def _mixed_template_concatenations(path: str, module: libcst.Module) -> list[Finding]:
     """SYN002: `t"a" "b"` and `t"a" f"b"` parse in libcst but are SyntaxErrors on 3.14."""
+    # libcst here, not at the top: `punie plugins` loads this module; libcst takes ~0.5 s.
     import libcst as cst
 
     bad: list[Any] = []
@@ -127,6 +129,7 @@ def _mixed_template_concatenations(path: str, module: libcst.Module) -> list[Fin
     walk(module, Finder())
     if not bad:
         return []
+    # Only when a SYN002 finding needs its position (the metadata modules are slow to import).
     from libcst.metadata import MetadataWrapper, PositionProvider
 
     wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
@@ -148,6 +151,7 @@ def _mixed_template_concatenations(path: str, module: libcst.Module) -> list[Fin
 
 
 def _flatten_concatenation(node: Any) -> list[Any]:
+    # libcst here, not at the top: `punie plugins` loads this module; libcst takes ~0.5 s.
     import libcst as cst
 
     if isinstance(node, cst.ConcatenatedString):

@@ -8,10 +8,9 @@ start, and every action goes through the session (`prompt`, `cancel`) or the per
 from __future__ import annotations
 
 import asyncio
-import json
 import os
 from importlib import resources
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -19,15 +18,25 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from punie_core.agent.modes import DEFAULT_MODE, MODES
+from punie_core.jsonlimits import loads_limited
+from punie_core.views import ViewSet
 from punie_core.web import registry
 from punie_core.web.hub import ApprovalNotFound, Hub, SessionBusy, encode_sse
 from punie_core.web.openapi import openapi_spec
-from punie_core.web.pages import dashboard_page, session_page
+from punie_core.web.pages import PLUGIN_PAGE_POLICY, dashboard_page, plugin_page, session_page
 from punie_core.web.push import PushStream
 from punie_core.web.security import Guard, SecurityMiddleware
+from punie_core.web.sessions import SessionStarter, StartRefused
 
-if TYPE_CHECKING:
-    from punie_core.web.server import WebUI
+
+class UI(Protocol):
+    """What the routes need of the web UI (`punie_core.web.server.WebUI`, which builds them)."""
+
+    starter: SessionStarter
+
+    def entry_json(self) -> dict[str, Any]: ...
+
 
 PROMPT_LIMIT = 100_000
 BODY_LIMIT = 256 * 1024
@@ -46,21 +55,26 @@ def load_static() -> dict[str, tuple[bytes, str]]:
     return assets
 
 
+def page_token(request: Request) -> str:
+    """The token a page was opened with (checked by the gate), for its scripts' addresses."""
+    return request.query_params.get("token", "")
+
+
 def error(status: int, message: str) -> JSONResponse:
     return JSONResponse({"error": message}, status_code=status)
 
 
 async def json_body(request: Request) -> dict[str, Any] | JSONResponse:
     try:
-        data = json.loads(await request.body() or b"{}")
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        data = loads_limited(await request.body() or b"{}")
+    except ValueError as exc:  # not JSON, not UTF-8, or nested too deep
         return error(400, f"the body is not JSON: {exc}")
     if not isinstance(data, dict):
         return error(400, "the body must be a JSON object")
     return data
 
 
-def build_app(hub: Hub, guard: Guard, ui: WebUI | None = None) -> Starlette:
+def build_app(hub: Hub, guard: Guard, ui: UI | None = None) -> Starlette:
     """The web UI's ASGI application over `hub`, guarded by `guard`."""
     assets = load_static()
     html_headers = {"content-type": "text/html; charset=utf-8"}
@@ -80,13 +94,13 @@ def build_app(hub: Hub, guard: Guard, ui: WebUI | None = None) -> Starlette:
         return view, data
 
     async def dashboard(request: Request) -> Response:
-        return Response(dashboard_page(), headers=html_headers)
+        return Response(dashboard_page(page_token(request)), headers=html_headers)
 
     async def session_html(request: Request) -> Response:
         view = hub.view(request.path_params["session_id"])
         if view is None:
             return Response("no such session", status_code=404, media_type="text/plain")
-        return Response(session_page(view.id), headers=html_headers)
+        return Response(session_page(view.id, page_token(request)), headers=html_headers)
 
     async def static(request: Request) -> Response:
         found = assets.get(request.path_params["name"])
@@ -162,16 +176,99 @@ def build_app(hub: Hub, guard: Guard, ui: WebUI | None = None) -> Starlette:
         if isinstance(found, Response):
             return found
         view, data = found
-        text = data.get("text")
-        if not isinstance(text, str) or not text.strip():
-            return error(400, "text must be a non-empty string")
-        if len(text) > PROMPT_LIMIT:
-            return error(413, f"text is longer than {PROMPT_LIMIT} characters")
+        text = _prompt_text(data, required=True)
+        if isinstance(text, Response):
+            return text
         try:
             view.start_prompt(text)
         except SessionBusy as exc:
             return error(409, str(exc))
         return JSONResponse({"accepted": True, "session": view.summary()}, status_code=202)
+
+    def starter() -> SessionStarter:
+        if ui is None:
+            raise StartRefused("this web UI cannot start sessions", status=409)
+        return ui.starter
+
+    async def start_session(request: Request) -> Response:
+        data = await json_body(request)
+        if isinstance(data, Response):
+            return data
+        text = _prompt_text(data, required=False)
+        if isinstance(text, Response):
+            return text
+        try:
+            view = await starter().new(data.get("cwd"), data.get("mode"))
+        except StartRefused as exc:
+            return error(exc.status, str(exc))
+        if text:
+            view.start_prompt(text)
+        return JSONResponse({"accepted": bool(text), "session": view.summary()}, status_code=201)
+
+    async def resume_session(request: Request) -> Response:
+        data = await json_body(request)
+        if isinstance(data, Response):
+            return data
+        text = _prompt_text(data, required=False)
+        if isinstance(text, Response):
+            return text
+        try:
+            view = await starter().resume(request.path_params["session_id"], data.get("mode"))
+        except StartRefused as exc:
+            return error(exc.status, str(exc))
+        if text:
+            try:
+                view.start_prompt(text)
+            except SessionBusy as exc:
+                return error(409, str(exc))
+        return JSONResponse({"accepted": bool(text), "session": view.summary()})
+
+    async def projects(request: Request) -> Response:
+        try:
+            found = await starter().recent_projects()
+        except StartRefused:
+            found = []
+        return JSONResponse({"projects": found, "modes": mode_list(), "default_mode": DEFAULT_MODE})
+
+    async def history(request: Request) -> Response:
+        try:
+            found = await starter().history()
+        except StartRefused:
+            found = []
+        return JSONResponse({"sessions": found})
+
+    async def page_list(request: Request) -> Response:
+        if ui is None:
+            return JSONResponse({"pages": []})
+        views = ViewSet.of(await ui.starter.toolbox())
+        listed = [
+            {"plugin": p.plugin, "title": p.title, "url": f"/plugins/{p.plugin}/{p.path}"}
+            for p in views.pages
+        ]
+        return JSONResponse({"pages": listed})
+
+    async def plugin_html(request: Request) -> Response:
+        """A plugin's own page: no script may run in it, and it never sees the token."""
+        plugin = request.path_params["plugin"]
+        page, views = None, None
+        if ui is not None:
+            views = ViewSet.of(await ui.starter.toolbox())
+            page = views.page(plugin, request.path_params.get("path", ""))
+        if page is None or views is None:
+            return Response("no such page", status_code=404, media_type="text/plain")
+        headers = {**html_headers, "content-security-policy": PLUGIN_PAGE_POLICY}
+        context = {
+            "title": page.title,
+            "results": hub.results(page.nouns),
+            "sessions": hub.summaries(),
+        }
+        try:
+            body = views.render_page(page, context)
+        except Exception as exc:  # the plugin's page is broken: say so in a page of ours
+            problem = f"{type(exc).__name__}: {exc}"
+            html = plugin_page(page.title, None, plugin, problem=problem)
+            return Response(html, status_code=500, headers=headers)
+        return Response(plugin_page(page.title, body, plugin), headers=headers)
 
     async def cancel(request: Request) -> Response:
         found = await view_and_body(request)
@@ -202,13 +299,20 @@ def build_app(hub: Hub, guard: Guard, ui: WebUI | None = None) -> Starlette:
         Route("/static/{name}", static, methods=["GET"]),
         Route("/api/openapi.json", openapi, methods=["GET"]),
         Route("/api/agents", agents, methods=["GET"]),
+        Route("/plugins/{plugin}/", plugin_html, methods=["GET"]),
+        Route("/plugins/{plugin}/{path:path}", plugin_html, methods=["GET"]),
         Route("/api/sessions", sessions, methods=["GET"]),
+        Route("/api/sessions", start_session, methods=["POST"]),
+        Route("/api/projects", projects, methods=["GET"]),
+        Route("/api/history", history, methods=["GET"]),
+        Route("/api/pages", page_list, methods=["GET"]),
         Route("/api/events", dashboard_events, methods=["GET"]),
         Route("/api/approvals", approvals, methods=["GET"]),
         Route("/api/sessions/{session_id}", session_json, methods=["GET"]),
         Route("/api/sessions/{session_id}/events", session_events, methods=["GET"]),
         Route("/api/sessions/{session_id}/prompts", prompts, methods=["POST"]),
         Route("/api/sessions/{session_id}/cancel", cancel, methods=["POST"]),
+        Route("/api/sessions/{session_id}/resume", resume_session, methods=["POST"]),
         Route("/api/sessions/{session_id}/approvals/{call_id}", answer, methods=["POST"]),
     ]
     return Starlette(
@@ -218,6 +322,24 @@ def build_app(hub: Hub, guard: Guard, ui: WebUI | None = None) -> Starlette:
     )
 
 
+def _prompt_text(data: dict[str, Any], *, required: bool) -> str | JSONResponse:
+    """The `text` (or, starting a session, `prompt`) of a body, checked."""
+    text = data.get("text", data.get("prompt"))
+    if text is None and not required:
+        return ""
+    if not isinstance(text, str) or (required and not text.strip()):
+        return error(400, "text must be a non-empty string")
+    if len(text) > PROMPT_LIMIT:
+        return error(413, f"text is longer than {PROMPT_LIMIT} characters")
+    return text if text.strip() else ""
+
+
+def mode_list() -> list[dict[str, str]]:
+    return [{"id": m.id, "name": m.name, "description": m.description} for m in MODES]
+
+
 def _after(request: Request) -> int | None:
     raw = request.headers.get("last-event-id") or request.query_params.get("after") or "0"
-    return int(raw) if raw.isdigit() else None
+    # ASCII digits only, and not absurdly long: "²".isdigit() is True but int() refuses it,
+    # and int() refuses more than 4300 digits.
+    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= 18 else None

@@ -10,7 +10,7 @@ from __future__ import annotations
 import difflib
 from typing import Any
 
-from punie_core.workspace import Workspace
+from punie_core.workspace import Workspace, read_regular_bytes
 
 PREVIEW_LIMIT = 512 * 1024
 """Larger files are not diffed (the card says so)."""
@@ -19,7 +19,10 @@ DIFF_LINE_LIMIT = 2000
 
 
 def edit_preview(
-    workspace: Workspace | None, arguments: dict[str, Any], paths: tuple[str, ...]
+    workspace: Workspace | None,
+    arguments: dict[str, Any],
+    paths: tuple[str, ...],
+    edits: dict[str, str] | None = None,
 ) -> dict | None:
     """The unified diff of a write, when the call carries the new text of one file.
 
@@ -27,10 +30,24 @@ def edit_preview(
         workspace: The session's workspace (None: unknown, no diff).
         arguments: The tool call's arguments (`content`, or `new_text`/`text`, holds the new text).
         paths: The call's workspace-relative paths (the gate's confined view).
+        edits: New text per workspace-relative path of a call that writes several files at
+            once (a refactoring plan): their diffs are shown one after the other.
 
     Returns:
         `{"path", "created", "diff": [lines], "truncated"}`, or None when there is nothing to diff.
     """
+    if workspace is not None and edits:
+        previews = [
+            edit_preview(workspace, {"content": text}, (path,)) for path, text in edits.items()
+        ]
+        shown = [p for p in previews if p is not None]
+        lines = [line for p in shown for line in p["diff"]]
+        return {
+            "path": ", ".join(p["path"] for p in shown),
+            "created": False,
+            "diff": lines[:DIFF_LINE_LIMIT],
+            "truncated": len(lines) > DIFF_LINE_LIMIT or any(p["truncated"] for p in shown),
+        }
     if workspace is None or len(paths) != 1:
         return None
     new_text = next(
@@ -49,7 +66,8 @@ def edit_preview(
         created = not target.exists()
         if not created and target.stat().st_size > PREVIEW_LIMIT:
             return {"path": path, "created": False, "diff": [], "truncated": True}
-        old_text = "" if created else target.read_text(encoding="utf-8", errors="replace")
+        old_bytes = b"" if created else read_regular_bytes(target, PREVIEW_LIMIT)
+        old_text = old_bytes.decode("utf-8", errors="replace")
     except (OSError, ValueError):
         return None
     lines = list(

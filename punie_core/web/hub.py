@@ -18,7 +18,7 @@ import sys
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -95,6 +95,7 @@ class SessionView:
         self.waiting: dict[str, asyncio.Future[bool]] = {}
         self.previews: dict[str, dict | None] = {}
         self.prompt_task: asyncio.Task[Any] | None = None
+        self.mode: str | None = None  # set for sessions started from the browser
         self._cleanups: list[Callable[[], None]] = []
         self._summary_key: tuple[Any, ...] | None = None
         self._summary_sent = 0.0
@@ -160,6 +161,8 @@ class SessionView:
             "pending_approvals": len(self.approvals),
             "events": self.seq,
             "pid": os.getpid(),
+            "mode": self.mode,
+            "mcp_servers": _mcp_servers(self.session),
         }
 
     def records_after(self, after: int) -> Iterator[Record]:
@@ -219,6 +222,10 @@ class SessionView:
             )
             if preview is not None:
                 data["diff"] = preview
+        elif name == "tool_call_finished" and data.get("ok"):
+            rendered = self._render(getattr(event, "result", None))
+            if rendered is not None:
+                data["view"] = rendered
         elif name == "usage_update":
             for key in ("input_tokens", "output_tokens", "requests"):
                 value = data.get(key)
@@ -236,9 +243,27 @@ class SessionView:
             self.title = str(session_title)
         return name, data
 
+    def _render(self, value: Any) -> dict[str, Any] | None:
+        """A noun result as HTML from its view (or its schema); None for plain values."""
+        from punie_core.views import ViewSet, noun_of
+
+        if noun_of(value)[0] is None:
+            return None
+        try:
+            toolbox = getattr(self.session, "toolbox", None)
+            views = ViewSet.of(toolbox) if toolbox is not None else ViewSet()
+            workspace = self.workspace
+            rendered = views.render(value, root=workspace.root if workspace else None)
+        except Exception as exc:  # shown as plain JSON instead; the agent goes on
+            print(f"punie web: cannot render {type(value).__name__}: {exc}", file=sys.stderr)
+            return None
+        return rendered.as_json() if rendered is not None else None
+
     def _request_json(self, request: PermissionRequest) -> dict[str, Any]:
         data = to_jsonable(request)
-        preview = edit_preview(self.workspace, dict(request.arguments), tuple(request.paths))
+        preview = edit_preview(
+            self.workspace, dict(request.arguments), tuple(request.paths), request.edits
+        )
         self.previews[request.call_id] = preview
         data["diff"] = preview
         return data
@@ -365,6 +390,30 @@ class Hub:
     def view(self, session_id: str) -> SessionView | None:
         return self.views.get(session_id)
 
+    def results(self, nouns: Iterable[str], limit: int = 30) -> list[dict[str, Any]]:
+        """The newest tool results that are one of `nouns` (rendered), across every session."""
+        from markupsafe import Markup
+
+        wanted = set(nouns)
+        found: list[dict[str, Any]] = []
+        for view in self.views.values():
+            for record in view.log:
+                shown = record.data.get("view") if record.type == "tool_call_finished" else None
+                if isinstance(shown, dict) and shown.get("noun") in wanted:
+                    found.append(
+                        {
+                            "session_id": view.id,
+                            "session_title": view.title or view.id,
+                            "tool": str(record.data.get("tool") or ""),
+                            "noun": shown["noun"],
+                            # Sanitized when it was rendered (punie_core.views).
+                            "html": Markup(str(shown.get("html") or "")),
+                            "ts": record.ts,
+                        }
+                    )
+        found.sort(key=lambda entry: entry["ts"], reverse=True)
+        return found[:limit]
+
     def summaries(self) -> list[dict[str, Any]]:
         return sorted((v.summary() for v in self.views.values()), key=lambda s: s["started"])
 
@@ -407,3 +456,14 @@ def find_broker(permissions: Any) -> PermissionBroker | None:
             return permissions
         permissions = getattr(permissions, "inner", None)
     return None
+
+
+def _mcp_servers(session: Any) -> list[dict[str, Any]]:
+    """The session's MCP servers as the dashboard shows them (no env values, no headers)."""
+    servers = getattr(session, "mcp", None)
+    if servers is None:
+        return []
+    try:
+        return list(servers.public())
+    except Exception:  # a display problem must never break the agent
+        return []

@@ -20,6 +20,7 @@ def _errors(*codes: int) -> dict[str, Any]:
         403: "Foreign Host or Origin (empty body)",
         404: "No such session or request",
         409: "Busy session, or the request cannot be answered here",
+        500: "The plugin's page failed (the page says why)",
         413: "Prompt too long",
         415: "The body must be application/json",
     }
@@ -42,9 +43,11 @@ EVENT_SCHEMA_NOTE = (
     "Server-sent events. Each event has `id` (the sequence number), `event` (its type: "
     "prompt_started, text_delta, thinking_delta, snippet_started, snippet_finished, "
     "tool_call_started, tool_call_finished, usage_update, plan_update, state_changed, "
-    "prompt_finished, approval_requested, approval_resolved, error, reset) and `data`, a JSON "
-    "`Event`. Reconnect with `Last-Event-ID` or `?after=SEQ` to get "
-    "what you missed."
+    "prompt_finished, approval_requested, approval_resolved, session_restored, error, reset) "
+    "and `data`, a JSON `Event`. A `tool_call_finished` whose result is a noun carries `view`: "
+    "`{html, noun, plugin, notice?}`, the noun rendered on the server by its plugin's view or "
+    "from its schema (escaped, allowlisted HTML). Reconnect with `Last-Event-ID` or "
+    "`?after=SEQ` to get what you missed."
 )
 
 
@@ -57,13 +60,14 @@ def openapi_spec() -> dict[str, Any]:
             "version": "1",
             "description": (
                 "Every request needs the launch token: `Authorization: Bearer TOKEN` (or "
-                "`X-Punie-Token`), or the cookie the page sets from `/?token=TOKEN`. POST "
-                "requests need `Content-Type: application/json`; from a browser, also a "
-                "same-origin "
-                "`Origin`. The Host header must be a loopback name or the bound address."
+                "`X-Punie-Token`), or `?token=TOKEN` in the address of a GET. No cookie is "
+                "used (a cookie would reach every other server on 127.0.0.1). POST requests "
+                "need the token in a header and `Content-Type: application/json`; a browser's "
+                "`Origin` must be this server. The Host header must be a loopback name or the "
+                "bound address."
             ),
         },
-        "security": [{"bearer": []}, {"cookie": []}],
+        "security": [{"bearer": []}, {"query": []}],
         "paths": {
             "/api/agents": {
                 "get": {
@@ -81,6 +85,27 @@ def openapi_spec() -> dict[str, Any]:
                 }
             },
             "/api/sessions": {
+                "post": {
+                    "summary": "Start a session in a project folder (the same rules as ACP "
+                    "session/new: an absolute path to an existing directory, not / or a home "
+                    "directory), in a mode, optionally with its first prompt",
+                    "requestBody": {
+                        "required": True,
+                        "content": {
+                            "application/json": {
+                                "schema": {
+                                    "allOf": [_ref("StartOptions")],
+                                    "required": ["cwd"],
+                                    "properties": {"cwd": {"type": "string"}},
+                                }
+                            }
+                        },
+                    },
+                    "responses": {
+                        "201": _json(_ref("Started"), "Started (`accepted`: the prompt started)"),
+                        **_errors(400, 401, 403, 409, 413, 415),
+                    },
+                },
                 "get": {
                     "summary": "The sessions of this agent",
                     "responses": {
@@ -95,7 +120,7 @@ def openapi_spec() -> dict[str, Any]:
                         ),
                         **_errors(401, 403),
                     },
-                }
+                },
             },
             "/api/sessions/{session_id}": {
                 "get": {
@@ -237,6 +262,73 @@ def openapi_spec() -> dict[str, Any]:
                     },
                 }
             },
+            "/api/projects": {
+                "get": {
+                    "summary": "Project folders to start a session in (recent ones first) and "
+                    "the session modes",
+                    "responses": {
+                        "200": _json(
+                            {
+                                "type": "object",
+                                "properties": {
+                                    "projects": {"type": "array", "items": _ref("Project")},
+                                    "modes": {"type": "array", "items": _ref("Mode")},
+                                    "default_mode": {"type": "string"},
+                                },
+                            },
+                            "This agent's project first, then folders of earlier sessions",
+                        ),
+                        **_errors(401, 403),
+                    },
+                }
+            },
+            "/api/history": {
+                "get": {
+                    "summary": "Earlier sessions, from the traces (newest first)",
+                    "responses": {
+                        "200": _json(
+                            {
+                                "type": "object",
+                                "properties": {
+                                    "sessions": {"type": "array", "items": _ref("StoredSession")}
+                                },
+                            },
+                            "Stored sessions",
+                        ),
+                        **_errors(401, 403),
+                    },
+                }
+            },
+            "/api/sessions/{session_id}/resume": {
+                "post": {
+                    "summary": "Resume an earlier session from the traces (as ACP session/load): "
+                    "its turns are shown again and the model gets them with the next prompt; "
+                    "a session still open here is returned as it is",
+                    "parameters": [SESSION_ID],
+                    "requestBody": {
+                        "content": {"application/json": {"schema": _ref("StartOptions")}}
+                    },
+                    "responses": {
+                        "200": _json(_ref("Started"), "Resumed (`accepted`: the prompt started)"),
+                        **_errors(400, 401, 403, 404, 409, 413, 415),
+                    },
+                }
+            },
+            "/api/pages": {
+                "get": {
+                    "summary": "The plugins' own pages (served under /plugins/<plugin>/)",
+                    "responses": {
+                        "200": _json(
+                            {
+                                "type": "object",
+                                "properties": {"pages": {"type": "array", "items": _ref("Page")}},
+                            },
+                            "Pages, by plugin",
+                        ),
+                        **_errors(401, 403),
+                    },
+                }
+            },
             "/api/openapi.json": {
                 "get": {
                     "summary": "This description",
@@ -247,10 +339,58 @@ def openapi_spec() -> dict[str, Any]:
         "components": {
             "securitySchemes": {
                 "bearer": {"type": "http", "scheme": "bearer"},
-                "cookie": {"type": "apiKey", "in": "cookie", "name": "punie_token_PORT"},
+                "query": {"type": "apiKey", "in": "query", "name": "token"},
             },
             "schemas": {
                 "Error": {"type": "object", "properties": {"error": {"type": "string"}}},
+                "StartOptions": {
+                    "type": "object",
+                    "properties": {
+                        "cwd": {"type": "string", "description": "Absolute project folder"},
+                        "mode": {"enum": ["ask", "accept-edits", "read-only"]},
+                        "prompt": {"type": "string", "description": "The first prompt"},
+                    },
+                },
+                "Started": {
+                    "type": "object",
+                    "properties": {"accepted": {"type": "boolean"}, "session": _ref("Session")},
+                },
+                "Project": {
+                    "type": "object",
+                    "properties": {
+                        "path": {"type": "string"},
+                        "last_used": {"type": "string", "description": "ISO 8601, or empty"},
+                        "sessions": {"type": "integer"},
+                        "exists": {"type": "boolean"},
+                    },
+                },
+                "Mode": {
+                    "type": "object",
+                    "properties": {
+                        "id": {"type": "string"},
+                        "name": {"type": "string"},
+                        "description": {"type": "string"},
+                    },
+                },
+                "StoredSession": {
+                    "type": "object",
+                    "properties": {
+                        "id": {"type": "string"},
+                        "title": {"type": "string"},
+                        "project": {"type": "string"},
+                        "updated_at": {"type": "string"},
+                        "prompts": {"type": "integer"},
+                        "open": {"type": "boolean", "description": "Open in this agent now"},
+                    },
+                },
+                "Page": {
+                    "type": "object",
+                    "properties": {
+                        "plugin": {"type": "string"},
+                        "title": {"type": "string"},
+                        "url": {"type": "string"},
+                    },
+                },
                 "Agent": {
                     "type": "object",
                     "properties": {
@@ -292,6 +432,10 @@ def openapi_spec() -> dict[str, Any]:
                         "pending_approvals": {"type": "integer"},
                         "events": {"type": "integer"},
                         "pid": {"type": "integer"},
+                        "mode": {
+                            "type": ["string", "null"],
+                            "description": "The mode of a session started from the browser",
+                        },
                     },
                 },
                 "Event": {

@@ -4,13 +4,16 @@ An ASGI middleware in front of every route, in this order:
 
 1. Host: a loopback name or the bound address with the bound port; anything else is a
    DNS-rebinding attempt (403, no content).
-2. Token: `?token=` on a page (then set as an HttpOnly, SameSite=Strict cookie and removed
-   from the address bar by a redirect), the cookie, `Authorization: Bearer TOKEN` or
-   `X-Punie-Token: TOKEN`. Missing or wrong: 401 with no content.
-3. State changes: only POST changes anything; a POST must carry JSON, and its Origin (which
-   browsers always send on POST) must be this server. A request without Origin is accepted
-   only when the token came in a header, which a cross-site page cannot set without a CORS
-   preflight that this server never grants.
+2. Token: `Authorization: Bearer TOKEN` or `X-Punie-Token: TOKEN`, or `?token=TOKEN` in the
+   address of a GET (pages, the event streams). Never a cookie: a cookie cannot be scoped to
+   a port, so the browser would hand it to every other server on 127.0.0.1 it visits, and
+   that server could replay it here. A URL and a request header reach this origin only; the
+   pages keep the token in their own address and send it as `X-Punie-Token` from script.
+   Only the stylesheet needs no token (plugin pages link to it and never carry the token).
+   Missing or wrong: 401 with no content.
+3. State changes: only POST changes anything; a POST must carry JSON and the token in a
+   header (which a cross-site page cannot set without a CORS preflight this server never
+   grants), and an Origin, when sent, must be this server.
 
 Every answer carries a strict Content-Security-Policy (scripts only from this server, no
 inline script), so text from the model or files can never run even if it reached the markup.
@@ -23,9 +26,8 @@ import ipaddress
 import socket
 from collections.abc import Awaitable, Callable, MutableMapping
 from dataclasses import dataclass, field
-from http.cookies import SimpleCookie
 from typing import Any
-from urllib.parse import parse_qsl, quote, urlencode, urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -80,7 +82,8 @@ def split_host(value: str) -> tuple[str, int | None]:
         host, port_text = value.split(":")
     else:
         return value, None
-    return host, int(port_text) if port_text.isdigit() else -1
+    valid = port_text.isascii() and port_text.isdigit() and len(port_text) <= 5
+    return host, int(port_text) if valid else -1
 
 
 @dataclass
@@ -98,11 +101,6 @@ class Guard:
     host: str = "127.0.0.1"
     port: int = 0
     extra_hosts: set[str] = field(default_factory=set)
-
-    @property
-    def cookie_name(self) -> str:
-        # Cookies are shared by every port of a host: one name per port keeps agents apart.
-        return f"punie_token_{self.port}"
 
     def allowed_hosts(self) -> set[str]:
         hosts = set(LOOPBACK_NAMES) | {self.host.strip("[]").lower()} | self.extra_hosts
@@ -153,24 +151,11 @@ class SecurityMiddleware:
         if not guard.host_ok(headers.get("host")):
             await _empty(send, 403)
             return
-        query = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1")))
         method = scope["method"]
-        from_header = _header_token(headers)
-        from_cookie = _cookies(headers).get(guard.cookie_name)
-        from_query = query.get("token")
-        if from_query is not None and method in SAFE_METHODS and guard.token_ok(from_query):
-            # Trade the address-bar token for a cookie, and drop it from the address bar.
-            rest = urlencode([(k, v) for k, v in query.items() if k != "token"])
-            path = scope.get("raw_path") or quote(scope["path"]).encode()
-            # One leading slash only: "//host" would send the browser to another site.
-            location = "/" + path.decode("latin-1").lstrip("/") + (f"?{rest}" if rest else "")
-            await _redirect_with_cookie(send, location, guard)
-            return
-        if guard.token_ok(from_header):
-            via_header = True
-        elif guard.token_ok(from_cookie):
-            via_header = False
-        else:
+        public = method in SAFE_METHODS and _is_public(scope.get("path", ""))
+        via_header = guard.token_ok(_header_token(headers))
+        via_query = method in SAFE_METHODS and guard.token_ok(_query_token(scope))
+        if not (public or via_header or via_query):
             await _empty(send, 401, [(b"www-authenticate", b'Bearer realm="punie"')])
             return
         if method not in SAFE_METHODS:
@@ -178,7 +163,7 @@ class SecurityMiddleware:
             if origin is not None and not guard.origin_ok(origin):
                 await _empty(send, 403)
                 return
-            if origin is None and not via_header:
+            if not via_header:
                 await _empty(send, 403)
                 return
             if method != "POST":
@@ -216,27 +201,24 @@ def _header_token(headers: dict[str, str]) -> str | None:
     return headers.get("x-punie-token")
 
 
-def _cookies(headers: dict[str, str]) -> dict[str, str]:
-    jar: SimpleCookie = SimpleCookie()
+def _query_token(scope: Scope) -> str | None:
     try:
-        jar.load(headers.get("cookie", ""))
-    except Exception:
-        return {}
-    return {key: morsel.value for key, morsel in jar.items()}
+        query = scope.get("query_string", b"").decode("latin-1")
+        return dict(parse_qsl(query, max_num_fields=100)).get("token")
+    except ValueError:  # too many fields
+        return None
+
+
+PUBLIC_PATHS = frozenset({"/static/app.css"})
+"""Served without the token: the stylesheet (no data), which plugin pages, which never carry
+the token, link to. Scripts are loaded with the token in their address."""
+
+
+def _is_public(path: str) -> bool:
+    return path in PUBLIC_PATHS
 
 
 async def _empty(send: Send, status: int, extra: list[tuple[bytes, bytes]] | None = None) -> None:
     headers = [(b"content-length", b"0")] + SECURITY_HEADERS + (extra or [])
     await send({"type": "http.response.start", "status": status, "headers": headers})
-    await send({"type": "http.response.body", "body": b""})
-
-
-async def _redirect_with_cookie(send: Send, location: str, guard: Guard) -> None:
-    cookie = f"{guard.cookie_name}={guard.token}; Path=/; HttpOnly; SameSite=Strict"
-    headers = [
-        (b"location", location.encode("latin-1")),
-        (b"set-cookie", cookie.encode("latin-1")),
-        (b"content-length", b"0"),
-    ] + SECURITY_HEADERS
-    await send({"type": "http.response.start", "status": 303, "headers": headers})
     await send({"type": "http.response.body", "body": b""})

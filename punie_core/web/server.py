@@ -28,6 +28,7 @@ from punie_core.plugins.context import AutoApprove, Permissions, RefuseAll
 from punie_core.web import registry
 from punie_core.web.hub import Hub
 from punie_core.web.security import Guard, is_loopback
+from punie_core.web.sessions import SessionStarter
 from punie_core.workspace import atomic_write_text
 
 _active: WebUI | None = None
@@ -159,6 +160,9 @@ class WebUI:
         command: Which Punie command runs (`serve`, `run`).
         register: Add this process to the machine-wide agent registry.
         announce: Print the URL on stderr once started.
+        toolbox: The toolbox for sessions started from the browser (and the plugins' views and
+            pages); loaded once, in a thread, on first use when omitted.
+        trace_paths: Where earlier sessions are read from (default `$PUNIE_HOME/traces`).
     """
 
     def __init__(
@@ -172,6 +176,8 @@ class WebUI:
         command: str = "serve",
         register: bool = True,
         announce: bool = True,
+        toolbox: Any = None,
+        trace_paths: list[Path] | None = None,
     ) -> None:
         self.host = host
         self.port = port
@@ -181,7 +187,10 @@ class WebUI:
         self.command = command
         self.register = register
         self.announce = announce
+        self.toolbox = toolbox
+        self.trace_paths = trace_paths
         self.hub = Hub()
+        self.starter = SessionStarter(self)
         self.guard = Guard(token=self.token, host=host)
         self.started = time.time()
         self._server: Any = None

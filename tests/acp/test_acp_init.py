@@ -31,6 +31,7 @@ def test_init_creates_the_jetbrains_file_with_the_absolute_punie_command(home):
     entry = config["agent_servers"]["Punie"]
     assert Path(entry["command"]).is_absolute() and Path(entry["command"]).exists()
     assert entry["args"][-1] == "serve" and entry["env"] == {}
+    assert entry["use_idea_mcp"] is True  # PyCharm passes its MCP server (issue 14)
     assert not list((home / ".jetbrains").glob("*.bak"))
 
 

@@ -30,7 +30,7 @@ def test_initialize_is_answered_at_once_with_honest_capabilities(punie_home):
     assert caps.load_session is True
     assert caps.prompt_capabilities.embedded_context is True
     assert caps.prompt_capabilities.image is False and caps.prompt_capabilities.audio is False
-    assert caps.mcp_capabilities.http is False and caps.mcp_capabilities.sse is False
+    assert caps.mcp_capabilities.http is True and caps.mcp_capabilities.sse is True  # issue 14
     assert caps.session_capabilities.list is not None
     assert response.auth_methods == []
     assert response.agent_info.name == "punie"
@@ -64,7 +64,7 @@ def test_new_session_offers_modes_and_config_and_announces_commands_after_the_re
     [option] = response.config_options
     assert option.root.id == "mode" if hasattr(option, "root") else option.id == "mode"
     commands = client.of_kind("available_commands_update")[0].available_commands
-    assert {c.name for c in commands} == {"help", "mode", "plugins"}
+    assert {c.name for c in commands} == {"help", "mode", "plugins", "status"}
     assert all(not c.name.startswith("/") for c in commands)
     # JetBrains hangs when commands arrive before the session/new response: check the wire order.
     response_at = next(i for i, f in enumerate(frames) if f.get("id") == 1 and "result" in f)

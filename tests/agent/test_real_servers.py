@@ -180,7 +180,7 @@ def test_a_model_file_llama_cpp_cannot_load_reports_its_own_error(tmp_path: Path
 HOLDER = """
 import sys, time
 from punie_core.models import servers
-from punie_core.models.strings import embedded_model_path
+from punie_core.models.embedded import embedded_model_path
 server = servers.ensure_server("gguf", str(embedded_model_path()))
 print(server.process.pid, flush=True)
 time.sleep(600)

@@ -190,7 +190,6 @@ READABLE: list[tuple[str, str, list[tuple[str, dict[str, Any]]]]] = [
 
 PLAIN_TEXT = [
     ("json-answer", '{"answer": 42, "name": "not a tool"}'),
-    ("unknown-tool-untagged", '{"name": "summon_demons", "arguments": {}}'),
     ("prose", "The file a.txt says hello."),
     ("code-fence-prose", "Use this:\n```python\nprint('hi')\n```"),
 ]
@@ -218,6 +217,11 @@ MALFORMED = [
         "untagged-broken-json",
         '{"name": "read_file", "arguments": {"path": }',
         "could not be parsed",
+    ),
+    (
+        "invented-tool-untagged",
+        '{"name": "summon_demons", "arguments": {}}',
+        "no tool is named summon_demons",
     ),
     (
         "qwen3-xml-no-function",

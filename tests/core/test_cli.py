@@ -135,11 +135,16 @@ def test_top_level_help_and_version() -> None:
 def test_skills_lists_names_and_prints_one_body() -> None:
     env = {"PUNIE_LOAD_PLUGINS": "good"}
     listing = run_punie("skills", env=env)
-    assert listing.stdout.splitlines() == ["fake-echo  (good)  How to shout with the fake plugin."]
+    # The core's own skill (spec-first, from punie_core.specs) is listed beside the plugin's.
+    assert listing.stdout.splitlines() == [
+        "fake-echo   (good)  How to shout with the fake plugin.",
+        "spec-first  (core)  Work from the feature's spec and the project's standards. "
+        "Load before feature work.",
+    ]
     body = run_punie("skills", "fake-echo", env=env)
     assert body.stdout.startswith("# Shouting")
     missing = run_punie("skills", "nope", env=env)
-    assert missing.returncode == 1 and "available: fake-echo" in missing.stderr
+    assert missing.returncode == 1 and "available: fake-echo, spec-first" in missing.stderr
 
 
 def test_prompt_tokens_goes_to_stderr() -> None:

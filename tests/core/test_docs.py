@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from punie_core.plugins.context import ToolContext, using_context
+from punie_core.plugins.hookspecs import PunieSpecs
 from punie_core.plugins.loader import candidate_from_object, load_toolbox
 from punie_core.testing import assert_plugin_contract
 
@@ -128,7 +129,8 @@ def _env_without_punie() -> dict[str, str]:
 
 def test_every_hook_reference_example_is_a_working_plugin(tutorial: Path) -> None:
     examples = [m["body"] for m in PYTHON_BLOCK.finditer((DOCS / "hooks.md").read_text())]
-    assert len(examples) == 7  # the import line and one per hook
+    hooks = [name for name in dir(PunieSpecs) if name.startswith("punie_")]
+    assert len(examples) == 1 + len(hooks)  # the import line and one per hook
     for index, source in enumerate(examples[1:]):
         module = types.ModuleType(f"hooks_example_{index}")
         exec(compile(source, f"hooks.md example {index + 1}", "exec"), module.__dict__)

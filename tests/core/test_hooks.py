@@ -115,6 +115,48 @@ def test_hook_punie_vocabulary(punie_register, punie_toolbox_factory) -> None:
     assert "Vocabulary:\n- greeting: what you say first" in toolbox.prompt
 
 
+def test_hook_punie_views(punie_register, punie_toolbox_factory) -> None:
+    from punie_core import Page, View
+    from punie_core.views import ViewSet
+
+    @hookimpl
+    def punie_views():
+        yield View(Greeting, "<p class='greeting'>{{ value.text }}</p>")
+        yield Page(
+            "Greetings",
+            "<h1>{{ title }}</h1>{% for r in results %}{{ r.html }}{% endfor %}",
+            path="all",
+            nouns=(Greeting,),
+        )
+
+    punie_register(punie_views, name="greeter", distribution="punie-greeter")
+    toolbox = punie_toolbox_factory()
+    assert [(v.name, v.plugin, v.distribution) for v in toolbox.views] == [
+        ("Greeting", "greeter", "punie-greeter")
+    ]
+    assert [(p.plugin, p.path, p.nouns) for p in toolbox.pages] == [
+        ("greeter", "all", ("Greeting",))
+    ]
+    views = ViewSet.of(toolbox)
+    shown = views.render(Greeting(text="<b>hi</b>"))
+    assert (shown.plugin, shown.notice) == ("greeter", None)
+    assert shown.html == '<p class="greeting">&lt;b&gt;hi&lt;/b&gt;</p>'
+    page = views.page("greeter", "all")
+    assert views.render_page(page, {"title": "Greetings", "results": []}) == "<h1>Greetings</h1>"
+
+
+def test_a_malformed_view_record_excludes_its_plugin(punie_register, punie_toolbox_factory) -> None:
+    @hookimpl
+    def punie_views():
+        yield "<p>not a View</p>"
+
+    from punie_core.plugins.loader import PluginError
+
+    punie_register(punie_views, name="broken")
+    with pytest.raises(PluginError, match="yielded str .* expected View or Page"):
+        punie_toolbox_factory()  # strict here; in use the plugin is excluded and reported
+
+
 # test_hook_punie_render_stub lives in test_stubs.py, beside the other stub tests.
 
 
@@ -155,6 +197,11 @@ def test_lifecycle_order_every_plugin_loads_before_any_hook_and_render_comes_las
                 return []
 
             @hookimpl
+            def punie_views(self):
+                events.append(f"{name}:punie_views")
+                return []
+
+            @hookimpl
             def punie_render_stub(self, record):
                 events.append(f"{name}:punie_render_stub:{record.name}")
                 return None
@@ -173,16 +220,17 @@ def test_lifecycle_order_every_plugin_loads_before_any_hook_and_render_comes_las
     )
     collection = [f"{p}:{hook}" for p in "ab" for hook in COLLECTION_HOOKS]
     assert events[:2] == ["a:load", "b:load"]
-    assert events[2:12] == collection
+    assert events[2:14] == collection
     assert list(COLLECTION_HOOKS) == [
         "punie_tools",
         "punie_nouns",
         "punie_skills",
         "punie_validators",
         "punie_vocabulary",
+        "punie_views",
     ]
     # Render: records sorted by name, and per record the last registered plugin asked first.
-    assert events[12:] == [
+    assert events[14:] == [
         "b:punie_render_stub:a_tool",
         "a:punie_render_stub:a_tool",
         "b:punie_render_stub:b_tool",

@@ -10,6 +10,10 @@ from punie_core.plugins.loader import PluginError, load_toolbox
 from punie_core.plugins.toolbox import Toolbox
 
 CORE_TOOLS = {"list_files", "load_skill", "read_file", "run_command", "tool_help", "write_file"}
+# Spec-driven work (punie_core.specs) registers through the core plugin too.
+CORE_TOOLS |= {"context_layers", "spec_check", "spec_show", "spec_status"}
+# So do model-written tools (punie_core.toolmaking).
+CORE_TOOLS |= {"make_tool", "promote_tool"}
 
 # entry point -> (status, phase, words the error must contain)
 FAILURES: dict[str, tuple[str, str | None, tuple[str, ...]]] = {

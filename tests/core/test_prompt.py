@@ -25,7 +25,8 @@ def test_prompt_lists_skills_by_name_and_description_only(fake_site: Path, clean
     prompt = load_toolbox().prompt
     assert "- fake-echo: How to shout with the fake plugin." in prompt
     assert "Call `shout(text)`" not in prompt  # the body loads on demand
-    assert "- shout: say in capitals" in prompt
+    # Tools are one group line per plugin, parameters only; the summary is behind tool_help.
+    assert "shout(text)" in prompt and "say in capitals" not in prompt
 
 
 def test_prompt_depends_on_nothing_but_the_plugins(tmp_path: Path, clean_env, monkeypatch) -> None:
@@ -109,10 +110,11 @@ def test_the_cores_own_prompt_stays_small(clean_env) -> None:
     assert tokens <= CORE_BUDGET, f"the core-only system prompt is ~{tokens} tokens"
 
 
-def test_a_noun_a_tool_returns_is_listed_without_its_summary(fake_site: Path, clean_env) -> None:
+def test_result_types_are_behind_tool_help_not_in_the_prompt(fake_site: Path, clean_env) -> None:
+    from punie_core.builtin.disclosure import help_text
+
     clean_env.setenv("PUNIE_LOAD_PLUGINS", "good")
-    prompt = load_toolbox().prompt
-    assert (
-        "\nWriteResult(path, size, created, findings: list[str])\n" in prompt
-    )  # write_file's line says what it is
-    assert "\nEcho(text, length)\n" in prompt
+    toolbox = load_toolbox()
+    assert "WriteResult" not in toolbox.prompt and "Echo(" not in toolbox.prompt
+    shown = help_text(toolbox, "write_file")
+    assert "def write_file(" in shown and "class WriteResult" in shown

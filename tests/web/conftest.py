@@ -269,3 +269,50 @@ def screenshot() -> Callable[[Any, str], Path]:
         return path
 
     return take
+
+
+@pytest.fixture(scope="session")
+def loaded_toolbox() -> Any:
+    """The merged toolbox of every installed plugin, loaded once (views, pages, tools)."""
+    return toolbox()
+
+
+@pytest.fixture
+def workplace(
+    agent_loop: AgentLoop, tmp_path: Path, loaded_toolbox: Any
+) -> Iterator[Callable[..., Agent]]:
+    """Start web UIs whose browser sessions answer with a scripted model: `start(script)`.
+
+    Each UI serves `tmp_path / "project"` (created) and shares this test's `PUNIE_HOME`, so a
+    second UI finds the first one's sessions in the traces, as a restarted agent would.
+    """
+    project = tmp_path / "project"
+    project.mkdir(exist_ok=True)
+    started: list[Agent] = []
+
+    def start(script: Any) -> Agent:
+        server = ScriptedModelServer(script).start()
+        web = WebUI(
+            project=project, model=server.model_string, announce=False, toolbox=loaded_toolbox
+        )
+        agent_loop.run(web.start())
+        running = Agent(agent_loop, web, tmp_path, servers=[server])
+        started.append(running)
+        return running
+
+    start.stop = stop_agent  # type: ignore[attr-defined]
+    yield start
+    for running in started:
+        stop_agent(running)
+
+
+def stop_agent(running: Agent) -> None:
+    """Cancel the agent's prompts, stop its web UI and its model servers."""
+    for view in list(running.web.hub.views.values()):
+        running.loop.call(view.session.cancel)
+        task = view.prompt_task
+        if task is not None:
+            running.loop.run(asyncio.wait([task], timeout=10))
+    running.loop.run(running.web.stop())
+    for server in running.servers:
+        server.stop()

@@ -7,7 +7,14 @@ import json
 
 import pytest
 
-PATHS = ["/", "/api/sessions", "/api/agents", "/api/events", "/static/app.js", "/api/openapi.json"]
+PATHS = [
+    "/",
+    "/api/sessions",
+    "/api/agents",
+    "/api/events",
+    "/static/common.js",
+    "/api/openapi.json",
+]
 
 
 def request(
@@ -63,12 +70,14 @@ def test_a_wrong_token_in_the_address_is_401(agent):
     assert (response.status, content) == (401, b"")
 
 
-def test_another_agents_cookie_does_not_open_this_one(agent):
-    # Cookies are shared by every port of 127.0.0.1: only this port's cookie name counts.
-    response, _ = request(
-        agent, "GET", "/api/sessions", {"Cookie": f"punie_token_1={agent.web.token}"}
-    )
-    assert response.status == 401
+def test_no_cookie_ever_opens_it(agent):
+    # A cookie cannot be scoped to a port: any other server on 127.0.0.1 the browser visits
+    # would receive it. So the token is never set nor accepted as a cookie.
+    for name in ("punie_token", f"punie_token_{agent.web.port}", "token"):
+        response, _ = request(
+            agent, "GET", "/api/sessions", {"Cookie": f"{name}={agent.web.token}"}
+        )
+        assert response.status == 401
 
 
 @pytest.mark.parametrize(
@@ -76,7 +85,6 @@ def test_another_agents_cookie_does_not_open_this_one(agent):
     [
         {"Authorization": "Bearer {token}"},
         {"X-Punie-Token": "{token}"},
-        {"Cookie": "punie_token_{port}={token}"},
     ],
 )
 def test_each_way_of_showing_the_token_works(agent, header):
@@ -84,21 +92,27 @@ def test_each_way_of_showing_the_token_works(agent, header):
     response, content = request(agent, "GET", "/api/sessions", filled)
     assert response.status == 200
     assert json.loads(content) == {"sessions": []}
+    response, content = request(agent, "GET", f"/api/sessions?token={agent.web.token}")
+    assert response.status == 200 and json.loads(content) == {"sessions": []}
 
 
-def test_the_address_token_becomes_an_http_only_strict_cookie_and_leaves_the_address(agent):
-    response, content = request(agent, "GET", f"/sessions/x?token={agent.web.token}&a=1")
-    assert (response.status, content) == (303, b"")
-    assert response.getheader("location") == "/sessions/x?a=1"
-    cookie = response.getheader("set-cookie")
-    assert cookie.startswith(f"punie_token_{agent.web.port}={agent.web.token};")
-    assert "HttpOnly" in cookie and "SameSite=Strict" in cookie and "Path=/" in cookie
+def test_the_address_token_opens_a_page_and_sets_no_cookie(agent):
+    response, content = request(agent, "GET", f"/?token={agent.web.token}&a=1")
+    assert response.status == 200
+    assert response.getheader("set-cookie") is None
+    # The page's scripts load with the token in their address (no cookie to carry it).
+    assert f"common.js?v=1&amp;token={agent.web.token}" in content.decode()
 
 
-def test_the_token_redirect_never_leaves_the_site(agent):
-    response, _ = request(agent, "GET", f"//evil.example/?token={agent.web.token}")
-    assert response.status == 303
-    assert response.getheader("location") == "/evil.example/"
+def test_the_token_in_an_address_never_opens_a_post(agent):
+    session = agent.session([{"text": "should never run"}])
+    path = f"/api/sessions/{session.id}/prompts?token={agent.web.token}"
+    origin = f"http://127.0.0.1:{agent.web.port}"
+    response, _ = request(
+        agent, "POST", path, {"Origin": origin, "Content-Type": "application/json"}, {"text": "x"}
+    )
+    assert response.status == 401
+    assert agent.servers[-1].chat_requests == []
 
 
 @pytest.mark.parametrize(
@@ -132,14 +146,14 @@ def test_loopback_host_names_are_accepted(agent, host):
 
 def test_a_post_from_a_foreign_origin_is_refused_and_changes_nothing(agent):
     session = agent.session([{"text": "should never run"}])
-    cookie = {"Cookie": f"punie_token_{agent.web.port}={agent.web.token}"}
+    header = {"X-Punie-Token": agent.web.token}
     for origin in (
         "http://evil.example",
         f"http://evil.example:{agent.web.port}",
         "null",
         "http://127.0.0.1:1",
     ):
-        for auth in (cookie, bearer(agent)):
+        for auth in (header, bearer(agent)):
             response, content = request(
                 agent,
                 "POST",
@@ -152,15 +166,9 @@ def test_a_post_from_a_foreign_origin_is_refused_and_changes_nothing(agent):
     assert session.state == "idle"
 
 
-def test_a_cookie_post_without_origin_is_refused_but_a_bearer_api_client_is_served(agent):
+def test_a_post_without_origin_is_served_only_with_the_token_in_a_header(agent):
     session = agent.session([{"text": "hello from the API"}])
     path = f"/api/sessions/{session.id}/prompts"
-    cookie = {
-        "Cookie": f"punie_token_{agent.web.port}={agent.web.token}",
-        "Content-Type": "application/json",
-    }
-    response, _ = request(agent, "POST", path, cookie, {"text": "hi"})
-    assert response.status == 403
     response, content = request(
         agent, "POST", path, {**bearer(agent), "Content-Type": "application/json"}, {"text": "hi"}
     )
@@ -168,10 +176,10 @@ def test_a_cookie_post_without_origin_is_refused_but_a_bearer_api_client_is_serv
     assert json.loads(content)["accepted"] is True
 
 
-def test_a_same_origin_cookie_post_is_served(agent):
+def test_a_same_origin_post_with_the_header_is_served(agent):
     session = agent.session([{"text": "ok"}])
     headers = {
-        "Cookie": f"punie_token_{agent.web.port}={agent.web.token}",
+        "X-Punie-Token": agent.web.token,
         "Origin": f"http://127.0.0.1:{agent.web.port}",
         "Content-Type": "application/json",
     }

@@ -1,10 +1,14 @@
 """Which ruff, ty and Python a quality tool runs for a project, and how it runs them.
 
-Binaries: the project's own pin wins. When the project's `.venv` has `ruff` or `ty`
-installed, that binary runs, because the project's configuration and CI are written
-against that version (a different ruff formats differently and knows other rules).
-Otherwise the versions Punie depends on run (`ruff==0.17.*`, `ty==0.0.105`), found
-through the packages' own `find_*_bin` helpers. `PUNIE_QUALITY_BUNDLED=1` forces Punie's.
+Binaries: always the versions Punie depends on (`ruff==0.17.*`, `ty==0.0.105`), found
+through the packages' own `find_*_bin` helpers. A project's own `.venv/bin/ruff` or `ty` is
+never run: it is the project's code (a cloned repository can put anything there), and
+`ruff_check`/`typecheck` are read tools that run without permission, in read-only mode too.
+A project that needs its own ruff version runs it with `run_command`, which asks.
+
+Output: every process's stdout and stderr are read as they stream and kept to
+`OUTPUT_LIMIT` bytes each; past that the process group is killed and the result says so
+(`Finished.overflow`), so a hostile file that makes ruff print gigabytes costs no memory.
 
 Python for pytest (and ty's import resolution): the project's `.venv`, else `uv run` when
 it is a uv project without an environment yet, else `PUNIE_PYTHON`, else Punie's own
@@ -20,6 +24,7 @@ import os
 import shutil
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -60,16 +65,15 @@ def project_venv(root: Path) -> Path | None:
 
 
 def find_binary(name: str, root: Path) -> Binary:
-    """The `ruff` or `ty` binary for the project at `root` (project pin first, see module doc).
+    """Punie's pinned `ruff` or `ty` binary (never the project's: see the module doc).
+
+    Args:
+        name: `ruff` or `ty`.
+        root: The project (kept for callers; it does not choose the binary).
 
     Raises:
-        FileNotFoundError: Neither the project nor Punie's environment has the binary.
+        FileNotFoundError: Punie's environment has no such binary.
     """
-    venv = project_venv(root)
-    if venv is not None and os.environ.get(BUNDLED_ENV, "") not in ("1", "true", "yes"):
-        candidate = venv / BIN_DIR / f"{name}{EXE}"
-        if candidate.is_file():
-            return Binary(str(candidate), _venv_version(venv, name), "project")
     return _bundled(name)
 
 
@@ -98,13 +102,6 @@ def _bundled(name: str) -> Binary:
     except PackageNotFoundError:
         pinned = "unknown"
     return Binary(str(path), pinned, "punie")
-
-
-@functools.cache
-def _venv_version(venv: Path, name: str) -> str:
-    for dist_info in sorted(venv.glob(f"lib*/python*/site-packages/{name}-*.dist-info")):
-        return dist_info.name.removeprefix(f"{name}-").removesuffix(".dist-info")
-    return "unknown"
 
 
 @dataclass(frozen=True)
@@ -191,6 +188,7 @@ class Finished:
     stdout: str
     stderr: str
     duration: float
+    overflow: bool = False
 
     @property
     def timed_out(self) -> bool:
@@ -198,56 +196,163 @@ class Finished:
         return self.exit_code is None
 
 
+def ruff_cache_dir() -> str:
+    """ruff's cache, in Punie's own per-user cache directory (private, created on first use).
+
+    Every ruff command passes it as `--cache-dir`, which overrides a project's `cache-dir`
+    setting: a repository cannot make a read tool write files anywhere else.
+    """
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    path = os.path.join(base, "punie", "ruff")
+    with contextlib.suppress(OSError):
+        os.makedirs(path, mode=0o700, exist_ok=True)
+    return path
+
+
+def inside(root: Path, path: str) -> bool:
+    """True when `path` (absolute, or relative to `root`) resolves inside `root`.
+
+    Tools report files through symlinks under the link's name; a link leading out of the
+    workspace must not carry what it points at into a result.
+    """
+    resolved = Path(os.path.realpath(root / path))
+    return resolved == root or resolved.is_relative_to(root)
+
+
+OUTPUT_LIMIT = 32 * 1024 * 1024
+"""Most bytes kept of one process's stdout (and, separately, of its stderr)."""
+
+READ_CHUNK = 64 * 1024
+
+
+class _Capture:
+    """Drains one pipe in a daemon thread, keeping at most `limit` bytes."""
+
+    def __init__(self, pipe: Any, limit: int, on_overflow: Any) -> None:
+        self.chunks: list[bytes] = []
+        self.size = 0
+        self.overflow = False
+        self._pipe = pipe
+        self._limit = limit
+        self._on_overflow = on_overflow
+        self.thread = threading.Thread(target=self._drain, name="punie-pipe", daemon=True)
+        self.thread.start()
+
+    def _drain(self) -> None:
+        try:
+            while chunk := self._pipe.read1(READ_CHUNK):
+                if self.overflow:
+                    continue  # keep draining so the process is never blocked on a full pipe
+                if self.size + len(chunk) > self._limit:
+                    self.chunks.append(chunk[: self._limit - self.size])
+                    self.size = self._limit
+                    self.overflow = True
+                    self._on_overflow()
+                    continue
+                self.chunks.append(chunk)
+                self.size += len(chunk)
+        except (OSError, ValueError):
+            pass
+        finally:
+            with contextlib.suppress(OSError):
+                self._pipe.close()
+
+    def data(self) -> bytes:
+        return b"".join(self.chunks)
+
+
+def _start(
+    argv: list[str],
+    cwd: Path,
+    env: dict[str, str] | None,
+    stdin: bytes | None,
+    limit: int,
+) -> tuple[subprocess.Popen[bytes], _Capture, _Capture]:
+    process = subprocess.Popen(
+        argv,
+        cwd=cwd,
+        env=env,
+        stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        process_group=0,  # killable as a group; a new session (setsid) makes ruff ~15 ms slower
+    )
+
+    def overflow() -> None:
+        kill_group(process.pid)  # more output than any real result: stop it now
+
+    out = _Capture(process.stdout, limit, overflow)
+    err = _Capture(process.stderr, limit, overflow)
+    if stdin is not None:
+        threading.Thread(target=_feed, args=(process, stdin), daemon=True).start()
+    return process, out, err
+
+
+def _feed(process: subprocess.Popen[bytes], data: bytes) -> None:
+    assert process.stdin is not None
+    with contextlib.suppress(OSError, ValueError):
+        process.stdin.write(data)
+    with contextlib.suppress(OSError, ValueError):
+        process.stdin.close()
+
+
+def _finish(
+    process: subprocess.Popen[bytes], out: _Capture, err: _Capture, timeout: float, started: float
+) -> Finished:
+    """Wait for the process; on timeout kill its group and keep what it printed so far."""
+    try:
+        exit_code: int | None = process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        kill_group(process.pid)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            process.wait(timeout=2)
+        exit_code = None
+    for capture in (out, err):
+        # A grandchild outside the group may hold a pipe open: do not wait for it forever.
+        capture.thread.join(timeout=2 if exit_code is not None else 0.5)
+    overflow = out.overflow or err.overflow
+    return Finished(
+        None if overflow else exit_code,
+        _decode(out.data()),
+        _decode(err.data()),
+        time.perf_counter() - started,
+        overflow=overflow,
+    )
+
+
 async def run_process(
-    argv: list[str], cwd: Path, timeout: float, env: dict[str, str] | None = None
+    argv: list[str],
+    cwd: Path,
+    timeout: float,
+    env: dict[str, str] | None = None,
+    limit: int = OUTPUT_LIMIT,
 ) -> Finished:
     """Run a program to completion without a shell, killing its whole process group on timeout.
 
-    The pipes are drained by `Popen.communicate` in a worker thread: on Python 3.11 asyncio's
-    own subprocesses start a watcher thread per process, which costs more than the tools
-    we time. A cancelled caller (the toolbox's own timeout) kills the group before re-raising.
+    Its output is read as it streams, at most `limit` bytes per pipe (see the module doc).
+    The waiting happens in a worker thread: on Python 3.11 asyncio's own subprocesses start
+    a watcher thread per process, which costs more than the tools we time. A cancelled caller
+    (the toolbox's own timeout) kills the group before re-raising.
 
     Raises:
         FileNotFoundError: The program does not exist.
         PermissionError: The program is not executable.
     """
     started = time.perf_counter()
-    process = subprocess.Popen(
-        argv,
-        cwd=cwd,
-        env=env,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        process_group=0,  # killable as a group; a new session (setsid) makes ruff ~15 ms slower
-    )
+    process, out, err = _start(argv, cwd, env, None, limit)
     try:
-        exit_code, out, err = await asyncio.to_thread(_communicate, process, timeout)
+        return await asyncio.to_thread(_finish, process, out, err, timeout, started)
     except asyncio.CancelledError:
         kill_group(process.pid)
         raise
-    return Finished(exit_code, _decode(out), _decode(err), time.perf_counter() - started)
-
-
-def _communicate(
-    process: subprocess.Popen[bytes], timeout: float
-) -> tuple[int | None, bytes, bytes]:
-    """Wait for the process; on timeout kill its group and keep what it printed so far."""
-    try:
-        out, err = process.communicate(timeout=timeout)
-        return process.returncode, out, err
-    except subprocess.TimeoutExpired:
-        kill_group(process.pid)
-        try:
-            out, err = process.communicate(timeout=2)
-        except subprocess.TimeoutExpired:  # a grandchild outside the group holds the pipes
-            process.kill()
-            out, err = b"", b""
-        return None, out or b"", err or b""
 
 
 def run_process_sync(
-    argv: list[str], cwd: Path, timeout: float, stdin: str | None = None
+    argv: list[str],
+    cwd: Path,
+    timeout: float,
+    stdin: str | None = None,
+    limit: int = OUTPUT_LIMIT,
 ) -> Finished:
     """`run_process` for synchronous callers (validators), optionally feeding `stdin`.
 
@@ -255,22 +360,16 @@ def run_process_sync(
         FileNotFoundError: The program does not exist.
     """
     started = time.perf_counter()
-    try:
-        done = subprocess.run(
-            argv,
-            cwd=cwd,
-            input=stdin.encode("utf-8") if stdin is not None else None,
-            stdin=None if stdin is not None else subprocess.DEVNULL,
-            capture_output=True,
-            timeout=timeout,
-            process_group=0,
-        )
-    except subprocess.TimeoutExpired as exc:
-        return Finished(
-            None, _decode(exc.stdout), _decode(exc.stderr), time.perf_counter() - started
-        )
-    return Finished(
-        done.returncode, _decode(done.stdout), _decode(done.stderr), time.perf_counter() - started
+    data = stdin.encode("utf-8") if stdin is not None else None
+    process, out, err = _start(argv, cwd, None, data, limit)
+    return _finish(process, out, err, timeout, started)
+
+
+def overflow_message(program: str) -> str:
+    """The error of a process stopped for printing more than `OUTPUT_LIMIT` bytes."""
+    return (
+        f"{program} printed more than {OUTPUT_LIMIT // (1024 * 1024)} MiB and was stopped; "
+        "check fewer files (a generated or hostile file?)"
     )
 
 

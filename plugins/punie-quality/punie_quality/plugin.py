@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from punie_core import Noun, Skill, Term, Tool, Validator, hookimpl
+from punie_core import Noun, Page, Skill, Term, Tool, Validator, View, hookimpl
 
 
 @hookimpl
@@ -87,3 +87,10 @@ def punie_vocabulary() -> Iterator[Term]:
     yield Term("violation", "a ruff finding (result.violations)")
     yield Term("diagnostic", "a ty finding (result.errors: errors only)")
     yield Term("nodeid", "a test's id, tests/test_x.py::test_y; rerun it via paths")
+
+
+@hookimpl
+def punie_views() -> Iterator[View | Page]:
+    from punie_quality import views
+
+    yield from views.views()

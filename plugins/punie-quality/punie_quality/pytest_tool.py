@@ -16,6 +16,7 @@ from typing import Any
 
 from punie_core import tool_context
 from punie_quality.environment import Python, project_python, run_process, tail
+from punie_quality.pytest_args import checked_args
 from punie_quality.results import CollectionError, TestCase, TestResult
 from punie_quality.workspace_paths import target_paths
 
@@ -28,83 +29,6 @@ COLLECTOR_MODULE = "punie_pytest_collector"
 REPORT_ENV = "PUNIE_PYTEST_REPORT"
 COUNTED = ("passed", "failed", "error", "skipped", "xfailed", "xpassed")
 NOT_PASSING = ("failed", "error", "skipped", "xfailed", "xpassed")
-
-REFUSED_OPTIONS = frozenset(
-    {
-        "-c",
-        "--config-file",
-        "--rootdir",
-        "--confcutdir",
-        "--basetemp",
-        "-o",
-        "--override-ini",
-        "-p",
-        "--junitxml",
-        "--junit-xml",
-        "--log-file",
-        "--resultlog",
-        "--debug",
-        "--pdb",
-        "--pdbcls",
-        "--trace",
-    }
-)
-"""Options that point pytest outside the workspace, delete or write files there (`--basetemp`
-is emptied), load other code or wait for a debugger. The permission prompt shows the paths,
-so arguments must not widen what the person approved."""
-
-VALUE_OPTIONS = frozenset(
-    {
-        "-k",
-        "-m",
-        "--maxfail",
-        "--tb",
-        "-W",
-        "--pythonwarnings",
-        "--deselect",
-        "--ignore",
-        "--ignore-glob",
-        "--durations",
-        "--durations-min",
-        "-n",
-        "--numprocesses",
-        "--capture",
-        "--timeout",
-        "--log-level",
-        "--color",
-        "-r",
-        "--import-mode",
-        "--count",
-    }
-)
-"""Options whose value is the next argument (so it is not mistaken for a test path)."""
-
-
-def checked_args(args: list[str]) -> list[str]:
-    """The caller's pytest arguments, refusing paths and options that widen the run.
-
-    Raises:
-        ValueError: A positional argument (test paths go in `paths`, which are confined to
-            the workspace) or a refused option.
-    """
-    checked: list[str] = []
-    expect_value = False
-    for arg in args:
-        if expect_value:
-            checked.append(arg)
-            expect_value = False
-            continue
-        name = arg.split("=", 1)[0]
-        if not arg.startswith("-"):
-            raise ValueError(
-                f"pytest_run(args=...) got {arg!r}: pass test files or node ids in `paths`"
-            )
-        attached = None if arg.startswith("--") else arg[:2]  # -pNAME, -cFILE, -oKEY=VALUE
-        if name in REFUSED_OPTIONS or attached in REFUSED_OPTIONS:
-            raise ValueError(f"pytest_run does not allow {name!r} (it reaches outside the run)")
-        expect_value = name in VALUE_OPTIONS and "=" not in arg
-        checked.append(arg)
-    return checked
 
 
 def pytest_argv(python: Python, targets: list[str], args: list[str]) -> list[str]:
@@ -148,7 +72,7 @@ async def pytest_run(
     python = project_python(root)
     with tempfile.TemporaryDirectory(prefix="punie-pytest-") as scratch:
         report = Path(scratch) / "report.jsonl"
-        argv = pytest_argv(python, targets, checked_args(list(args or [])))
+        argv = pytest_argv(python, targets, checked_args(list(args or []), confine=_confine))
         try:
             done = await run_process(argv, root, timeout, env=pytest_env(report, python))
         except (FileNotFoundError, PermissionError) as exc:
@@ -176,10 +100,20 @@ async def pytest_run(
     return result
 
 
+def _confine(path: str) -> None:
+    """A path-valued option (`--ignore`, `--deselect`) must name a place in the workspace."""
+    tool_context().workspace.resolve(path)
+
+
+REPORT_LIMIT = 64 * 1024 * 1024
+"""Most bytes of the collector's report read back (each event's output is already capped)."""
+
+
 def read_events(report: Path) -> list[dict[str, Any]]:
     """The collector's events; a line torn by a kill at the timeout is skipped."""
     try:
-        text = report.read_text(encoding="utf-8")
+        with report.open("rb") as handle:
+            text = handle.read(REPORT_LIMIT).decode("utf-8", errors="replace")
     except FileNotFoundError:
         return []
     events = []

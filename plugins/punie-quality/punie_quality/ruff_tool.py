@@ -5,6 +5,13 @@ file names, 1-based rows and columns, `fix.applicability`). Checks never write: 
 overrides a project's `fix = true`. Only safe fixes count as fixable and are applied
 (`--no-unsafe-fixes`), whatever the project configures, so an agent never applies a fix ruff
 itself calls unsafe.
+
+They are read tools (no permission asked), so they read and report only the workspace: Punie's
+own ruff runs (never the project's), the project's configuration is checked first
+(`config_guard`: no `extend` or config link leading outside), the cache goes to Punie's own
+cache directory, findings for files that are links out of the workspace are dropped, output
+is bounded, and fixes never touch a protected place (a virtual environment or git directory,
+by name or by content).
 """
 
 from __future__ import annotations
@@ -18,16 +25,20 @@ from typing import Any
 from pydantic import TypeAdapter
 
 from punie_core import tool_context
+from punie_quality.config_guard import check_config
 from punie_quality.environment import (
     Binary,
     RelativePaths,
     find_binary,
+    inside,
     json_list,
+    overflow_message,
+    ruff_cache_dir,
     run_process,
     tail,
 )
 from punie_quality.results import FormatResult, RuffResult, Violation
-from punie_quality.workspace_paths import ask_to_modify, target_paths
+from punie_quality.workspace_paths import ask_to_modify, target_paths, writable_files
 
 RUFF_TIMEOUT = 60.0
 """Seconds one ruff process may run before the result reports a timeout."""
@@ -49,6 +60,8 @@ def parse_violations(stdout: str, root: Path) -> list[Violation]:
     """
     raw = json_list(stdout, "ruff", RuffOutputError)
     relative = RelativePaths(root)
+    # Findings in a file that is a link out of the workspace would carry what it points at.
+    raw = [item for item in raw if inside(root, str(item.get("filename") or "."))]
     # One validation call for the whole list: thousands of findings stay cheap.
     return VIOLATIONS.validate_python([violation_fields(item, relative) for item in raw])
 
@@ -82,7 +95,16 @@ def _ruff_sort_key(violation: Violation) -> tuple[str, int, int, str]:
 def check_argv(binary: Binary, targets: list[str], *, fix: bool) -> list[str]:
     """The `ruff check` command line (shared with the benchmark's raw baseline)."""
     mode = "--fix" if fix else "--no-fix"
-    return [binary.path, "check", "--output-format=json", mode, "--no-unsafe-fixes", *targets]
+    return [
+        binary.path,
+        "check",
+        "--output-format=json",
+        mode,
+        "--no-unsafe-fixes",
+        "--cache-dir",
+        ruff_cache_dir(),
+        *targets,
+    ]
 
 
 def _ruff_result(violations: list[Violation], **fields: Any) -> RuffResult:
@@ -101,7 +123,9 @@ async def _run_check(
 ) -> tuple[list[Violation], RuffResult | None]:
     """One read-only ruff check: (violations, None), or ([], a failed result) when ruff failed."""
     done = await run_process(check_argv(binary, targets, fix=False), root, RUFF_TIMEOUT)
-    if done.timed_out:
+    if done.overflow:
+        error = overflow_message("ruff")
+    elif done.timed_out:
         error = f"ruff timed out after {RUFF_TIMEOUT:g} s"
     elif done.exit_code not in (0, 1):
         error = tail(done.stderr or done.stdout) or f"ruff exited {done.exit_code}"
@@ -125,13 +149,15 @@ async def ruff_check(paths: str | list[str] | None = None, fix: bool = False) ->
         paths: Files or directories relative to the workspace root (default: the whole workspace).
         fix: Apply ruff's safe fixes to the files that have fixable violations.
     """
-    root = tool_context().workspace.root
+    workspace = tool_context().workspace
+    root = workspace.root
     targets = target_paths(paths)
+    check_config(root)
     binary = find_binary("ruff", root)
     before, failed = await _run_check(binary, root, targets)
     if failed is not None:
         return failed
-    fixable_files = sorted({v.file for v in before if v.fixable})
+    fixable_files = writable_files(sorted({v.file for v in before if v.fixable}))
     if not fix or not fixable_files:
         return _ruff_result(before, tool=binary.label, exit_code=1 if before else 0)
 
@@ -170,14 +196,16 @@ async def ruff_check(paths: str | list[str] | None = None, fix: bool = False) ->
 
 def fix_argv(binary: Binary, files: list[str]) -> list[str]:
     """`ruff check --fix-only`: apply safe fixes, print how many ("Fixed 5 errors.")."""
-    return [binary.path, "check", "--fix-only", "--no-unsafe-fixes", *files]
+    cache = ["--cache-dir", ruff_cache_dir()]
+    return [binary.path, "check", "--fix-only", "--no-unsafe-fixes", *cache, *files]
 
 
 def format_argv(binary: Binary, targets: list[str], *, check: bool) -> list[str]:
     """The `ruff format` command line (shared with the benchmark's raw baseline)."""
+    cache = ["--cache-dir", ruff_cache_dir()]
     if check:
-        return [binary.path, "format", "--check", "--output-format=json", *targets]
-    return [binary.path, "format", *targets]
+        return [binary.path, "format", "--check", "--output-format=json", *cache, *targets]
+    return [binary.path, "format", *cache, *targets]
 
 
 async def ruff_format(paths: str | list[str] | None = None, check: bool = True) -> FormatResult:
@@ -194,9 +222,12 @@ async def ruff_format(paths: str | list[str] | None = None, check: bool = True) 
     """
     root = tool_context().workspace.root
     targets = target_paths(paths)
+    check_config(root)
     binary = find_binary("ruff", root)
     done = await run_process(format_argv(binary, targets, check=True), root, RUFF_TIMEOUT)
     common: dict[str, Any] = {"tool": binary.label, "checked": check, "exit_code": done.exit_code}
+    if done.overflow:
+        return FormatResult(success=False, tool_error=overflow_message("ruff format"), **common)
     if done.timed_out:
         error = f"ruff format timed out after {RUFF_TIMEOUT:g} s"
         return FormatResult(success=False, tool_error=error, **common)
@@ -208,6 +239,8 @@ async def ruff_format(paths: str | list[str] | None = None, check: bool = True) 
         error = tail(done.stderr or done.stdout) or f"ruff format exited {done.exit_code}"
         return FormatResult(success=False, tool_error=error, **common)
     files = sorted({m.file for m in messages if m.code == "unformatted"})
+    if not check:
+        files = writable_files(files)
     unformattable = [m for m in messages if m.code != "unformatted"]
     errors = [f"{m.file}:{m.line}:{m.column}: {m.message}" for m in unformattable]
     if check or not files:

@@ -4,6 +4,10 @@ ty (0.0.105) has no `json` output; its `gitlab` format is a JSON array on stdout
 (`check_name`), `rule: message` (`description`), a severity (`major` = error, `minor` =
 warning, `info`) and 1-based positions relative to the working directory. ty exits 1 for
 warnings too, so success is decided by the error count; exit 2 means ty could not check.
+
+A read tool: Punie's own ty runs, the project's configuration is checked first (no source
+root, extra path or environment outside the workspace: `config_guard`), and diagnostics for
+files outside the workspace are dropped.
 """
 
 from __future__ import annotations
@@ -15,12 +19,15 @@ from typing import Any
 from pydantic import TypeAdapter
 
 from punie_core import tool_context
+from punie_quality.config_guard import check_config
 from punie_quality.environment import (
     Binary,
     Python,
     RelativePaths,
     find_binary,
+    inside,
     json_list,
+    overflow_message,
     project_python,
     run_process,
     tail,
@@ -55,7 +62,16 @@ def parse_diagnostics(stdout: str, root: Path) -> list[TypeDiagnostic]:
     """
     raw = json_list(stdout, "ty", TyOutputError)
     relative = RelativePaths(root)
+    # Diagnostics in a file outside the workspace (a link out, a configured source root
+    # elsewhere) would carry its contents: dropped.
+    raw = [item for item in raw if inside(root, _location_path(item))]
     return DIAGNOSTICS.validate_python([diagnostic_fields(item, relative) for item in raw])
+
+
+def _location_path(item: Any) -> str:
+    location = item.get("location") if isinstance(item, dict) else None
+    path = location.get("path") if isinstance(location, dict) else None
+    return str(path or ".")
 
 
 def diagnostic_fields(item: dict[str, Any], relative: Callable[[str], str]) -> dict[str, Any]:
@@ -99,6 +115,7 @@ async def typecheck(paths: str | list[str] | None = None) -> TypeCheckResult:
     """
     root = tool_context().workspace.root
     targets = [] if paths is None else target_paths(paths)
+    check_config(root)
     binary = find_binary("ty", root)
     python = project_python(root)
     done = await run_process(typecheck_argv(binary, python, targets), root, TY_TIMEOUT)
@@ -107,6 +124,8 @@ async def typecheck(paths: str | list[str] | None = None) -> TypeCheckResult:
         "python": str(python.venv or ""),
         "exit_code": done.exit_code,
     }
+    if done.overflow:
+        return TypeCheckResult(success=False, tool_error=overflow_message("ty"), **common)
     if done.timed_out:
         return TypeCheckResult(
             success=False, tool_error=f"ty timed out after {TY_TIMEOUT:g} s", **common

@@ -22,18 +22,28 @@ from __future__ import annotations
 import functools
 import json
 import os
+import re
 import time
 from collections.abc import Iterable
 from pathlib import Path
 
 from punie_core import Finding, run_cached
-from punie_quality.environment import find_binary, project_python, run_process_sync, tail
+from punie_quality.config_guard import config_problem
+from punie_quality.environment import (
+    find_binary,
+    overflow_message,
+    project_python,
+    ruff_cache_dir,
+    run_process_sync,
+    tail,
+)
 from punie_quality.results import Violation
 from punie_quality.ruff_tool import RUFF_TIMEOUT, SYNTAX_CODE, parse_violations
 from punie_quality.ty_tool import TY_TIMEOUT, parse_diagnostics
 
 SYNTAX_RULE = "E999"
 TY_RULE = "TY001"
+TY_CONFIG_RULE = "TY002"
 PYTHON_SUFFIXES = (".py", ".pyi")
 ROOT_MARKERS = ("pyproject.toml", "ruff.toml", ".ruff.toml", "ty.toml", "setup.cfg", ".git")
 
@@ -41,8 +51,12 @@ RUFF_SYNTAX_RULES = {
     SYNTAX_RULE: "Python syntax error (ruff `invalid-syntax`): the file does not parse"
 }
 TY_RULES = {
-    TY_RULE: "ty type error; the message starts with ty's rule name (invalid-argument-type, ...)"
+    TY_RULE: "ty type error; the message starts with ty's rule name (invalid-argument-type, ...)",
+    TY_CONFIG_RULE: "ty cannot run with the project's configuration (for example "
+    "`[tool.ty.environment] python` names a missing environment)",
 }
+_CONFIG_FILE = re.compile(r"Invalid setting in configuration file `([^`]+)`")
+_SOURCE_LINE = re.compile(r"^\s*(\d+)\s*\|")
 
 
 class ValidatorBroken(RuntimeError):
@@ -110,8 +124,20 @@ def _finding(violation: Violation, root: Path, names: dict[str, str]) -> Finding
     )
 
 
+def _guard(root: Path) -> None:
+    """Refuse a configuration leading outside the project (see `config_guard`)."""
+    problem = config_problem(root)
+    if problem:
+        raise ValidatorBroken(f"refusing to run: {problem}")
+
+
 def _run_ruff(argv: list[str], root: Path, stdin: str | None = None) -> list[Violation]:
+    _guard(root)
+    # Punie's cache directory, whatever the project's `cache-dir` says.
+    argv = [*argv[:2], "--cache-dir", ruff_cache_dir(), *argv[2:]]
     done = run_process_sync(argv, root, RUFF_TIMEOUT, stdin=stdin)
+    if done.overflow:
+        raise ValidatorBroken(overflow_message("ruff"))
     if done.timed_out:
         raise ValidatorBroken(f"ruff timed out after {RUFF_TIMEOUT:g} s")
     if done.exit_code not in (0, 1):
@@ -254,10 +280,13 @@ def ruff_lint_fix(path: str, source: str) -> str:
         ValidatorBroken: ruff could not run.
     """
     root = project_root([_absolute(path)])
+    _guard(root)
     binary = find_binary("ruff", root)
     argv = [
         binary.path,
         "check",
+        "--cache-dir",
+        ruff_cache_dir(),
         "--fix-only",
         "--exit-zero",
         "--no-unsafe-fixes",
@@ -284,10 +313,16 @@ def ty_batch(paths: list[str]) -> list[Finding]:
     argv = [binary.path, "check", "--output-format", "gitlab", "--no-progress"]
     if python.venv is not None:
         argv += ["--python", str(python.venv)]
+    _guard(root)
     done = run_process_sync([*argv, *names], root, TY_TIMEOUT)
+    if done.overflow:
+        raise ValidatorBroken(overflow_message("ty"))
     if done.timed_out:
         raise ValidatorBroken(f"ty timed out after {TY_TIMEOUT:g} s")
     diagnostics = parse_diagnostics(done.stdout, root) if done.stdout.strip() else []
+    if done.exit_code == 2 and _CONFIG_FILE.search(done.stderr or done.stdout):
+        # The project's ty settings are wrong: a finding about them, not a crash.
+        return [_config_finding(done.stderr or done.stdout, root, next(iter(names.values())))]
     if done.exit_code not in (0, 1):
         reasons = "; ".join(d.message for d in diagnostics) or tail(done.stderr or done.stdout)
         raise ValidatorBroken(f"ty failed (exit {done.exit_code}): {reasons}")
@@ -302,3 +337,27 @@ def ty_batch(paths: list[str]) -> list[Finding]:
         for d in diagnostics
         if d.severity == "error"
     ]
+
+
+def _config_finding(output: str, root: Path, fallback: str) -> Finding:
+    """TY002 at the setting ty refused (`pyproject.toml` line of `[tool.ty.environment]
+    python = ".venv"` when `.venv` does not exist), from ty's own error text."""
+    match = _CONFIG_FILE.search(output)
+    path = match.group(1) if match else fallback
+    line = 1
+    lines = output.splitlines()
+    for index, text in enumerate(lines):
+        if "^" in text and index > 0:
+            numbered = _SOURCE_LINE.match(lines[index - 1])
+            if numbered:
+                line = int(numbered.group(1))
+                break
+    cause = next(
+        (t.strip() for t in lines if t.strip().startswith("Cause:")), "invalid ty configuration"
+    )
+    detail = next((t.split("^", 1)[-1].strip("^ ") for t in lines if "^^^" in t), "")
+    message = f"ty cannot run: {cause.removeprefix('Cause: ')}"
+    if detail:
+        message += f" ({detail})"
+    message += "; fix the setting or create the environment it names, then re-run"
+    return Finding(path=path, line=line, column=1, rule=TY_CONFIG_RULE, message=message)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from punie_core import PROTECTED_PARTS, PermissionRequest, ProtectedPath, tool_context
+from punie_core import PermissionRequest, ProtectedPath, tool_context
 
 
 def target_paths(paths: str | list[str] | None, *, node_ids: bool = False) -> list[str]:
@@ -38,6 +38,21 @@ def target_paths(paths: str | list[str] | None, *, node_ids: bool = False) -> li
     return found
 
 
+def writable_files(files: list[str]) -> list[str]:
+    """The files (workspace-relative) a fix may rewrite: those inside the workspace and not in
+    a protected place (`.git`, a virtual environment, by name or by content); others are left
+    as they are (ruff walks into a `env/` holding `pyvenv.cfg` as into any directory)."""
+    workspace = tool_context().workspace
+    kept = []
+    for name in files:
+        try:
+            workspace.writable(name)
+        except (OSError, ValueError):
+            continue
+        kept.append(name)
+    return kept
+
+
 async def ask_to_modify(tool: str, files: list[str], arguments: dict[str, object]) -> None:
     """Ask permission to let `tool` rewrite `files` (workspace-relative).
 
@@ -51,9 +66,14 @@ async def ask_to_modify(tool: str, files: list[str], arguments: dict[str, object
     workspace = context.workspace
     resolved: list[Path] = []
     for name in files:
-        path = workspace.resolve(name)
-        if any(part in PROTECTED_PARTS for part in path.relative_to(workspace.root).parts):
-            raise ProtectedPath(f"refusing to let {tool} write {name}: protected location")
+        try:
+            # Inside, not protected by name or by content (a venv or git dir under any name),
+            # and a regular file.
+            path = workspace.writable(name)
+        except ProtectedPath:
+            raise ProtectedPath(
+                f"refusing to let {tool} write {name}: protected location"
+            ) from None
         resolved.append(path)
     sensitive = any(workspace.is_sensitive(p) for p in resolved)
     title = f"{tool}({', '.join(files)})"

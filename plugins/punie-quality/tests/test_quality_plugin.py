@@ -163,6 +163,28 @@ def test_punie_check_runs_ruff_and_ty(lint_project, quality_toolbox, monkeypatch
     assert validate_source("src/lintme/x.py", "import os\n", quality_toolbox)[0].rule == "F401"
 
 
+def test_missing_configured_interpreter_is_a_configuration_finding(
+    tmp_path, quality_toolbox, monkeypatch
+):
+    """`[tool.ty.environment] python` naming a missing .venv: ty refuses to run (exit 2);
+    `punie check` reports the setting (TY002), not a validator crash (PUNIE001)."""
+    project = write_tree(
+        tmp_path / "p",
+        {
+            "pyproject.toml": '[project]\nname = "p"\nversion = "0"\n\n'
+            '[tool.ty.environment]\npython = ".venv"\n',
+            "uv.lock": "",
+            "app/m.py": "x: int = 1\n",
+        },
+    )
+    monkeypatch.chdir(project)
+    report = check_paths(["app"], quality_toolbox, layers=("types",))
+    assert [(f.rule, Path(f.path).name, f.line) for f in report.findings] == [
+        ("TY002", "pyproject.toml", 6)
+    ]
+    assert "environment.python" in report.findings[0].message
+
+
 def test_punie_check_fix_applies_ruff_safe_fixes(lint_project, quality_toolbox, monkeypatch):
     monkeypatch.chdir(lint_project)
     report = check_paths(

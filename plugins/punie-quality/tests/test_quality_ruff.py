@@ -7,7 +7,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from punie_quality.environment import BUNDLED_ENV, find_binary
+from punie_quality.environment import find_binary
 from punie_quality.results import FormatResult, RuffResult
 from quality_helpers import (
     LINT_FILES,
@@ -228,7 +228,8 @@ def test_format_nothing_to_do_asks_nothing(lint_project, caller):
     assert result.success and result.files == [] and call.requests == []
 
 
-def test_project_ruff_wins_over_punies_unless_forced(tmp_path, monkeypatch):
+def test_the_projects_own_ruff_never_runs(tmp_path):
+    # A cloned repository's .venv/bin/ruff is the project's code: a read tool never runs it.
     project = tmp_path / "p"
     project.mkdir()
     venv = make_venv(project)
@@ -237,10 +238,4 @@ def test_project_ruff_wins_over_punies_unless_forced(tmp_path, monkeypatch):
     (site_packages(venv) / "ruff-0.17.6.dist-info").mkdir()
 
     chosen = find_binary("ruff", project)
-    assert (chosen.source, chosen.version, chosen.path) == (
-        "project",
-        "0.17.6",
-        str(venv / "bin" / "ruff"),
-    )
-    monkeypatch.setenv(BUNDLED_ENV, "1")
-    assert find_binary("ruff", project).source == "punie"
+    assert (chosen.source, chosen.path) == ("punie", bundled.path)

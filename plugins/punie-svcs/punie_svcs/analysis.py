@@ -37,6 +37,9 @@ REGISTER_METHODS = frozenset(
     }
 )
 INTEGRATIONS = frozenset({"flask", "aiohttp", "starlette", "fastapi", "pyramid"})
+"""svcs's framework modules (`svcs.pyramid` only before svcs 26.2)."""
+SEPARATE_INTEGRATIONS = frozenset({"svcs_pyramid"})
+"""Integrations shipped as their own package (svcs 26.2 moved Pyramid to `svcs_pyramid`)."""
 REQUEST_METHODS = frozenset({"get", "aget", "get_abstract", "aget_abstract"})
 CONTAINER_TYPES = frozenset(
     {"Container", "DepContainer", "HopscotchContainer", "InjectorContainer"}
@@ -45,6 +48,18 @@ AUTOWIRE = frozenset({"autowire", "aautowire"})
 INJECTING_FACTORIES = frozenset({"auto", "auto_async", "partial"})
 """Factory wrappers that supply parameters themselves (svcs-di's `auto`, functools.partial)."""
 CONTEXT_DECORATORS = frozenset({"contextmanager", "asynccontextmanager"})
+BUILTIN_TYPES = frozenset(
+    {"str", "int", "bytes", "bool", "float", "complex", "list", "dict", "tuple", "set",
+     "frozenset", "object", "type"}
+)
+FIELD_FUNCTIONS = frozenset({"field", "ib", "attrib"})
+"""dataclasses.field / attrs.field / attr.ib: `init=False` keeps a field out of __init__."""
+NOT_FOUND_ERRORS = frozenset(
+    {"ServiceNotFoundError", "Exception", "BaseException"}
+)
+"""Handlers that catch svcs's ServiceNotFoundError (an Exception subclass)."""
+OPAQUE_CALLS = frozenset({"scan"})
+"""Calls that register services the rules cannot see (svcs-di / hopscotch scanning)."""
 
 
 def last(name: str | None) -> str:
@@ -76,6 +91,11 @@ class Request:
     types: list[tuple[str, str, cst.BaseExpression]]  # (code, key, node)
     receiver: str
     function: str | None
+    scope: tuple[str, ...] = ()
+    order: int = 0
+    handled: bool = False
+    """Inside a `try` whose handler catches ServiceNotFoundError (the code expects the miss)."""
+    in_test: bool = False
 
 
 @dataclass
@@ -91,6 +111,10 @@ class Function:
     unguarded_yield: cst.CSTNode | None
     requests: list[Request] = field(default_factory=list)
     returns: str | None = None
+    key: str = ""
+    """Unique within the module: the name and its place in the walk (`make_db#3`)."""
+    scope: tuple[str, ...] = ()
+    """Keys of the enclosing functions, outermost first (empty at module level)."""
 
     @property
     def container_param(self) -> str | None:
@@ -114,6 +138,7 @@ class Class:
     priority_node: cst.CSTNode | None
     call: cst.FunctionDef | None
     call_params: list[Param]
+    scope: tuple[str, ...] = ()
 
     @property
     def call_is_async(self) -> bool:
@@ -135,6 +160,11 @@ class Registration:
     local: bool
     keywords: dict[str, str]
     function: str | None
+    scope: tuple[str, ...] = ()
+    order: int = 0
+    in_test: bool = False
+    opaque: bool = False
+    """The registered type is not a literal type (a variable, a loop): it may be anything."""
 
 
 @dataclass
@@ -171,6 +201,20 @@ class ModuleFacts(ParsedModule):
     )
     phases: list[PhaseEntry] = field(default_factory=list)
     executions: list[Execution] = field(default_factory=list)
+    local_defs: dict[str, dict[str, Function | Class]] = field(default_factory=dict)
+    """Defs and classes inside functions, by the key of the function that holds them."""
+    scopes: dict[int, tuple[str, ...]] = field(default_factory=dict)
+    """The scope of autowire calls and middleware registrations, by node id."""
+    opaque: list[tuple[tuple[str, ...], bool]] = field(default_factory=list)
+    """(scope, in a test) of registrations the rules cannot see: `scan()`, `@injectable`."""
+    injected: set[str] = field(default_factory=set)
+    """Type keys built with svcs-di's `container.inject(T, ...)` (not with the factory)."""
+    call_sites: list[tuple[str, tuple[str, ...], bool]] = field(default_factory=list)
+    """(called name, scope, in a test) of every call: wrappers of registrations are found
+    by name once the whole project is known."""
+    forwarders: set[str] = field(default_factory=set)
+    """Functions that register a type their caller passes in (their calls are registrations
+    the rules cannot see)."""
 
 
 def _own_nodes(node: cst.FunctionDef) -> Iterator[cst.CSTNode]:
@@ -219,7 +263,9 @@ def unguarded_yield(function: cst.FunctionDef) -> cst.CSTNode | None:
 
     def compound(statement: cst.CSTNode, guarded: bool, followed: bool) -> cst.CSTNode | None:
         if isinstance(statement, cst.Try):
-            protected = guarded or statement.finalbody is not None
+            # A handler may catch what is thrown in at `yield` and clean up after the try:
+            # which errors reach it cannot be known, so any handler counts as a guard.
+            protected = guarded or statement.finalbody is not None or bool(statement.handlers)
             found = block(body_of(statement.body), protected, followed)
             for handler in statement.handlers:
                 found = found or block(body_of(handler.body), protected, followed)
@@ -244,6 +290,15 @@ def unguarded_yield(function: cst.FunctionDef) -> cst.CSTNode | None:
     return block(body_of(function.body), False, False)
 
 
+def _calls_in(node: cst.CSTNode) -> Iterator[cst.Call]:
+    stack: list[cst.CSTNode] = [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, cst.Call):
+            yield current
+        stack.extend(iter_children(current))
+
+
 def _is_generator(node: cst.FunctionDef) -> bool:
     return any(isinstance(n, cst.Yield) for n in _own_nodes(node))
 
@@ -256,6 +311,17 @@ def _class_facts(node: cst.ClassDef, module: cst.Module) -> Class:
     complete = all(b in ("object", "Generic", "Protocol", "") for b in bases)
     priority = None
     priority_node = None
+    kw_only = any(
+        isinstance(d.decorator, cst.Call)
+        and any(
+            a.keyword is not None
+            and a.keyword.value == "kw_only"
+            and isinstance(a.value, cst.Name)
+            and a.value.value == "True"
+            for a in d.decorator.args
+        )
+        for d in node.decorators
+    )
     fields: list[Param] = []
     for statement in body:
         if not isinstance(statement, cst.SimpleStatementLine):
@@ -278,15 +344,23 @@ def _class_facts(node: cst.ClassDef, module: cst.Module) -> Class:
             if target == "priority":
                 priority = module.code_for_node(value) if value is not None else None
                 priority_node = small
-            if isinstance(small, cst.AnnAssign) and last(annotation) not in ("ClassVar", "KW_ONLY"):
+            head = (annotation or "").split("[", 1)[0]
+            if isinstance(small, cst.AnnAssign) and last(head) == "KW_ONLY":
+                kw_only = True
+                continue
+            if isinstance(small, cst.AnnAssign) and last(head) != "ClassVar":
                 default = None if value is None else module.code_for_node(value)
-                if isinstance(value, cst.Call) and last(dotted(value.func)) == "field":
+                if isinstance(value, cst.Call) and last(dotted(value.func)) in FIELD_FUNCTIONS:
+                    keywords = {a.keyword.value: a.value for a in value.args if a.keyword}
+                    init = keywords.get("init")
+                    if isinstance(init, cst.Name) and init.value == "False":
+                        continue  # field(init=False): not a parameter of __init__
                     has_default = any(
-                        a.keyword is not None and a.keyword.value in ("default", "default_factory")
-                        for a in value.args
+                        k in keywords for k in ("default", "default_factory", "factory")
                     )
                     default = "field(...)" if has_default else None
-                fields.append(Param(target, "positional", annotation, default, small))
+                kind = "keyword_only" if kw_only else "positional"
+                fields.append(Param(target, kind, annotation, default, small))
     if "__init__" in methods:
         init: list[Param] | None = parameters(methods["__init__"].params, module, Param)[1:]
     elif any(d in ("dataclass", "define", "frozen", "mutable", "injectable") for d in decorators):
@@ -312,18 +386,28 @@ def _class_facts(node: cst.ClassDef, module: cst.Module) -> Class:
 
 
 class _Builder:
-    """One pass over the module filling `ModuleFacts` (driven by `punie_core.walk`)."""
+    """One pass over the module filling `ModuleFacts` (driven by `punie_core` `walk`)."""
 
     def __init__(self, facts: ModuleFacts) -> None:
         self.facts = facts
         self.functions: list[Function] = []
-        self.class_depth = 0
+        self.kinds: list[str] = []  # "def" / "class", innermost last
+        self.order = 0
+        self.handled: set[int] = set()  # ids of calls inside a try that catches the miss
         self.type_annotations: list[dict[str, str]] = []
+
+    def scope(self) -> tuple[str, ...]:
+        return tuple(f.key for f in self.functions)
+
+    def in_test(self) -> bool:
+        """Inside a test function: its registrations belong to that test alone."""
+        return any(f.name.startswith("test") for f in self.functions)
 
     # definitions ------------------------------------------------------------------------
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         module = self.facts.module
+        self.order += 1
         function = Function(
             name=node.name.value,
             node=node,
@@ -333,48 +417,71 @@ class _Builder:
             params=parameters(node.params, module, Param),
             unguarded_yield=None,
             returns=module.code_for_node(node.returns.annotation) if node.returns else None,
+            key=f"{node.name.value}#{self.order}",
+            scope=self.scope(),
         )
         if function.is_generator:
             function.unguarded_yield = unguarded_yield(node)
-        if not self.functions and self.class_depth == 0:
+        parent = self.kinds[-1] if self.kinds else None
+        if parent is None:
             self.facts.functions[function.name] = function
+        elif parent == "def":
+            self.facts.local_defs.setdefault(self.functions[-1].key, {})[function.name] = function
+        for decorator in node.decorators:
+            target = decorator.decorator
+            if last(dotted(target)) in AUTOWIRE:
+                # `@svcs.autowire` on a def: svcs wraps it at definition time.
+                self.facts.autowired.append((decorator, node.name, last(dotted(target)) == "aautowire"))
+                self.facts.scopes[id(decorator)] = self.scope()
         self.functions.append(function)
+        self.kinds.append("def")
 
     def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
         self.functions.pop()
+        self.kinds.pop()
 
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
-        if not self.functions and self.class_depth == 0:
+        if not self.kinds or self.kinds[-1] == "def":
             facts = _class_facts(node, self.facts.module)
-            self.facts.classes[facts.name] = facts
+            facts.scope = self.scope()
+            if not self.functions:
+                self.facts.classes[facts.name] = facts
+            else:
+                self.facts.local_defs.setdefault(self.functions[-1].key, {})[facts.name] = facts
             if "injectable" in facts.decorators:
-                self.facts.registrations.append(
-                    Registration(
-                        node=node.name,
-                        method="injectable",
-                        svc_type=facts.name,
-                        key=facts.name,
-                        type_node=node.name,
-                        factory=node.name,
-                        factory_code=facts.name,
-                        kind="injectable",
-                        local=False,
-                        keywords={},
-                        function=None,
-                    )
-                )
-            if "middleware" in facts.decorators:
+                # svcs-di / hopscotch: registered by a later scan(); the rules cannot see where.
+                self.facts.opaque.append((self.scope(), self.in_test()))
+            if "middleware" in facts.decorators and not self.functions:
                 self.facts.global_middleware.append((node.name, facts.name))
-            for decorator in node.decorators:
-                if (
-                    isinstance(decorator.decorator, cst.Call)
-                    and last(dotted(decorator.decorator.func)) == "hookable"
-                ):
-                    self._phase_map(decorator.decorator, facts.name)
-        self.class_depth += 1
+                self.facts.scopes[id(node.name)] = ()
+            if not self.functions:
+                for decorator in node.decorators:
+                    if (
+                        isinstance(decorator.decorator, cst.Call)
+                        and last(dotted(decorator.decorator.func)) == "hookable"
+                    ):
+                        self._phase_map(decorator.decorator, facts.name)
+        self.kinds.append("class")
 
     def leave_ClassDef(self, original_node: cst.ClassDef) -> None:
-        self.class_depth -= 1
+        self.kinds.pop()
+
+    # handlers ---------------------------------------------------------------------------
+
+    def visit_Try(self, node: cst.Try) -> None:
+        caught = False
+        for handler in node.handlers:
+            if handler.type is None:
+                caught = True
+                continue
+            types = (
+                [e.value for e in handler.type.elements]
+                if isinstance(handler.type, cst.Tuple)
+                else [handler.type]
+            )
+            caught = caught or any(last(dotted(t)) in NOT_FOUND_ERRORS for t in types)
+        if caught:
+            self.handled.update(id(n) for n in _calls_in(node.body))
 
     # imports ----------------------------------------------------------------------------
 
@@ -418,14 +525,23 @@ class _Builder:
             else (func.value if isinstance(func, cst.Name) else "")
         )
         qualified = self._qualified(func)
+        self.order += 1
+        if method:
+            self.facts.call_sites.append((method, self.scope(), self.in_test()))
+        if method in OPAQUE_CALLS:
+            self.facts.opaque.append((self.scope(), self.in_test()))
+        elif method == "inject" and node.args and node.args[0].keyword is None:
+            self.facts.injected.add(type_key(self.facts.module, node.args[0].value))
         if method in REGISTER_METHODS:
             self._registration(node, method, qualified)
         elif method in REQUEST_METHODS:
             self._request(node, method, qualified)
         elif method in AUTOWIRE and node.args:
             self.facts.autowired.append((node, node.args[0].value, method == "aautowire"))
+            self.facts.scopes[id(node)] = self.scope()
         elif method == "register_middleware" and len(node.args) >= 2:
             self.facts.global_middleware.append((node, node.args[1].value))
+            self.facts.scopes[id(node)] = self.scope()
         elif method == "register_hookable":
             target = dotted(node.args[1].value) if len(node.args) > 1 else None
             self._phase_map(node, target)
@@ -440,7 +556,9 @@ class _Builder:
         positional = [a.value for a in node.args if a.keyword is None and not a.star]
         keywords = {a.keyword.value: a.value for a in node.args if a.keyword is not None}
         parts = qualified.split(".")
-        integration = len(parts) >= 2 and parts[0] == "svcs" and parts[1] in INTEGRATIONS
+        integration = (
+            len(parts) >= 2 and parts[0] == "svcs" and parts[1] in INTEGRATIONS
+        ) or parts[0] in SEPARATE_INTEGRATIONS
         if integration or len(positional) >= 3:
             positional = positional[1:]  # svcs.flask.register_factory(app, T, f)
         svc_type = keywords.get("svc_type") or (positional[0] if positional else None)
@@ -453,6 +571,12 @@ class _Builder:
             return
         module = self.facts.module
         current = self._current()
+        opaque = not self._looks_like_type(svc_type)
+        if opaque and current is not None and dotted(svc_type) in {p.name for p in current.params}:
+            # A wrapper forwarding its parameter (`def register(app, svc_type, f)`): its
+            # callers make the registrations (see `forwarders`).
+            self.facts.forwarders.add(current.name)
+            return
         self.facts.registrations.append(
             Registration(
                 node=node,
@@ -466,20 +590,27 @@ class _Builder:
                 local="local" in method,
                 keywords={k: module.code_for_node(v) for k, v in keywords.items()},
                 function=current.name if current else None,
+                scope=self.scope(),
+                order=self.order,
+                in_test=self.in_test(),
+                opaque=opaque,
             )
         )
 
     def _request(self, node: cst.Call, method: str, qualified: str) -> None:
         func = node.func
         parts = qualified.split(".")
-        integration = len(parts) >= 3 and parts[0] == "svcs" and parts[1] in INTEGRATIONS
+        separate = parts[0] in SEPARATE_INTEGRATIONS and len(parts) == 2
+        integration = (
+            len(parts) >= 3 and parts[0] == "svcs" and parts[1] in INTEGRATIONS
+        ) or separate
         args = [a for a in node.args]
         if any(a.keyword is not None or a.star for a in args) or not args:
             return
         values = [a.value for a in args]
         if integration:
             receiver = qualified
-            if parts[1] in ("starlette", "aiohttp"):
+            if separate or parts[1] in ("starlette", "aiohttp", "pyramid"):
                 values = values[1:]  # svcs.starlette.aget(request, T)
         elif isinstance(func, cst.Attribute):
             receiver = self.facts.module.code_for_node(func.value)
@@ -497,6 +628,10 @@ class _Builder:
             types=[(module.code_for_node(v), type_key(module, v), v) for v in values],
             receiver=receiver,
             function=current.name if current else None,
+            scope=self.scope(),
+            order=self.order,
+            handled=id(node) in self.handled,
+            in_test=self.in_test(),
         )
         self.facts.requests.append(request)
         if current is not None:
@@ -520,7 +655,7 @@ class _Builder:
         name = dotted(node)
         if name is not None:
             tail = last(name)
-            return tail[:1].isupper() and not tail.isupper() or tail in ("str", "int", "bytes")
+            return tail[:1].isupper() or tail in BUILTIN_TYPES
         if isinstance(node, cst.Subscript):
             return last(dotted(node.value)) in ("Annotated", "NewType")
         return False

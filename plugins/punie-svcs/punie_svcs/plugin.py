@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from punie_core import Noun, Skill, Term, Tool, Validator, hookimpl
+from punie_core import Noun, Page, Skill, Term, Tool, Validator, View, hookimpl
 
 
 def _check(path: str, source: str) -> list:
@@ -35,12 +35,13 @@ def punie_nouns() -> Iterator[Noun]:
 @hookimpl
 def punie_validators() -> Iterator[Validator]:
     from punie_svcs.gate import applies_to
-    from punie_svcs.rule_ids import RULES
+    from punie_svcs.rule_ids import RULES, VERSIONS
 
     yield Validator(
         name="svcs_services",
         layer="conventions",
         rules=RULES,
+        versions=VERSIONS,
         check=_check,
         applies_to=applies_to,
     )
@@ -54,3 +55,10 @@ def punie_skills() -> Iterator[Skill]:
 @hookimpl
 def punie_vocabulary() -> Iterator[Term]:
     yield Term("registration", "register_factory(T, f): how svcs makes service T")
+
+
+@hookimpl
+def punie_views() -> Iterator[View | Page]:
+    from punie_svcs import views
+
+    yield from views.views()

@@ -9,7 +9,9 @@ identity (path, modification time, size).
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
+from pathlib import Path
 
 from punie_core import (
     FileCache,
@@ -106,11 +108,25 @@ class Project:
             return self.current
         return facts_for_file(path)
 
-    def resolve(self, facts: ModuleFacts, name: str, depth: int = 0) -> Target | None:
-        """Resolve `connect_db` or `db.connect_db` in a module to its def or class."""
+    def resolve(
+        self, facts: ModuleFacts, name: str, depth: int = 0, scope: tuple[str, ...] = ()
+    ) -> Target | None:
+        """Resolve `connect_db` or `db.connect_db` in a module to its def or class.
+
+        `scope` holds the keys of the functions enclosing the reference (outermost first):
+        their local defs and classes hide the module's, as in Python.
+        """
         if depth > 4:
             return None
         head, _, rest = name.partition(".")
+        for key in reversed(scope):
+            local = facts.local_defs.get(key, {}).get(head)
+            if local is not None:
+                if rest:
+                    return None  # an attribute of a local object: unknown
+                if isinstance(local, Function):
+                    return Target(facts, function=local)
+                return Target(facts, klass=local)
         if not rest:
             if head in facts.functions:
                 return Target(facts, function=facts.functions[head])
@@ -140,9 +156,11 @@ class Project:
             return self.resolve(target, rest, depth + 1)
         return None
 
-    def resolve_expression(self, facts: ModuleFacts, node) -> Target | None:  # noqa: ANN001
+    def resolve_expression(
+        self, facts: ModuleFacts, node, scope: tuple[str, ...] = ()  # noqa: ANN001
+    ) -> Target | None:
         name = dotted(node)
-        return self.resolve(facts, name) if name else None
+        return self.resolve(facts, name, scope=scope) if name else None
 
 
 def referenced_files(anchor: str, files: list[str]) -> set[str]:
@@ -160,7 +178,7 @@ def referenced_files(anchor: str, files: list[str]) -> set[str]:
         references: list[object] = [
             r.factory for r in facts.registrations if r.kind == "factory" and r.factory is not None
         ]
-        references += [argument for _, argument, _ in facts.autowired]
+        references += [argument for _, argument, _ in facts.autowired]  # module-level ones
         references += [reference for _, reference in facts.global_middleware]
         references += [element for entry in facts.phases for element in entry.elements]
         for reference in references:
@@ -177,3 +195,82 @@ def referenced_files(anchor: str, files: list[str]) -> set[str]:
             if target is not None:
                 found.add(os.path.abspath(target.facts.path))
     return found
+
+
+_IMPORT_LINE = re.compile(
+    r"^[ \t]*(?:from[ \t]+(\.*)([\w.]*)[ \t]+import[ \t]+([\w, \t()*]+)|import[ \t]+([\w., \t]+))",
+    re.MULTILINE,
+)
+
+
+def _imports_of(path: str, root: Path) -> set[str]:
+    """The project files a module imports (a line scan: cheap, and enough for relations)."""
+    try:
+        text = read_source(path)
+    except (OSError, UnicodeDecodeError):
+        return set()
+    found: set[str] = set()
+    for match in _IMPORT_LINE.finditer(text):
+        dots, module, names, plain = match.groups()
+        candidates: list[tuple[str, int]] = []
+        if plain is not None:
+            candidates = [
+                (part.split(" as ")[0].strip(), 0) for part in plain.split(",") if part.strip()
+            ]
+        else:
+            level = len(dots)
+            candidates.append((module, level))
+            for name in names.replace("(", " ").replace(")", " ").split(","):
+                name = name.split(" as ")[0].strip()
+                if name and name != "*":
+                    candidates.append((f"{module}.{name}" if module else name, level))
+        for name, level in candidates:
+            target = resolve_module(path, name, level, root)
+            if target is not None:
+                found.add(os.path.abspath(str(target)))
+    return found
+
+
+class ImportGraph:
+    """Which modules of a project import which (directly or not).
+
+    Two modules belong to one program when some module imports both (or one imports the
+    other): an app factory importing the registry and the views, a test importing the app.
+    Separate scripts that merely share a library do not.
+    """
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.edges: dict[str, set[str]] = {}
+        self.parents: dict[str, set[str]] = {}
+        for path in project_files(root):
+            imported = _imports_of(path, root)
+            self.edges[path] = imported
+            for target in imported:
+                self.parents.setdefault(target, set()).add(path)
+        self._ancestors: dict[str, frozenset[str]] = {}
+
+    def ancestors(self, path: str) -> frozenset[str]:
+        """The module itself and every module importing it, directly or not."""
+        path = os.path.abspath(path)
+        cached = self._ancestors.get(path)
+        if cached is None:
+            seen = {path}
+            stack = [path]
+            while stack:
+                for parent in self.parents.get(stack.pop(), ()):
+                    if parent not in seen:
+                        seen.add(parent)
+                        stack.append(parent)
+            cached = frozenset(seen)
+            self._ancestors[path] = cached
+        return cached
+
+    def related(self, first: str, second: str) -> bool:
+        """True when some module imports both (or one is, or imports, the other)."""
+        return not self.ancestors(first).isdisjoint(self.ancestors(second))
+
+
+def import_graph(root: Path) -> ImportGraph:
+    """The project's import graph (once per pipeline run)."""
+    return run_cached(("svcs-import-graph", str(root)), lambda: ImportGraph(root))

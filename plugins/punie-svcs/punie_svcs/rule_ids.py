@@ -28,3 +28,20 @@ MIDDLEWARE_RULES: dict[str, str] = {
 
 RULES: dict[str, str] = {**REGISTRY_RULES, **LIFECYCLE_RULES, **MIDDLEWARE_RULES}
 """Every rule id of the svcs plugin, with its one-line description."""
+
+ASSUMED_VERSIONS: dict[str, str] = {"svcs": "26.2.0", "tdom-svcs": "0.1.0"}
+"""The newest versions the rules were checked against: assumed when a project names none."""
+
+VERSIONS: dict[str, str] = {
+    "SVCS003": "svcs>=23.16",  # the container is passed to a first param annotated Container
+    "SVCS004": "svcs>=26.1",  # suppress_context_exit
+    "SVCS005": "svcs>=26.1",  # autowire / aautowire
+    "SVCS010": "svcs>=23.1",
+    "SVCS011": "svcs>=23.3",  # aget()
+    "SVCS015": "svcs>=23.21",  # register_local_factory / register_local_value
+    **dict.fromkeys(
+        ("SVCS020", "SVCS021", "SVCS022", "SVCS023", "SVCS024", "SVCS025", "SVCS026"),
+        "tdom-svcs>=0.1",
+    ),
+}
+"""The library versions each rule holds for (`Validator.versions`)."""

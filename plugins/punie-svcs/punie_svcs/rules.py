@@ -9,15 +9,20 @@ but report only in the module being checked.
 from __future__ import annotations
 
 import ast
+import os
+import re
 from collections.abc import Iterator
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 import libcst as cst
 
-from punie_core import Finding
+from punie_core import Finding, LibraryVersion, library_version, rule_applies
 from punie_svcs.analysis import (
     AUTOWIRE,
+    BUILTIN_TYPES,
     CONTAINER_TYPES,
+    CONTEXT_DECORATORS,
+    REGISTER_METHODS,
     Class,
     Function,
     ModuleFacts,
@@ -27,8 +32,15 @@ from punie_svcs.analysis import (
     last,
     takes_container,
 )
-from punie_svcs.project import Project, Target, facts_for
-from punie_svcs.rule_ids import LIFECYCLE_RULES, MIDDLEWARE_RULES, REGISTRY_RULES, RULES
+from punie_svcs.project import Project, Target, facts_for, import_graph
+from punie_svcs.rule_ids import (
+    ASSUMED_VERSIONS,
+    LIFECYCLE_RULES,
+    MIDDLEWARE_RULES,
+    REGISTRY_RULES,
+    RULES,
+    VERSIONS,
+)
 
 __all__ = [
     "LIFECYCLE_RULES",
@@ -48,17 +60,36 @@ def _finding(facts: ModuleFacts, node: cst.CSTNode, rule: str, message: str) -> 
 
 
 def check(path: str, source: str) -> list[Finding]:
-    """All svcs findings for one module (the `conventions` layer's `check`)."""
+    """All svcs findings for one module (the `conventions` layer's `check`).
+
+    Only rules that hold for the project's svcs (or tdom-svcs) version are reported; each
+    message ends with the version assumed (`[svcs 26.2.0 (uv.lock)]`).
+    """
     try:
         facts = facts_for(path, source)
     except (cst.ParserSyntaxError, cst.CSTValidationError):
         return []  # the syntax gate reports it
     # Facts are shared by path and text (absolute path); findings use the path as given.
-    return [replace(f, path=path) for f in analyze(facts, Project(path, current=facts))]
+    return [
+        replace(f, path=path, message=f"{f.message} [{_library(path, f.rule).describe()}]")
+        for f in analyze(facts, Project(path, current=facts))
+    ]
+
+
+def _library(path: str, rule: str) -> LibraryVersion:
+    """The project's version of the library `rule` is about."""
+    name = VERSIONS[rule].split(">", 1)[0].split("<", 1)[0].split("=", 1)[0].strip()
+    return library_version(path, name, ASSUMED_VERSIONS[name])
 
 
 def analyze(facts: ModuleFacts, project: Project) -> Iterator[Finding]:
-    """Every svcs finding located in `facts`' module."""
+    """Every svcs finding located in `facts`' module that holds for the project's versions."""
+    for finding in _analyze(facts, project):
+        if rule_applies(VERSIONS, finding.rule, _library(facts.path, finding.rule)):
+            yield finding
+
+
+def _analyze(facts: ModuleFacts, project: Project) -> Iterator[Finding]:
     yield from _registry_rules(facts, project)
     yield from _lifecycle_rules(facts, project)
     yield from _middleware_rules(facts, project)
@@ -72,12 +103,133 @@ def _registrations(project: Project) -> list[tuple[ModuleFacts, Registration]]:
     return [(facts, r) for facts in project.modules() for r in facts.registrations]
 
 
+TEST_MODULE = re.compile(r"(^test_.*|.*_test)\.py$")
+
+
+def _is_test_module(path: str) -> bool:
+    return TEST_MODULE.match(os.path.basename(path)) is not None
+
+
+@dataclass(frozen=True)
+class InEffect:
+    """The registrations of one type that can be in effect where a service is requested.
+
+    Attributes:
+        registrations: The candidates (the last one before the request in its own function,
+            every one of an enclosing function, or the shared ones of the application).
+        opaque: A registration the rules cannot see may be in effect (`scan()`,
+            `@injectable`, a wrapper registering its argument, a non-literal type).
+    """
+
+    registrations: list[tuple[ModuleFacts, Registration]]
+    opaque: bool
+
+
+def _opaque_sites(project: Project) -> list[tuple[ModuleFacts, tuple[str, ...], bool]]:
+    """Where registrations the rules cannot see happen: (module, scope, in a test)."""
+    modules = project.modules()
+    forwarders = {name for m in modules for name in m.forwarders} - REGISTER_METHODS
+    sites = []
+    for m in modules:
+        sites += [(m, scope, in_test) for scope, in_test in m.opaque]
+        sites += [
+            (m, scope, in_test)
+            for name, scope, in_test in m.call_sites
+            if name in forwarders
+        ]
+        sites += [(m, r.scope, r.in_test) for r in m.registrations if r.opaque]
+    return sites
+
+
+def in_effect(
+    project: Project,
+    facts: ModuleFacts,
+    key: str,
+    scope: tuple[str, ...],
+    order: int | None,
+    in_test: bool,
+) -> InEffect:
+    """The registrations of `key` that can serve code at `scope` of `facts`.
+
+    Registrations are scoped to the registry the code uses, as far as the code shows it:
+    a registration in the same function before the request wins (svcs keeps the last one);
+    else those of the enclosing functions (the app-factory pattern); else the application's
+    shared ones: module level and non-test functions (fixtures, `create_app()`). A test's
+    own registrations never serve another test; code outside tests may be served by any.
+
+    Args:
+        order: The request's place in its function (None: anywhere in it counts, as for an
+            autowired factory, which runs at `get()` time).
+    """
+    everything = _registrations(project)
+    sites = _opaque_sites(project)
+    for depth in range(len(scope), 0, -1):
+        prefix = scope[:depth]
+        # Everything registered inside this function, nested functions included (a
+        # lifespan or app factory defined next to the view).
+        here = [
+            (f, r)
+            for f, r in everything
+            if f is facts and r.scope[:depth] == prefix and (r.key == key or r.opaque)
+        ]
+        hidden = any(m is facts and s[:depth] == prefix for m, s, _ in sites)
+        if not here:
+            if hidden:
+                return InEffect([], True)
+            continue
+        if depth == len(scope) and order is not None:
+            before = [(f, r) for f, r in here if r.scope == scope and r.order < order]
+            if before:
+                chosen = max(before, key=lambda fr: fr[1].order)  # svcs keeps the last one
+                if chosen[1].opaque:
+                    return InEffect([], True)
+                later = [(f, r) for f, r in here if (f, r) not in before]
+                return InEffect([chosen, *[fr for fr in later if not fr[1].opaque]], hidden)
+        return InEffect(
+            [fr for fr in here if not fr[1].opaque], hidden or any(fr[1].opaque for fr in here)
+        )
+
+    graph = import_graph(project.root)
+
+    def shared(module: ModuleFacts, registration_in_test: bool) -> bool:
+        """Can a registration made in `module` (in a test or not) serve this code?"""
+        if in_test and registration_in_test:
+            return False  # another test's own registry
+        path = module.path
+        if module is facts or os.path.basename(path) == "conftest.py":
+            return True
+        if in_test and _is_test_module(path):
+            return False  # another test module's fixtures and helpers
+        # Same program: some module imports both (separate scripts sharing only a library
+        # each have their own registry).
+        return graph.related(path, facts.path)
+
+    candidates = [
+        (f, r)
+        for f, r in everything
+        if r.key == key and not r.opaque and shared(f, r.in_test) and not _encloses(f, r, facts, scope)
+    ]
+    mine = [(f, r) for f, r in candidates if f is facts and not r.scope]
+    if mine:
+        candidates = mine  # module-level registrations of this module serve its code
+    opaque = any(shared(m, in_test_site) for m, _, in_test_site in sites)
+    return InEffect(candidates, opaque)
+
+
+def _encloses(
+    owner: ModuleFacts, registration: Registration, facts: ModuleFacts, scope: tuple[str, ...]
+) -> bool:
+    """True for a registration inside a function enclosing `scope` (already considered)."""
+    return owner is facts and bool(registration.scope) and registration.scope[-1] in scope
+
+
 def _factory_target(
     project: Project, facts: ModuleFacts, registration: Registration
 ) -> tuple[str, Target | None]:
     """How a registration makes its service, and the def or class behind it.
 
     The kind is `plain`, `autowire`, `aautowire`, `lambda` or `opaque` (anything else).
+    A def decorated with `@svcs.autowire` counts as autowired.
     """
     factory = registration.factory
     if factory is None or registration.kind != "factory":
@@ -87,9 +239,25 @@ def _factory_target(
     if isinstance(factory, cst.Call):
         callee = last(dotted(factory.func))
         if callee in AUTOWIRE and factory.args:
-            return callee, project.resolve_expression(facts, factory.args[0].value)
+            return callee, project.resolve_expression(
+                facts, factory.args[0].value, registration.scope
+            )
         return "opaque", None
-    return "plain", project.resolve_expression(facts, factory)
+    target = project.resolve_expression(facts, factory, registration.scope)
+    decorators = (
+        target.function.decorators
+        if target is not None and target.function is not None
+        else (target.klass.decorators if target is not None and target.klass is not None else [])
+    )
+    wired = [d for d in decorators if d in AUTOWIRE]
+    if wired:
+        return wired[-1], target
+    if any(d not in CONTEXT_DECORATORS for d in decorators) and target is not None and (
+        target.function is not None
+    ):
+        # Another decorator may change the signature (functools.wraps, partial, caching).
+        return "opaque", target
+    return "plain", target
 
 
 def _is_async_factory(project: Project, facts: ModuleFacts, registration: Registration) -> bool:
@@ -118,7 +286,7 @@ def _required_unsupplied(params: list[Param]) -> list[str]:
 
 def _registry_rules(facts: ModuleFacts, project: Project) -> Iterator[Finding]:
     registrations = _registrations(project)
-    keys = {r.key for _, r in registrations}
+    injected = {key for m in project.modules() for key in m.injected}
 
     # SVCS003: factories with parameters the container cannot supply.
     for registration in facts.registrations:
@@ -142,15 +310,18 @@ def _registry_rules(facts: ModuleFacts, project: Project) -> Iterator[Finding]:
                     "container, to a first parameter named `svcs_container`), so get() raises "
                     "TypeError; name the parameter `svcs_container`",
                 )
-        elif how == "plain" and target is not None:
+        elif how == "plain" and target is not None and registration.key not in injected:
             yield from _factory_parameters(facts, node, registration, target)
 
     # SVCS005 and autowired parameters.
+    used = _registered_factories(project, facts)
     for call, argument, _ in facts.autowired:
-        target = project.resolve_expression(facts, argument)
+        scope = facts.scopes.get(id(call), ())
+        target = project.resolve_expression(facts, argument, scope)
         if target is None:
             continue
         function = target.function
+        shown = last(dotted(call.decorator if isinstance(call, cst.Decorator) else call.func))
         if (
             function is not None
             and function.is_generator
@@ -162,7 +333,7 @@ def _registry_rules(facts: ModuleFacts, project: Project) -> Iterator[Finding]:
                 facts,
                 call,
                 "SVCS005",
-                f"{last(dotted(call.func))}({function.name}): {function.name} is a bare {kind}, "
+                f"{shown}({function.name}): {function.name} is a bare {kind}, "
                 f"which svcs refuses (TypeError: its cleanup would be lost); decorate it with "
                 f"@contextlib.{decorator}",
             )
@@ -171,6 +342,7 @@ def _registry_rules(facts: ModuleFacts, project: Project) -> Iterator[Finding]:
             if function
             else (target.klass.init_params or [] if target.klass else [])
         )
+        in_test = any(k.split("#", 1)[0].startswith("test") for k in scope)
         for param in params:
             if param.kind in ("var_positional", "var_keyword"):
                 continue
@@ -182,40 +354,50 @@ def _registry_rules(facts: ModuleFacts, project: Project) -> Iterator[Finding]:
                     f"autowire cannot supply `{param.name}` of {target.name}: it has no type "
                     "annotation and no default (TypeError)",
                 )
-            elif (
-                param.annotation is not None
-                and param.default is None
-                and registrations
-                and last(param.annotation) not in CONTAINER_TYPES
-                and _annotation_key(param.annotation) not in keys
-            ):
+                continue
+            if param.annotation is None or param.default is not None or not registrations:
+                continue
+            if id(call) not in used and not (function and function.key in used):
+                continue  # never registered here: nothing resolves its parameters
+            key = _annotation_key(param.annotation)
+            if key is None or not _is_type_key(key) or last(key) in CONTAINER_TYPES:
+                continue
+            effect = in_effect(project, facts, key, scope, None, in_test)
+            if not effect.registrations and not effect.opaque:
                 yield _finding(
                     facts,
                     call,
                     "SVCS010",
                     f"autowire resolves `{param.name}: {param.annotation}` of {target.name} "
-                    f"from the container, but nothing registers {param.annotation} "
+                    f"from the container, but nothing registers {key} where it is used "
                     "(ServiceNotFoundError)",
                 )
 
     # SVCS010 / SVCS011: requests.
-    async_keys = {
-        r.key for f, r in registrations if r.kind == "factory" and _is_async_factory(project, f, r)
-    }
     for request in facts.requests:
         for code, key, node in request.types:
-            if key in CONTAINER_TYPES:
+            if key in CONTAINER_TYPES or not registrations:
                 continue
-            if registrations and key not in keys:
-                yield _finding(
-                    facts,
-                    node,
-                    "SVCS010",
-                    f"{request.method}({code}): no registration for {code} in the project "
-                    "(svcs raises ServiceNotFoundError); register a factory or value for "
-                    "exactly this type",
-                )
-            elif request.method in ("get", "get_abstract") and key in async_keys:
+            effect = in_effect(
+                project, facts, key, request.scope, request.order, request.in_test
+            )
+            if not effect.registrations:
+                if not effect.opaque and not request.handled:
+                    yield _finding(
+                        facts,
+                        node,
+                        "SVCS010",
+                        f"{request.method}({code}): nothing registers {code} for this "
+                        "container (svcs raises ServiceNotFoundError); register a factory or "
+                        "value for exactly this type",
+                    )
+                continue
+            if (
+                request.method in ("get", "get_abstract")
+                and not effect.opaque
+                and all(_is_async_factory(project, f, r) for f, r in effect.registrations)
+                and not _fetched_async_before(facts, request, key)
+            ):
                 yield _finding(
                     facts,
                     request.node,
@@ -225,8 +407,48 @@ def _registry_rules(facts: ModuleFacts, project: Project) -> Iterator[Finding]:
                 )
 
 
-def _annotation_key(annotation: str) -> str:
+def _registered_factories(project: Project, facts: ModuleFacts) -> set[object]:
+    """Autowire calls used as a registration's factory (by node id) and the keys of defs
+    registered as factories, in this module."""
+    used: set[object] = set()
+    for registration in facts.registrations:
+        if registration.factory is None:
+            continue
+        used.add(id(registration.factory))
+        how, target = _factory_target(project, facts, registration)
+        if target is not None and target.function is not None:
+            used.add(target.function.key)
+    return used
+
+
+def _is_type_key(key: str) -> bool:
+    """A key that names a type (`Database`, `int`, `Annotated[...]`), not a variable holding
+    one (`special_type` in a parametrized test)."""
+    head = key.split("[", 1)[0]
+    tail = last(head)
+    return tail[:1].isupper() or tail in BUILTIN_TYPES
+
+
+def _fetched_async_before(facts: ModuleFacts, request, key: str) -> bool:  # noqa: ANN001
+    """An earlier `aget()` of the same type in the same function caches it for `get()`."""
+    return any(
+        other.method in ("aget", "aget_abstract")
+        and other.scope == request.scope
+        and other.order < request.order
+        and any(k == key for _, k, _ in other.types)
+        for other in facts.requests
+    )
+
+
+def _annotation_key(annotation: str) -> str | None:
+    """The type autowire looks up for an annotation (`InitVar[T]` is unwrapped to `T`);
+    None for a string annotation that cannot be read."""
     text = "".join(annotation.split())
+    if text[:1] in "\"'":
+        return None
+    head = text.split("[", 1)[0]
+    if last(head) == "InitVar" and text.endswith("]"):
+        text = text[len(head) + 1 : -1]
     return text.rsplit(".", 1)[-1] if "[" not in text else text
 
 
@@ -259,7 +481,7 @@ def _factory_parameters(
         klass = target.klass
         if klass.init_params is None:
             return
-        missing = [p.name for p in klass.init_params if p.required]
+        missing = _required_unsupplied(klass.init_params)
         if missing:
             yield _finding(
                 facts,
@@ -279,26 +501,31 @@ def _factory_parameters(
 def _lifecycle_rules(facts: ModuleFacts, project: Project) -> Iterator[Finding]:
     registrations = _registrations(project)
 
-    # SVCS004: generator factories whose cleanup is not guarded.
+    # SVCS004: generator factories whose cleanup is not guarded, registered with
+    # suppress_context_exit=False. With the default (True) svcs closes the generator without
+    # the exception, so code after `yield` runs anyway.
     factories: dict[str, Function] = {}
     for owner, registration in registrations:
+        if registration.keywords.get("suppress_context_exit") != "False":
+            continue
         how, target = _factory_target(project, owner, registration)
-        if target is not None and target.function is not None and target.facts.path == facts.path:
-            factories[target.function.name] = target.function
-    for _call, argument, _ in facts.autowired:
-        target = project.resolve_expression(facts, argument)
-        if target is not None and target.function is not None and target.facts.path == facts.path:
-            factories[target.function.name] = target.function
+        if (
+            how == "plain"
+            and target is not None
+            and target.function is not None
+            and target.facts.path == facts.path
+        ):
+            factories[target.function.key] = target.function
     for function in factories.values():
         if function.is_generator and function.unguarded_yield is not None:
             yield _finding(
                 facts,
                 function.unguarded_yield,
                 "SVCS004",
-                f"generator factory {function.name}: the cleanup after `yield` is skipped when "
-                "an exception is thrown into it (suppress_context_exit=False) or when the "
-                "container is never closed; put it in `try: yield ... finally: cleanup` "
-                "(or a `with` block)",
+                f"generator factory {function.name} is registered with "
+                "suppress_context_exit=False, so an error in the request is thrown into it at "
+                "`yield` and the cleanup after it is skipped; put it in `try: yield ... "
+                "finally: cleanup` (or a `with` block)",
             )
 
     # SVCS015: global factories depending on container-local services.
@@ -489,13 +716,20 @@ def _middleware_rules(facts: ModuleFacts, project: Project) -> Iterator[Finding]
                 )
 
     # SVCS023: duplicate priorities within one chain (the global chain, or one phase list).
-    chains: dict[tuple[str | None, str | None], list[tuple[Class, str]]] = {}
-    for target, phase, hookable, _node, _where in members:
+    # A chain is one registry's global list (the function that registers it) or one hookable
+    # target's phase list (the module declaring it): same-named classes or targets elsewhere
+    # belong to other chains.
+    program = _programs(project, [where.path for _, phase, _, _, where in members if not phase])
+    chains: dict[tuple[object, ...], list[tuple[Class, str]]] = {}
+    for target, phase, hookable, _node, where in members:
         if target.klass is not None:
-            chain = chains.setdefault((phase, hookable if phase else None), [])
+            key: tuple[object, ...] = (
+                (phase, hookable, where.path) if phase else (None, None, program[where.path])
+            )
+            chain = chains.setdefault(key, [])
             if all(k.name != target.klass.name or p != target.facts.path for k, p in chain):
                 chain.append((target.klass, target.facts.path))
-    for (phase, hookable), classes in chains.items():
+    for (phase, hookable, *_), classes in chains.items():
         by_priority: dict[object, list[tuple[Class, str]]] = {}
         for klass, path in classes:
             value = _priority_value(klass)
@@ -516,6 +750,26 @@ def _middleware_rules(facts: ModuleFacts, project: Project) -> Iterator[Finding]
                     f"{klass.name} has priority {value!r} like {others} in {where}: their order "
                     "then depends on registration order; give each a distinct priority",
                 )
+
+
+def _programs(project: Project, paths: list[str]) -> dict[str, str]:
+    """Group modules registering global middleware into programs (one registry each):
+    modules of one package directory, or related by imports, share a chain."""
+    graph = import_graph(project.root)
+    parent = {path: path for path in paths}
+
+    def find(path: str) -> str:
+        while parent[path] != path:
+            parent[path] = parent[parent[path]]
+            path = parent[path]
+        return path
+
+    unique = sorted(set(paths))
+    for index, first in enumerate(unique):
+        for second in unique[index + 1 :]:
+            if os.path.dirname(first) == os.path.dirname(second) or graph.related(first, second):
+                parent[find(first)] = find(second)
+    return {path: find(path) for path in paths}
 
 
 # ---------------------------------------------------------------------------------------------

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-collect_ignore_glob = ["fixtures/*"]  # corpus projects are application code, not tests
+# Fixture projects are application code, and corpus/ holds upstream's tests as test data.
+collect_ignore_glob = ["fixtures/*", "corpus/*"]
 
 
 @pytest.fixture(scope="session")

@@ -9,6 +9,7 @@ are known exactly as tdom will see them.
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -53,6 +54,16 @@ TDOM_MODULES = frozenset({"tdom", "tdom_svcs", "tdom.processor", "tdom_svcs.proc
 REMOVED_API = frozenset({"Node", "Element", "Fragment", "Text", "Comment", "DocumentType"})
 """Names tdom 0.1.15 removed (components return Templates, not nodes)."""
 
+REMOVED: dict[tuple[str, str | None], str] = {
+    **{("tdom", name): "0.1.15" for name in REMOVED_API},
+    ("tdom.nodes", None): "0.1.15",
+    ("tdom", "nodes"): "0.1.15",
+    ("tdom", "classnames"): "0.1.14",
+    ("tdom.classnames", None): "0.1.14",
+    ("tdom.parser", "parse_html"): "0.1.12",
+}
+"""(module, name or None for the module itself) -> the tdom version that removed it."""
+
 VOID_ELEMENTS = frozenset(
     {
         "area",
@@ -72,6 +83,15 @@ VOID_ELEMENTS = frozenset(
     }
 )
 """Elements tdom closes by itself (tdom/htmlspec.py)."""
+
+INJECTED_TYPES = frozenset({"Inject", "Resource"})
+"""Props tdom-svcs fills from the container when it renders with one."""
+
+SINK_METHODS = frozenset({"TemplateParser.parse"})
+"""tdom's own parser entry point (its tests parse templates with it directly)."""
+
+RCDATA_ELEMENTS = frozenset({"title", "textarea"})
+"""Elements whose content is text, not markup (the RCDATA content model)."""
 
 DATACLASS_DECORATORS = frozenset({"dataclass", "define", "frozen", "mutable", "attrs"})
 
@@ -105,7 +125,12 @@ class Param(BaseParam):
 
     @property
     def injected(self) -> bool:
-        return last_segment(self.annotation) == "Inject"
+        """Annotated for tdom-svcs injection: `Inject[T]`, `Resource[T]` (svcs-di), also
+        inside `InitVar[...]` (a dataclass init-only field)."""
+        annotation = (self.annotation or "").strip()
+        if last_segment(annotation) == "InitVar" and annotation.endswith("]"):
+            annotation = annotation.split("[", 1)[1][:-1]
+        return last_segment(annotation) in INJECTED_TYPES
 
 
 @dataclass
@@ -121,6 +146,12 @@ class Definition:
     return_values: list[cst.BaseExpression]
     has_call: bool
     call_node: cst.FunctionDef | None
+    qualname: str = ""
+    """Unique in its module: the name, or `outer.name#n` for a def inside a function."""
+
+    def __post_init__(self) -> None:
+        if not self.qualname:
+            self.qualname = self.name
 
     @property
     def doc(self) -> str:
@@ -176,6 +207,7 @@ class TagUse:
     has_children: bool = False
     offset: tuple[int, int] = (0, 0)
     scopes: tuple[Any, ...] = ()  # the enclosing functions, innermost last
+    owner: Any = None  # the class whose method holds the template (for `self.Component`)
 
     @property
     def shadowed(self) -> frozenset[str]:
@@ -217,6 +249,10 @@ class _TemplateParser(HTMLParser):
         if len(found) != 1 or not PLACEHOLDER.fullmatch(tag):
             return False
         return int(found[0])
+
+    def _shown(self, text: str) -> str:
+        """Template text with its placeholders shown as the `{expressions}` they stand for."""
+        return PLACEHOLDER.sub(lambda m: "{" + self._code(int(m.group(1))) + "}", text)
 
     def _code(self, index: int) -> str:
         return self.codes[index] if 0 <= index < len(self.codes) else "?"
@@ -284,6 +320,10 @@ class _TemplateParser(HTMLParser):
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         self._open(tag, attrs, closing=False)
+        if tag in RCDATA_ELEMENTS:
+            # Python 3.14's parser (the one tdom uses) reads <title>/<textarea> content as
+            # text up to the closing tag; older parsers would see tags in it.
+            self.set_cdata_mode(tag)
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         self._open(tag, attrs, closing=True)
@@ -343,6 +383,19 @@ class _TemplateParser(HTMLParser):
             self._mark_children()
 
     def finish(self) -> None:
+        rest = self.rawdata[self._pos :] if hasattr(self, "_pos") else self.rawdata
+        if re.match(r"\s*<[A-Za-z]", rest) and ">" not in rest:
+            # `<div a='` never ends: tdom's parser is left with an incomplete start tag.
+            self.problems.append(
+                (
+                    "TDOM007",
+                    f"the tag `{self._shown(rest.strip()[:40])}` is never completed (a quote "
+                    "or `>` is "
+                    "missing; tdom raises ValueError)",
+                    self.getpos(),
+                )
+            )
+            return
         self.close()
         for tag, index, position, _ in self.stack:
             shown = f"<{{{self._code(index)}}}>" if index is not None else f"<{tag}>"
@@ -383,8 +436,12 @@ class TemplateText:
         return delta, col
 
 
-def template_text(module: cst.Module, node: cst.TemplatedString) -> TemplateText:
-    """The HTML tdom parses for a t-string: text parts verbatim, `{...}` as placeholders."""
+def template_text(module: cst.Module, node: cst.TemplatedString, first: int = 0) -> TemplateText:
+    """The HTML tdom parses for a t-string: text parts verbatim, `{...}` as placeholders.
+
+    Args:
+        first: The number of the first interpolation (a literal joined to earlier ones).
+    """
     data: list[str] = []
     raw: list[str] = []
     codes: list[str] = []
@@ -402,7 +459,7 @@ def template_text(module: cst.Module, node: cst.TemplatedString) -> TemplateText
             raw_len += len(part.value)
         elif isinstance(part, cst.TemplatedStringExpression):
             code = module.code_for_node(part.expression).strip()
-            token = placeholder(len(codes))
+            token = placeholder(first + len(codes))
             codes.append(code)
             expressions.append(part)
             source = module.code_for_node(part)
@@ -419,59 +476,88 @@ TAG_START = re.compile(r"<[A-Za-z/!]|<punieph")
 
 
 def parse_template(
-    module: cst.Module, node: cst.TemplatedString
+    module: cst.Module, node: cst.TemplatedString | list[cst.TemplatedString]
 ) -> tuple[list[TagUse], list[TemplateProblem], set[int]]:
     """Component uses, structural problems and in-tag interpolations of one template.
+
+    `node` may be the literals Python joins into one Template (`t"<div>" t"</div>"`): they
+    are parsed as the one template tdom receives, and each finding points into the literal
+    holding it.
 
     Only the first structural problem is kept: tdom raises there, and what follows is
     usually a consequence of it. The third item holds the indices of interpolations that
     sit inside tags (component callables, attribute names and values) rather than content.
     """
-    text = template_text(module, node)
+    nodes = node if isinstance(node, list) else [node]
+    texts: list[TemplateText] = []
+    starts: list[int] = []
+    first = 0
+    length = 0
+    for literal in nodes:
+        text = template_text(module, literal, first)
+        texts.append(text)
+        starts.append(length)
+        first += len(text.codes)
+        length += len(text.data)
+    data = "".join(t.data for t in texts)
+    codes = [c for t in texts for c in t.codes]
+    expressions = [e for t in texts for e in t.expressions]
     uses: list[TagUse] = []
     problems: list[TemplateProblem] = []
-    prefix = len(node.start)
 
-    def where(position: tuple[int, int]) -> tuple[int, int]:
-        delta, column = text.source_offset(*position)
-        return delta, column + (prefix if delta == 0 else 0)
+    def locate_offset(offset: int) -> tuple[cst.TemplatedString, tuple[int, int]]:
+        index = max(i for i, start in enumerate(starts) if start <= offset)
+        while index > 0 and offset == starts[index] and not texts[index].data:
+            index -= 1
+        local = offset - starts[index]
+        piece = texts[index].data
+        before = piece[:local]
+        line = before.count("\n") + 1
+        column = local - (before.rfind("\n") + 1)
+        delta, col = texts[index].source_offset(line, column)
+        prefix = len(nodes[index].start)
+        return nodes[index], (delta, col + (prefix if delta == 0 else 0))
 
-    fragments = list(FRAGMENT.finditer(text.data))
+    def locate(position: tuple[int, int]) -> tuple[cst.TemplatedString, tuple[int, int]]:
+        line, column = position
+        lines = data.split("\n")
+        offset = sum(len(text) + 1 for text in lines[: line - 1]) + column
+        return locate_offset(min(offset, max(len(data) - 1, 0)))
+
+    fragments = list(FRAGMENT.finditer(data))
     if any(match.group() == "<>" for match in fragments):
         fragments = [match for match in fragments if match.group() == "<>"]
     for match in fragments:
-        before = text.data[: match.start()]
-        line = before.count("\n") + 1
-        column = match.start() - (before.rfind("\n") + 1)
+        where_node, offset = locate_offset(match.start())
         problems.append(
             TemplateProblem(
                 "TDOM008",
                 "anonymous fragments `<>...</>` are not supported by tdom (they render as "
                 "escaped text); return the sibling elements directly, a template may have "
                 "several roots",
-                node,
-                where((line, column)),
+                where_node,
+                offset,
             )
         )
-    if not TAG_START.search(text.data):
+    if not TAG_START.search(data):
         return uses, problems, set()
-    parser = _TemplateParser(text.codes)
+    parser = _TemplateParser(codes)
     try:
-        parser.feed(text.data)
+        parser.feed(data)
         parser.finish()
     except Exception:  # HTMLParser is tolerant; anything else is not ours to report
         return uses, problems, set()
     for use in parser.uses:
         index = use.callee  # type: ignore[assignment]
-        use.template = node
-        use.callee = text.expressions[index].expression  # type: ignore[index]
-        use.offset = where(use.offset)
+        use.template, use.offset = locate(use.offset)
+        use.callee = expressions[index].expression  # type: ignore[index]
         uses.append(use)
     structural = [p for p in parser.problems if p[0] in ("TDOM006", "TDOM007")][:1]
     for rule, message, position in parser.problems:
         if rule in ("TDOM006", "TDOM007") and (rule, message, position) not in structural:
             continue
-        problems.append(TemplateProblem(rule, message, node, where(position)))
+        where_node, offset = locate(position)
+        problems.append(TemplateProblem(rule, message, where_node, offset))
     return uses, problems, parser.in_tags
 
 
@@ -499,7 +585,38 @@ class ModuleModel(ParsedModule):
     problems: list[TemplateProblem] = field(default_factory=list)
     html_calls: list[HtmlCall] = field(default_factory=list)
     template_fstrings: list[cst.BaseExpression] = field(default_factory=list)
-    removed_imports: list[tuple[cst.CSTNode, str]] = field(default_factory=list)
+    removed_imports: list[tuple[cst.CSTNode, str, str]] = field(default_factory=list)
+    """(import node, what, the version that removed it) for each import of removed API."""
+    local_definitions: dict[int, dict[str, Definition]] = field(default_factory=dict)
+    """Defs and classes inside a function, by the id of that function's node."""
+    group_of: dict[int, int] = field(default_factory=dict)
+    """Literal id -> the id of the template it belongs to (itself, or the joined literals)."""
+    documents: set[int] = field(default_factory=set)
+    """Templates tdom parses whole: given to html()/svg()/the parser, directly or through a
+    name assigned once, or a helper passing its parameter on."""
+    rendered: set[int] = field(default_factory=set)
+    """The documents html()/svg() render (the rest only reach tdom's parser)."""
+    returned: dict[int, str] = field(default_factory=dict)
+    """Template id -> qualname of the def (or class, for `__call__`) returning it."""
+    renders_with_container: bool = False
+    """The module calls tdom-svcs's html(..., container=...) (Inject[] props are injected)."""
+
+    def is_document(self, template: cst.CSTNode, used: set[str] | None = None) -> bool:
+        """True when tdom parses this template as a whole: passed to a renderer, or returned
+        by a component that `used` (qualnames) says is used as one."""
+        group = self.group_of.get(id(template), id(template))
+        if group in self.documents:
+            return True
+        owner = self.returned.get(group)
+        return owner is not None and used is not None and owner in used
+
+    def is_rendered(self, template: cst.CSTNode, used: set[str] | None = None) -> bool:
+        """True when html()/svg() render this template (not only tdom's parser)."""
+        group = self.group_of.get(id(template), id(template))
+        if group in self.rendered:
+            return True
+        owner = self.returned.get(group)
+        return owner is not None and used is not None and owner in used
 
     def offset_position(self, node: cst.CSTNode, offset: tuple[int, int]) -> tuple[int, int]:
         """The position of a line/column offset inside a node (a template)."""
@@ -513,7 +630,9 @@ class ModuleModel(ParsedModule):
             if func.value in shadowed:
                 return False
             imported = self.imports.get(func.value)
-            return bool(imported and (imported.module, imported.name) in HTML_FUNCTIONS)
+            return bool(
+                imported and (self.absolute(imported), imported.name) in HTML_FUNCTIONS
+            )
         if isinstance(func, cst.Attribute):
             base = dotted(func.value)
             if base is None or base.split(".", 1)[0] in shadowed:
@@ -521,13 +640,23 @@ class ModuleModel(ParsedModule):
             imported = self.imports.get(base.split(".", 1)[0])
             if imported is None:
                 return False
-            full = (
-                imported.module if imported.name is None else f"{imported.module}.{imported.name}"
-            )
+            module_name = self.absolute(imported)
+            full = module_name if imported.name is None else f"{module_name}.{imported.name}"
             rest = base.split(".", 1)[1] if "." in base else ""
             module = f"{full}.{rest}" if rest else full
             return (module, func.attr.value) in HTML_FUNCTIONS
         return False
+
+    def absolute(self, imported: Import) -> str:
+        """The absolute module of an import (`.processor` inside `tdom/` is `tdom.processor`:
+        tdom's own modules import each other relatively)."""
+        if not imported.level:
+            return imported.module
+        package = os.path.dirname(os.path.abspath(self.path))
+        for _ in range(imported.level - 1):
+            package = os.path.dirname(package)
+        base = os.path.basename(package)
+        return f"{base}.{imported.module}" if imported.module else base
 
     @property
     def uses_tdom(self) -> bool:
@@ -653,7 +782,7 @@ def _field_default(
     return True, module.code_for_node(value), True
 
 
-def class_definition(node: cst.ClassDef, module: cst.Module) -> Definition:
+def class_definition(node: cst.ClassDef, module: cst.Module, qualname: str = "") -> Definition:
     """A class as a component: a dataclass's fields or `__init__`'s params, and `__call__`."""
     decorators = decorator_names(node)
     is_dataclass = any(d in DATACLASS_DECORATORS for d in decorators)
@@ -706,10 +835,13 @@ def class_definition(node: cst.ClassDef, module: cst.Module) -> Definition:
         return_values=values,
         has_call=call is not None,
         call_node=call,
+        qualname=qualname,
     )
 
 
-def function_definition(node: cst.FunctionDef, module: cst.Module) -> Definition:
+def function_definition(
+    node: cst.FunctionDef, module: cst.Module, qualname: str = ""
+) -> Definition:
     """A function as a component: its parameters and its return annotation and values."""
     return Definition(
         name=node.name.value,
@@ -721,6 +853,7 @@ def function_definition(node: cst.FunctionDef, module: cst.Module) -> Definition
         return_values=_returns(node),
         has_call=True,
         call_node=node,
+        qualname=qualname,
     )
 
 
@@ -809,6 +942,35 @@ class _Builder:
         self.value_nodes: list[set[int]] = []
         self.depth = 0
         self.in_tag_expressions: set[int] = set()
+        self.kinds: list[str] = []  # "def" / "class" / "lambda", innermost last
+        self.classes: list[cst.ClassDef] = []
+        self.qualnames: list[str] = []  # of the enclosing defs and classes
+        self.counter = 0
+        self.joined: set[int] = set()  # literals parsed as part of joined literals
+        # (callee, renderer or parser, first argument, enclosing function, renders) per call
+        self.calls: list[tuple[str, bool, cst.BaseExpression, int, bool]] = []
+        self.helpers: set[str] = set()  # module defs passing their parameter to a renderer
+        self.processors: set[str] = set()  # module names bound to objects tdom made
+        self.rendering_helpers: set[str] = set()  # ... to html()/svg() (not only the parser)
+        # (enclosing function id, name) -> values assigned; names also changed in place
+        self.assigned: dict[tuple[int, str], list[cst.BaseExpression]] = {}
+        self.augmented: set[tuple[int, str]] = set()
+
+    def _scope_id(self) -> int:
+        return id(self.functions[-1]) if self.functions else 0
+
+    def _qualname(self, name: str) -> str:
+        if not self.qualnames:
+            return name
+        self.counter += 1
+        return f"{self.qualnames[-1]}.{name}#{self.counter}"
+
+    def finish(self) -> None:
+        """Decide which templates tdom parses whole, once every call is known."""
+        for _ in range(2):  # a helper of a helper
+            for callee, renderer, argument, scope, renders in self.calls:
+                if renderer or callee in self.helpers:
+                    self._document(argument, scope, renders or callee in self.rendering_helpers)
 
     # scopes -------------------------------------------------------------------------------
 
@@ -816,30 +978,111 @@ class _Builder:
         return scope_names(tuple(self.functions))
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
-        if not self.functions and self.depth == 0:
-            self.model.definitions[node.name.value] = function_definition(node, self.model.module)
+        parent = self.kinds[-1] if self.kinds else None
+        name = node.name.value
+        if parent is None:
+            self.model.definitions[name] = function_definition(node, self.model.module)
+            qualname = name
+        elif parent == "def":
+            qualname = self._qualname(name)
+            definition = function_definition(node, self.model.module, qualname)
+            self.model.local_definitions.setdefault(id(self.functions[-1]), {})[name] = definition
+        else:
+            qualname = f"{self.qualnames[-1]}.{name}" if self.qualnames else name
         self.functions.append(node)
+        self.kinds.append("def")
+        self.qualnames.append(qualname)
 
     def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
         self.functions.pop()
+        self.kinds.pop()
+        self.qualnames.pop()
 
     def visit_Lambda(self, node: cst.Lambda) -> None:
         self.functions.append(node)
+        self.kinds.append("lambda")
 
     def leave_Lambda(self, original_node: cst.Lambda) -> None:
         self.functions.pop()
+        self.kinds.pop()
 
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
-        if not self.functions and self.depth == 0:
-            self.model.definitions[node.name.value] = class_definition(node, self.model.module)
+        parent = self.kinds[-1] if self.kinds else None
+        name = node.name.value
+        if parent is None:
+            self.model.definitions[name] = class_definition(node, self.model.module)
+            qualname = name
+        elif parent == "def":
+            qualname = self._qualname(name)
+            definition = class_definition(node, self.model.module, qualname)
+            self.model.local_definitions.setdefault(id(self.functions[-1]), {})[name] = definition
+        else:
+            qualname = f"{self.qualnames[-1]}.{name}" if self.qualnames else name
         self.depth += 1
+        self.classes.append(node)
+        self.kinds.append("class")
+        self.qualnames.append(qualname)
 
     def leave_ClassDef(self, original_node: cst.ClassDef) -> None:
         self.depth -= 1
+        self.classes.pop()
+        self.kinds.pop()
+        self.qualnames.pop()
+
+    # data flow ----------------------------------------------------------------------------
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        if not self.functions and isinstance(node.value, cst.Call):
+            root = (dotted(node.value.func) or "").split(".", 1)[0]
+            imported = self.model.imports.get(root)
+            if imported is not None and self.model.absolute(imported).split(".")[0] == "tdom":
+                for target in node.targets:
+                    self.processors.update(_target_names(target.target))
+        for target in node.targets:
+            for name in _target_names(target.target):
+                values = self.assigned.setdefault((self._scope_id(), name), [])
+                values.append(node.value if isinstance(target.target, cst.Name) else None)
+
+    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+        if isinstance(node.target, cst.Name):
+            key = (self._scope_id(), node.target.value)
+            self.assigned.setdefault(key, []).append(node.value)
+
+    def visit_AugAssign(self, node: cst.AugAssign) -> None:
+        for name in _target_names(node.target):
+            self.augmented.add((self._scope_id(), name))
+
+    def visit_Return(self, node: cst.Return) -> None:
+        value = node.value
+        if not isinstance(value, (cst.TemplatedString, cst.ConcatenatedString)):
+            return
+        if not self.qualnames or self.kinds[-1] != "def":
+            return
+        owner = self.qualnames[-1]
+        if owner.endswith(".__call__"):
+            owner = owner[: -len(".__call__")]  # the class is the component
+        self.model.returned[id(value)] = owner
+
+    def _document(self, argument: cst.BaseExpression, scope: int, renders: bool) -> None:
+        value: cst.BaseExpression | None = argument
+        if isinstance(argument, cst.Name):
+            key = (scope, argument.value)
+            values = self.assigned.get(key, [])
+            single = len(values) == 1 and key not in self.augmented
+            value = values[0] if single else None
+        if isinstance(value, (cst.TemplatedString, cst.ConcatenatedString)):
+            self.model.documents.add(id(value))
+            if renders:
+                self.model.rendered.add(id(value))
 
     # imports ------------------------------------------------------------------------------
 
     def visit_Import(self, node: cst.Import) -> None:
+        for alias in node.names:
+            name = dotted(alias.name) or ""
+            removed = REMOVED.get((name, None))
+            if removed is not None:
+                self.model.removed_imports.append((alias, name, removed))
         for local, imported, rebinds in import_bindings(node):
             if rebinds:
                 self.model.imports[local] = imported
@@ -849,25 +1092,72 @@ class _Builder:
     def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
         for local, imported, _ in import_bindings(node):
             self.model.imports[local] = imported
-            if (
-                imported.level == 0
-                and imported.module in TDOM_MODULES
-                and imported.name in REMOVED_API
-            ):
-                self.model.removed_imports.append((imported.node, imported.name))
+            if imported.level:
+                continue
+            removed = REMOVED.get((imported.module, imported.name)) or REMOVED.get(
+                (imported.module, None)
+            )
+            if removed is not None:
+                what = (
+                    f"{imported.module}.{imported.name}"
+                    if imported.module != "tdom"
+                    else imported.name
+                )
+                self.model.removed_imports.append((imported.node, what or "", removed))
 
     # templates ----------------------------------------------------------------------------
 
+    def visit_ConcatenatedString(self, node: cst.ConcatenatedString) -> None:
+        if id(node) in self.joined:
+            return
+        leaves: list[cst.BaseExpression] = []
+        inner: list[cst.ConcatenatedString] = []
+        stack: list[cst.BaseExpression] = [node]
+        while stack:
+            current = stack.pop()
+            if isinstance(current, cst.ConcatenatedString):
+                inner.append(current)
+                stack.extend([current.right, current.left])
+            else:
+                leaves.append(current)
+        if not all(isinstance(leaf, cst.TemplatedString) for leaf in leaves):
+            return  # str and t-string mixed: a SyntaxError the syntax gate reports
+        literals = [leaf for leaf in leaves if isinstance(leaf, cst.TemplatedString)]
+        self.joined.update(id(n) for n in [*literals, *inner])
+        for literal in literals:
+            self.model.group_of[id(literal)] = id(node)
+        self._template(literals)
+
     def visit_TemplatedString(self, node: cst.TemplatedString) -> None:
-        self.model.templates.append(node)
-        uses, problems, in_tags = parse_template(self.model.module, node)
-        expressions = [p for p in node.parts if isinstance(p, cst.TemplatedStringExpression)]
+        if id(node) in self.joined:
+            self.model.templates.append(node)
+            return
+        self.model.group_of[id(node)] = id(node)
+        self._template([node])
+
+    def _template(self, literals: list[cst.TemplatedString]) -> None:
+        self.model.templates.extend(literals)
+        uses, problems, in_tags = parse_template(
+            self.model.module, literals if len(literals) > 1 else literals[0]
+        )
+        expressions = [
+            p
+            for literal in literals
+            for p in literal.parts
+            if isinstance(p, cst.TemplatedStringExpression)
+        ]
         for index in in_tags:
             if index < len(expressions):
                 self.in_tag_expressions.add(id(expressions[index]))
         scopes = tuple(self.functions)
+        owner = (
+            self.classes[-1]
+            if len(self.kinds) >= 2 and self.kinds[-1] == "def" and self.kinds[-2] == "class"
+            else None
+        )
         for use in uses:
             use.scopes = scopes
+            use.owner = owner
         self.model.tag_uses.extend(uses)
         self.model.problems.extend(problems)
 
@@ -890,6 +1180,31 @@ class _Builder:
         self.value_nodes.pop()
 
     def visit_Call(self, node: cst.Call) -> None:
+        positional = [a.value for a in node.args if a.keyword is None and not a.star]
+        callee = dotted(node.func) or ""
+        renderer = self.model.is_html_function(node.func, frozenset()) and (
+            self.model.is_html_function(node.func, self.shadowed())
+        )
+        if not renderer and callee.endswith(".process"):
+            # tdom's processor object (`processor = _make_default_template_processor()`)
+            renderer = callee.rsplit(".", 1)[0] in self.processors
+        parser_only = not renderer and any(callee.endswith(m) for m in SINK_METHODS)
+        renders = renderer
+        renderer = renderer or parser_only
+        if renderer and any(
+            a.keyword is not None and a.keyword.value == "container" for a in node.args
+        ):
+            self.model.renders_with_container = True
+        if positional:
+            self.calls.append((callee, renderer, positional[0], self._scope_id(), renders))
+            if renderer and isinstance(positional[0], cst.Name) and self.functions:
+                function = self.functions[-1]
+                if isinstance(function, cst.FunctionDef) and len(self.functions) == 1:
+                    params = function.params.params or function.params.posonly_params
+                    if params and params[0].name.value == positional[0].value:
+                        self.helpers.add(function.name.value)
+                        if not parser_only:
+                            self.rendering_helpers.add(function.name.value)
         if not self.model.is_html_function(node.func, frozenset()):
             return  # cheap test first; scopes are computed only for candidates
         if self.model.is_html_function(node.func, self.shadowed()):
@@ -905,5 +1220,7 @@ def build_model(path: str, source: str) -> ModuleModel:
     """
     module = parse_module(source)
     model = ModuleModel(path=path, source=source, module=module)
-    walk(module, _Builder(model))
+    builder = _Builder(model)
+    walk(module, builder)
+    builder.finish()
     return model

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from punie_core import Noun, Skill, Term, Tool, Validator, hookimpl
+from punie_core import Noun, Page, Skill, Term, Tool, Validator, View, hookimpl
 
 
 def _check(path: str, source: str) -> list:
@@ -41,12 +41,13 @@ def punie_nouns() -> Iterator[Noun]:
 @hookimpl
 def punie_validators() -> Iterator[Validator]:
     from punie_tdom.gate import applies_to
-    from punie_tdom.rule_ids import RULES
+    from punie_tdom.rule_ids import RULES, VERSIONS
 
     yield Validator(
         name="tdom_components",
         layer="conventions",
         rules=RULES,
+        versions=VERSIONS,
         check=_check,
         fix=_fix,
         applies_to=applies_to,
@@ -61,3 +62,10 @@ def punie_skills() -> Iterator[Skill]:
 @hookimpl
 def punie_vocabulary() -> Iterator[Term]:
     yield Term("component", "callable returning a t-string Template, used as <{Card} />")
+
+
+@hookimpl
+def punie_views() -> Iterator[View | Page]:
+    from punie_tdom import views
+
+    yield from views.views()

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from punie_core import (
     FileCache,
@@ -21,7 +22,15 @@ from punie_core import (
     resolve_module,
     run_cached,
 )
-from punie_tdom.analysis import Definition, ModuleModel, TagUse, build_model, dotted
+from punie_tdom.analysis import (
+    Definition,
+    ModuleModel,
+    TagUse,
+    build_model,
+    decorator_names,
+    dotted,
+    function_definition,
+)
 
 _CACHE_LIMIT = 2048
 
@@ -82,6 +91,14 @@ class Project:
         if name is None:
             return None
         head = name.split(".", 1)[0]
+        if head == "self" and name.count(".") == 1 and use.owner is not None:
+            return _static_method(model, use.owner, name.split(".", 1)[1])
+        # A component defined in an enclosing function (a test, an app factory) hides the
+        # module's; any other local binding of the name makes it unknown.
+        for scope in reversed(use.scopes):
+            local = model.local_definitions.get(id(scope), {}).get(head)
+            if local is not None:
+                return Resolved(model.path, local, model) if head == name else None
         if head in use.shadowed:
             return None
         return self.resolve_name(model, name)
@@ -149,9 +166,43 @@ class Project:
             for use in model.tag_uses:
                 resolved = self.resolve(model, use)
                 if resolved is not None:
-                    key = definition_key(resolved.path, resolved.definition.name)
+                    key = definition_key(resolved.path, resolved.definition.qualname)
                     found.setdefault(key, []).append((path, use))
         return found
+
+
+def _static_method(model: ModuleModel, owner: Any, name: str) -> Resolved | None:  # noqa: ANN401
+    """`self.Card` inside a method: the class's `@staticmethod def Card` (tdom calls it
+    like a function); anything else on `self` is unknown."""
+    import libcst as cst
+
+    body = owner.body.body if isinstance(owner.body, cst.IndentedBlock) else []
+    for statement in body:
+        if (
+            isinstance(statement, cst.FunctionDef)
+            and statement.name.value == name
+            and "staticmethod" in decorator_names(statement)
+        ):
+            qualname = f"{owner.name.value}.{name}"
+            return Resolved(model.path, function_definition(statement, model.module, qualname), model)
+    return None
+
+
+def renders_with_container(root: Path) -> bool:
+    """True when some file of the project renders with tdom-svcs and a container, so
+    `Inject[T]` props are filled by injection (plain tdom requires them as attributes)."""
+
+    def scan() -> bool:
+        for path in project_files(root):
+            try:
+                text = read_source(path)
+            except (OSError, UnicodeDecodeError):
+                continue
+            if "tdom_svcs" in text and "container=" in text:
+                return True
+        return False
+
+    return run_cached(("tdom-container-render", str(root)), scan)
 
 
 def definition_key(path: str, name: str) -> str:

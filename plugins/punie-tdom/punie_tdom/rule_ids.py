@@ -20,3 +20,25 @@ RULES: dict[str, str] = {
     "TDOM014": "an import of the tdom API removed in 0.1.15 (Node, Element, Fragment, ...)",
 }
 """Every rule id of the tdom plugin, with its one-line description."""
+
+LIBRARY = "tdom"
+ASSUMED_VERSION = "0.1.20"
+"""The newest tdom the rules were checked against: assumed when a project names none."""
+
+VERSIONS: dict[str, str] = {
+    "TDOM001": "tdom>=0.1.16",  # #125: props and children must be named
+    "TDOM002": "tdom>=0.1.16",  # #128: children passed as an attribute raises
+    "TDOM003": "tdom>=0.1.16",  # #127: unexpected component attributes raise
+    "TDOM004": "tdom>=0.1.15",
+    "TDOM005": "tdom>=0.1.16",
+    "TDOM006": "tdom>=0.1",
+    "TDOM007": "tdom>=0.1",
+    "TDOM008": "tdom>=0.1",
+    "TDOM009": "tdom>=0.1.15",  # #112: components return Templates, html() returns str
+    "TDOM010": "tdom>=0.1.15",
+    "TDOM011": "tdom>=0.1",
+    "TDOM012": "tdom>=0.1.15",
+    "TDOM013": "tdom>=0.1.15",
+    "TDOM014": "tdom>=0.1.12",  # each import: the version that removed it (analysis.REMOVED)
+}
+"""The tdom versions each rule holds for (`Validator.versions`)."""

@@ -7,12 +7,13 @@ through the project's imports; unknown callables are never guessed at.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from dataclasses import replace
 
 import libcst as cst
 
-from punie_core import Finding
+from punie_core import Finding, LibraryVersion, library_version, parse_version, rule_applies
 from punie_tdom.analysis import (
     CALLABLE_TYPES,
     PLACEHOLDER,
@@ -34,8 +35,25 @@ from punie_tdom.fixes import (
     is_string_like,
     unwrap_html_fixable,
 )
-from punie_tdom.project import Project, Resolved, definition_key, model_for
-from punie_tdom.rule_ids import RULES
+from punie_tdom.project import (
+    Project,
+    Resolved,
+    definition_key,
+    model_for,
+    renders_with_container,
+)
+from punie_tdom.rule_ids import ASSUMED_VERSION, LIBRARY, RULES, VERSIONS
+
+REPLACEMENTS = {
+    **dict.fromkeys(
+        ("Node", "Element", "Fragment", "Text", "Comment", "DocumentType", "nodes"),
+        ": components return a `string.templatelib.Template` (a t-string) and html() "
+        "returns a str",
+    ),
+    "classnames": ": pass a list or dict to the `class` attribute (`class={[a, b]}`)",
+    "parse_html": ": build markup with t-strings and html()",
+}
+"""How to replace each removed name (TDOM014)."""
 
 __all__ = ["RULES", "analyze", "check", "fix", "is_component"]
 
@@ -57,14 +75,27 @@ def _finding(
     )
 
 
+def project_library(path: str) -> LibraryVersion:
+    """The tdom version of the project holding `path` (installed, locked, or assumed)."""
+    return library_version(path, LIBRARY, ASSUMED_VERSION)
+
+
 def check(path: str, source: str) -> list[Finding]:
-    """All tdom findings for one module (the `conventions` layer's `check`)."""
+    """All tdom findings for one module (the `conventions` layer's `check`).
+
+    Only rules that hold for the project's tdom version are reported; each message ends
+    with the version assumed (`[tdom 0.1.20 (uv.lock)]`).
+    """
     try:
         model = model_for(path, source)
     except (cst.ParserSyntaxError, cst.CSTValidationError):
         return []  # the syntax gate reports it
+    library = project_library(path)
     # The model is shared by path and text (absolute path); findings use the path as given.
-    return [replace(f, path=path) for f, _ in analyze(model, Project(path, current=model))]
+    return [
+        replace(f, path=path, message=f"{f.message} [{library.describe()}]")
+        for f, _ in analyze(model, Project(path, current=model), library)
+    ]
 
 
 def fix(path: str, source: str) -> str:
@@ -73,27 +104,67 @@ def fix(path: str, source: str) -> str:
         model = model_for(path, source)
     except (cst.ParserSyntaxError, cst.CSTValidationError):
         return source
-    actions = [action for _, action in analyze(model, Project(path, current=model)) if action]
+    library = project_library(path)
+    actions = [
+        action for _, action in analyze(model, Project(path, current=model), library) if action
+    ]
     return apply_actions(model.module, actions) if actions else source
 
 
-def analyze(model: ModuleModel, project: Project) -> Iterator[Result]:
-    """Every finding for one module, each with the fix that repairs it (or None)."""
+def analyze(
+    model: ModuleModel, project: Project, library: LibraryVersion | None = None
+) -> Iterator[Result]:
+    """Every finding for one module that holds for the project's tdom version, each with the
+    fix that repairs it (or None).
+
+    Args:
+        library: The project's tdom (None: the newest the rules know).
+    """
+    library = library or LibraryVersion(LIBRARY, ASSUMED_VERSION, "assumed")
+    for finding, action in _analyze(model, project, library):
+        if rule_applies(VERSIONS, finding.rule, library):
+            yield finding, action
+
+
+def _analyze(model: ModuleModel, project: Project, library: LibraryVersion) -> Iterator[Result]:
+    version = parse_version(library.version)
     # TDOM014: the pre-0.1.15 API.
-    for node, name in model.removed_imports:
+    for node, name, removed in model.removed_imports:
+        if version < parse_version(removed):
+            continue  # the project's tdom still has it
+        replacement = REPLACEMENTS.get(name.rsplit(".", 1)[-1], "")
         yield (
             _finding(
                 model,
                 model.position(node),
                 "TDOM014",
-                f"tdom has no `{name}` since 0.1.15 (ImportError): components return a "
-                "`string.templatelib.Template` (a t-string) and html() returns a str",
+                f"tdom has no `{name}` since {removed} (ImportError){replacement}",
             ),
             None,
         )
 
-    # Template structure: TDOM006, TDOM007, TDOM008, TDOM013.
+    uses = project.uses()
+    used = {
+        key.split("::", 1)[1]
+        for key in uses
+        if key.split("::", 1)[0] == os.path.abspath(model.path)
+    }
+    # Components by shape count too: a PascalCase def or class returning a Template is
+    # rendered whole (helpers returning pieces of markup are snake_case by convention).
+    used |= {
+        d.qualname
+        for d in model.definitions.values()
+        if d.name[:1].isupper() and is_component(d, False)
+    }
+
+    # Template structure: TDOM006, TDOM007, TDOM008, TDOM013. Only for templates tdom parses
+    # whole: a literal that is a piece of a template joined at run time (`+`, `sum()`,
+    # `Template(*parts)`) is not a document by itself.
     for problem in model.problems:
+        if not model.is_document(problem.template, used):
+            continue
+        if "same callable" in problem.message and not model.is_rendered(problem.template, used):
+            continue  # tdom's parser alone accepts it; the processor raises
         yield (
             _finding(
                 model,
@@ -137,7 +208,8 @@ def analyze(model: ModuleModel, project: Project) -> Iterator[Result]:
                     model,
                     model.position(first),
                     "TDOM011",
-                    f"html() takes a Template, but this is {kind} (TypeError at run time); {hint}",
+                    f"html() takes a Template, but this is {kind} (tdom fails on it: "
+                    f"AttributeError: 'str' object has no attribute 'strings'); {hint}",
                     fixable=fixable,
                 ),
                 ("convert", first) if fixable and not unwrapped else None,
@@ -158,7 +230,6 @@ def analyze(model: ModuleModel, project: Project) -> Iterator[Result]:
             ("convert", node) if fixable else None,
         )
 
-    uses = project.uses()
     yield from _definition_rules(model, uses)
     yield from _call_site_rules(model, project)
 
@@ -177,8 +248,11 @@ def is_component(definition: Definition, used: bool) -> bool:
 
 
 def _definition_rules(model: ModuleModel, uses: dict) -> Iterator[Result]:
-    for definition in model.definitions.values():
-        used = definition_key(model.path, definition.name) in uses
+    local = [d for defs in model.local_definitions.values() for d in defs.values()]
+    for definition in [*model.definitions.values(), *local]:
+        used = definition_key(model.path, definition.qualname) in uses
+        if definition.qualname != definition.name and not used:
+            continue  # a def inside a function is a component only where it is used
         if not is_component(definition, used):
             continue
         # TDOM001: tdom calls components with keyword arguments only.
@@ -279,15 +353,18 @@ def _return_rules(model: ModuleModel, definition: Definition, used: bool) -> Ite
 
 
 def _call_site_rules(model: ModuleModel, project: Project) -> Iterator[Result]:
+    injection = model.renders_with_container or renders_with_container(project.root)
     for use in model.tag_uses:
         resolved = project.resolve(model, use)
         if resolved is None:
             continue
-        for finding in _call_site(model, use, resolved):
+        for finding in _call_site(model, use, resolved, injection):
             yield finding, None
 
 
-def _call_site(model: ModuleModel, use: TagUse, resolved: Resolved) -> Iterator[Finding]:
+def _call_site(
+    model: ModuleModel, use: TagUse, resolved: Resolved, injection: bool = True
+) -> Iterator[Finding]:
     definition = resolved.definition
     position = model.offset_position(use.template, use.offset)
     name = use.callee_code
@@ -337,7 +414,17 @@ def _call_site(model: ModuleModel, use: TagUse, resolved: Resolved) -> Iterator[
             )
     # TDOM004: missing required props (unknowable with a spread attribute).
     if not use.spread:
-        injected = {p.name for p in definition.params if p.injected}
+        # tdom-svcs fills Inject[]/Resource[] props from the container it renders with;
+        # plain tdom.html() requires them like any other prop.
+        injected = (
+            {
+                p.name
+                for p in definition.params
+                if p.injected or last_segment(p.annotation) == "Annotated"
+            }
+            if injection
+            else set()
+        )
         missing = sorted(definition.required_named - supplied - {"children"} - injected)
         if missing:
             yield _finding(

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 from tdom_corpus import FIXTURES
 
-collect_ignore_glob = ["fixtures/*"]  # corpus projects are application code, not tests
+# Fixture projects are application code, and corpus/ holds upstream's tests as test data.
+collect_ignore_glob = ["fixtures/*", "corpus/*"]
 
 
 @pytest.fixture(scope="session")

@@ -2,6 +2,20 @@
 // reaches the page through textContent / text nodes (never innerHTML), so it cannot run.
 "use strict";
 (function () {
+  // The launch token comes in this page's own address (?token=). It is never put in a cookie:
+  // a cookie would be sent to every other server on 127.0.0.1 too. Requests carry it as a
+  // header; event streams and links to this server's pages carry it in their address.
+  const TOKEN = new URLSearchParams(window.location.search).get("token") || "";
+
+  function withToken(path) {
+    if (!TOKEN) return path;
+    const hash = path.indexOf("#");
+    const base = hash >= 0 ? path.slice(0, hash) : path;
+    const fragment = hash >= 0 ? path.slice(hash) : "";
+    if (/[?&]token=/.test(base)) return path;
+    return base + (base.includes("?") ? "&" : "?") + "token=" + encodeURIComponent(TOKEN) + fragment;
+  }
+
   const STATE_LABELS = {
     idle: "idle",
     thinking: "thinking",
@@ -32,7 +46,7 @@
   // Only http(s) and same-site paths may become links (a registry entry could hold anything).
   function safeHref(value) {
     const text = String(value);
-    if (text.startsWith("/") && !text.startsWith("//")) return text;
+    if (text.startsWith("/") && !text.startsWith("//")) return withToken(text);
     try {
       const url = new URL(text);
       if (url.protocol === "http:" || url.protocol === "https:") return url.href;
@@ -43,7 +57,7 @@
   }
 
   async function api(path, options) {
-    const init = { method: "GET", headers: {}, credentials: "same-origin", cache: "no-store" };
+    const init = { method: "GET", headers: { "X-Punie-Token": TOKEN }, credentials: "omit", cache: "no-store" };
     if (options && options.body !== undefined) {
       init.method = "POST";
       init.headers["Content-Type"] = "application/json";
@@ -96,7 +110,7 @@
 
   // EventSource with handlers by event name; the browser reconnects by itself (Last-Event-ID).
   function stream(url, handlers) {
-    const source = new EventSource(url);
+    const source = new EventSource(withToken(url));
     source.onopen = () => setConnection(true);
     source.onerror = () => setConnection(false);
     for (const [name, handler] of Object.entries(handlers)) {
@@ -122,5 +136,10 @@
     return result.data.agents;
   }
 
-  window.Punie = { el, api, ago, when, tokens, shortPath, stateLabel, stream, safeHref, setConnection, showAgentInfo };
+  // Links written in the page's markup (the brand link) get the token too.
+  for (const link of document.querySelectorAll('a[href^="/"]')) {
+    link.setAttribute("href", safeHref(link.getAttribute("href")));
+  }
+
+  window.Punie = { el, api, ago, when, tokens, shortPath, stateLabel, stream, safeHref, withToken, setConnection, showAgentInfo };
 })();

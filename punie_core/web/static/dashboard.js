@@ -1,4 +1,5 @@
-// The dashboard: this agent's sessions (live over SSE) and every Punie agent on the machine.
+// The dashboard: start a session (or resume one from the traces), this agent's sessions (live
+// over SSE), every Punie agent on the machine, and the plugins' own pages.
 "use strict";
 (function () {
   const { el, api, ago, when, tokens, shortPath, stateLabel, stream, showAgentInfo } = window.Punie;
@@ -59,7 +60,91 @@
     );
   }
 
+  // ---- new sessions and earlier ones ---------------------------------------------------
+
+  const form = document.getElementById("start-form");
+  const projectInput = document.getElementById("start-project");
+  const modeSelect = document.getElementById("start-mode");
+  const promptInput = document.getElementById("start-prompt");
+  const startStatus = document.getElementById("start-status");
+
+  function openSession(summary) {
+    window.location.href = window.Punie.withToken("/sessions/" + encodeURIComponent(summary.id));
+  }
+
+  async function startSession(event) {
+    if (event) event.preventDefault();
+    const cwd = projectInput.value.trim();
+    if (!cwd) {
+      startStatus.textContent = "choose or type a project folder";
+      projectInput.focus();
+      return;
+    }
+    startStatus.textContent = "starting…";
+    const body = { cwd, mode: modeSelect.value };
+    if (promptInput.value.trim()) body.prompt = promptInput.value;
+    const result = await api("/api/sessions", { body });
+    if (result.ok) openSession(result.data.session);
+    else startStatus.textContent = (result.data && result.data.error) || "could not start (" + result.status + ")";
+  }
+
+  async function resume(id, button) {
+    button.disabled = true;
+    const result = await api("/api/sessions/" + encodeURIComponent(id) + "/resume", { body: { mode: modeSelect.value } });
+    if (result.ok) openSession(result.data.session);
+    else {
+      button.disabled = false;
+      startStatus.textContent = (result.data && result.data.error) || "could not resume (" + result.status + ")";
+    }
+  }
+
+  async function loadProjects() {
+    const result = await api("/api/projects");
+    if (!result.ok) return;
+    const projects = result.data.projects.filter((p) => p.exists);
+    document.getElementById("project-list").replaceChildren(...projects.map((p) => el("option", { value: p.path })));
+    document.getElementById("recent-projects").replaceChildren(...projects.map((p) =>
+      el("button", { type: "button", className: "project", title: p.path, dataset: { path: p.path },
+        onclick: () => { projectInput.value = p.path; promptInput.focus(); } },
+      shortPath(p.path), p.sessions ? el("span", { className: "muted small" }, " " + p.sessions + " earlier") : null)));
+    if (!projectInput.value && projects.length) projectInput.value = projects[0].path;
+  }
+
+  async function loadHistory() {
+    const result = await api("/api/history");
+    if (!result.ok) return;
+    const tbody = document.querySelector("#history tbody");
+    tbody.replaceChildren(...result.data.sessions.map((s) => {
+      const button = el("button", { type: "button", className: "resume" }, s.open ? "Open" : "Resume");
+      button.addEventListener("click", () => resume(s.id, button));
+      return el("tr", { dataset: { session: s.id } },
+        el("td", {}, s.title || s.id, el("div", { className: "muted small" }, s.id)),
+        el("td", { title: s.project }, shortPath(s.project)),
+        el("td", { className: "num" }, String(s.prompts)),
+        el("td", {}, s.updated_at ? new Date(s.updated_at).toLocaleString() : ""),
+        el("td", {}, button));
+    }));
+    document.getElementById("no-history").hidden = result.data.sessions.length > 0;
+  }
+
+  async function loadPages() {
+    const result = await api("/api/pages");
+    if (!result.ok) return;
+    const list = document.getElementById("pages");
+    list.replaceChildren(...result.data.pages.map((p) =>
+      el("li", {}, el("a", { href: p.url, className: "plugin-page-link" }, p.title), " ", el("span", { className: "muted" }, p.plugin))));
+    document.getElementById("plugin-pages").hidden = result.data.pages.length === 0;
+  }
+
+  form.addEventListener("submit", startSession);
+  promptInput.addEventListener("keydown", (event) => {
+    if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) startSession(event);
+  });
+
   async function start() {
+    loadProjects();
+    loadHistory();
+    loadPages();
     const result = await api("/api/sessions");
     if (result.ok) result.data.sessions.forEach(upsert);
     empty.hidden = rows.size > 0;

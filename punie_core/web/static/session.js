@@ -23,6 +23,7 @@
     "prompt_started", "text_delta", "thinking_delta", "snippet_started", "snippet_finished",
     "tool_call_started", "tool_call_finished", "usage_update", "plan_update", "state_changed",
     "prompt_finished", "approval_requested", "approval_resolved", "validation_finished", "error",
+    "session_restored",
   ];
 
   // ---- rendering helpers ---------------------------------------------------------------
@@ -73,10 +74,6 @@
     return box;
   }
 
-  function isFinding(item) {
-    return item && typeof item === "object" && "message" in item && ("rule" in item || "line" in item);
-  }
-
   function findingsView(findings) {
     return el("table", { className: "findings" },
       el("thead", {}, el("tr", {}, el("th", {}, "file"), el("th", {}, "line"), el("th", {}, "rule"), el("th", {}, "message"))),
@@ -85,22 +82,40 @@
           el("td", {}, f.rule || ""), el("td", {}, f.message || "")))));
   }
 
-  // A typed value: findings as a table, strings as text, objects as a field list.
+  // A noun shown by the server: its plugin's view, or the generic view from its schema. The
+  // HTML was rendered with escaping on and rebuilt from an allowlist (punie_core/views); it is
+  // parsed into an inert document (nothing in it runs) and the page's CSP forbids inline script.
+  function nounView(view) {
+    const box = el("div", { className: "view-box", dataset: { noun: view.noun || "", plugin: view.plugin || "generic" } });
+    if (view.notice) box.appendChild(el("div", { className: "view-notice" }, view.notice));
+    const parsed = new DOMParser().parseFromString(String(view.html || ""), "text/html");
+    for (const node of Array.from(parsed.body.childNodes)) box.appendChild(document.adoptNode(node));
+    return box;
+  }
+
+  function isRecord(value) {
+    return value !== null && typeof value === "object" && !Array.isArray(value);
+  }
+
+  // Rows of records as a table whose columns are the records' own keys.
+  function tableView(rows, depth) {
+    const columns = [];
+    for (const row of rows) for (const key of Object.keys(row)) if (!columns.includes(key)) columns.push(key);
+    return el("table", { className: "v-table" },
+      el("thead", {}, el("tr", {}, columns.map((c) => el("th", {}, c)))),
+      el("tbody", {}, rows.map((row) => el("tr", {}, columns.map((c) => el("td", {}, valueView(row[c], depth + 1)))))));
+  }
+
+  // A plain value (not a noun): strings as text, lists of records as tables, objects as fields.
   function valueView(value, depth) {
     depth = depth || 0;
     if (value === null || value === undefined) return el("span", { className: "muted" }, "None");
     if (typeof value === "string") return pre(value, "value");
     if (typeof value !== "object") return el("code", {}, JSON.stringify(value));
+    if (depth > 2) return pre(JSON.stringify(value, null, 2), "value");
     if (Array.isArray(value)) {
-      if (value.length && value.every(isFinding)) return findingsView(value);
-      if (depth > 2) return pre(JSON.stringify(value, null, 2), "value");
+      if (value.length && value.every(isRecord)) return tableView(value, depth);
       return el("ol", { className: "value-list" }, value.map((v) => el("li", {}, valueView(v, depth + 1))));
-    }
-    if (Array.isArray(value.findings)) {
-      const rest = Object.assign({}, value);
-      delete rest.findings;
-      return el("div", {}, fieldsView(rest, depth), value.findings.length ? findingsView(value.findings) :
-        el("div", { className: "ok" }, "no findings"));
     }
     return fieldsView(value, depth);
   }
@@ -129,7 +144,14 @@
     prompt_started(data) {
       endText();
       runningSnippet = null;
-      add(el("div", { className: "msg user" }, el("div", { className: "who" }, "you"), pre(data.text, "text")));
+      add(el("div", { className: "msg user" + (data.restored ? " restored" : "") },
+        el("div", { className: "who" }, data.restored ? "you (earlier)" : "you"), pre(data.text, "text")));
+    },
+    session_restored(data) {
+      endText();
+      add(el("div", { className: "note restored-note" },
+        "resumed from the traces: " + data.turns + " earlier turn" + (data.turns === 1 ? "" : "s") +
+        "; the model sees this conversation with your next prompt"));
     },
     text_delta(data) {
       if (!assistant) {
@@ -208,7 +230,7 @@
       const body = el("div", { className: "result" });
       if (data.ok) {
         body.appendChild(el("div", { className: "label" }, "→ ", el("code", { className: "result-type" }, data.result_type || "")));
-        body.appendChild(valueView(data.result));
+        body.appendChild(data.view ? nounView(data.view) : valueView(data.result));
       } else if (data.error) {
         body.appendChild(el("div", { className: "error" }, data.error));
       }

@@ -121,7 +121,12 @@ class Collector:
         self.write(event="session_finish", exit_code=int(exitstatus))
 
 
+SPEC_MARKER = "spec(*ids): the spec requirements this test covers, e.g. FR-001 (Punie)"
+"""Registered in every run, so `--strict-markers` projects accept `@pytest.mark.spec`."""
+
+
 def pytest_configure(config):
+    config.addinivalue_line("markers", SPEC_MARKER)
     path = os.environ.get(REPORT_ENV)
     if not path or hasattr(config, "workerinput"):  # xdist workers: the controller reports
         return

@@ -1,0 +1,125 @@
+"""svcs's own tests as a corpus: no finding on code that runs, the deliberate errors found.
+
+The corpus (tests/corpus/svcs, built by tests/corpus/build.py at a pinned commit) is a slice
+of hynek/svcs's test suite. Code outside `pytest.raises` runs correctly, so a finding there
+is a false positive; each `pytest.raises` block is labelled with the rule that should report
+it (svcs_deliberate.txt). The last test runs the corpus with the real svcs, proving that
+every labelled error really is raised.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from svcs_rule_examples import EXAMPLES
+
+from punie_core import check_paths
+from punie_core.testing import deliberate_errors, read_labels, recall
+
+CORPUS = Path(__file__).parent / "corpus"
+ROOT = CORPUS / "svcs"
+
+
+def _findings(toolbox) -> set[tuple[str, int, str]]:
+    report = check_paths([ROOT], toolbox, layers=("syntax", "conventions"))
+    return {
+        (Path(os.path.relpath(f.path, ROOT)).as_posix(), f.line, f.rule)
+        for f in report.findings
+    }
+
+
+def test_findings_on_svcs_tests_are_exactly_the_deliberate_errors(toolbox) -> None:
+    expected = {(p, n, r) for (p, n), r in read_labels(CORPUS / "svcs_expected.txt").items()}
+    assert _findings(toolbox) == expected
+
+
+def test_every_deliberate_error_is_labelled() -> None:
+    labels = read_labels(CORPUS / "svcs_deliberate.txt")
+    assert {(e.path, e.line) for e in deliberate_errors(ROOT)} == set(labels)
+
+
+def test_recall_on_deliberate_errors_is_at_least_90_percent(toolbox) -> None:
+    labels = read_labels(CORPUS / "svcs_deliberate.txt")
+    detected, total, missed = recall(deliberate_errors(ROOT), labels, _findings(toolbox))
+    assert total >= 10
+    assert detected / total >= 0.9, missed
+    # The one miss: the async factory is a test parameter, unknowable statically.
+    assert [(m.path, m.line) for m in missed] == [("tests/test_integration.py", 251)]
+
+
+def test_findings_say_which_svcs_version_they_assume(toolbox) -> None:
+    report = check_paths([ROOT / "tests" / "test_integration.py"], toolbox)
+    assert report.findings
+    assert all(f.message.endswith("[svcs 26.2.0 (assumed)]") for f in report.findings)
+
+
+@pytest.mark.slow
+def test_the_corpus_runs_green_on_real_svcs() -> None:
+    """Upstream's tests pass with svcs 26.2 here: every labelled error is really raised."""
+    ignore = []
+    try:
+        import flask  # noqa: F401
+    except ImportError:
+        ignore = ["--ignore=tests/integrations/test_flask.py"]  # needs Flask
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "asyncio_runner",
+         *ignore],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(Path(__file__).parent)},
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
+    assert " passed" in done.stdout and "failed" not in done.stdout
+
+
+def _project(tmp_path: Path, name: str, source: str) -> Path:
+    root = tmp_path / name
+    root.mkdir()
+    (root / "pyproject.toml").write_text('[project]\nname = "x"\nversion = "0"\n')
+    (root / "app.py").write_text(source)
+    return root
+
+
+@pytest.mark.parametrize("example", EXAMPLES, ids=[e.rule for e in EXAMPLES])
+def test_each_rule_flags_its_example_and_not_the_lookalike(example, toolbox, tmp_path) -> None:
+    flagged = check_paths([_project(tmp_path, "flagged", example.flagged)], toolbox)
+    clean = check_paths([_project(tmp_path, "clean", example.clean)], toolbox)
+    assert example.rule in {f.rule for f in flagged.findings}
+    assert [f for f in clean.findings if f.rule.startswith("SVCS")] == []
+
+
+@pytest.mark.filterwarnings("ignore:coroutine .* was never awaited")  # SVCS011's get()
+@pytest.mark.parametrize("example", EXAMPLES, ids=[e.rule for e in EXAMPLES])
+def test_rule_examples_behave_as_stated_on_real_svcs(example) -> None:
+    for source, outcome in ((example.flagged, example.flagged_outcome),
+                            (example.clean, example.clean_outcome)):
+        namespace: dict[str, object] = {"__name__": f"example_{example.rule}"}
+        try:
+            exec(compile(source, "app.py", "exec", dont_inherit=True), namespace)
+            result = f"value:{namespace['main']()}"  # type: ignore[operator]
+        except Exception as error:  # noqa: BLE001 - the outcome is the exception's name
+            result = type(error).__name__
+        assert result == outcome, (example.rule, source)
+
+
+def test_rules_follow_the_projects_svcs_version(toolbox, tmp_path) -> None:
+    """svcs 25.1 has no autowire: SVCS005 does not apply, and svcs says which it assumed."""
+    example = next(e for e in EXAMPLES if e.rule == "SVCS005")
+    root = _project(tmp_path, "old", example.flagged)
+    assert {f.rule for f in check_paths([root], toolbox).findings} == {"SVCS005"}
+    (root / "uv.lock").write_text('version = 1\n\n[[package]]\nname = "svcs"\nversion = "25.1.0"\n')
+    assert check_paths([root], toolbox).findings == []
+
+
+def test_docs_show_these_examples() -> None:
+    """docs/rules.md's examples are these, so the docs show only verified claims."""
+    docs = (Path(__file__).parents[3] / "docs" / "rules.md").read_text()
+    for example in EXAMPLES:
+        for source in (example.flagged, example.clean):
+            assert source.strip() in docs, example.rule

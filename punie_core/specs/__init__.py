@@ -1,0 +1,1 @@
+"""Spec-driven work: organisation, project and feature context, specs checked against tests."""

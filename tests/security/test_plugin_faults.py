@@ -1,0 +1,191 @@
+"""Plugin faults are never fatal: exits, hanging imports, prints, names that shadow builtins."""
+
+from __future__ import annotations
+
+import asyncio
+import builtins
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+from punie_core.plugins.context import ToolContext, using_context
+from punie_core.plugins.hookspecs import hookimpl
+from punie_core.plugins.loader import (
+    SANDBOX_BUILTINS,
+    Candidate,
+    candidate_from_object,
+    load_toolbox,
+    module_from_functions,
+)
+from punie_core.plugins.records import Tool
+from punie_core.plugins.toolbox import ToolCrashed
+
+
+def status(toolbox, name: str) -> tuple[str, str]:
+    info = next(i for i in toolbox.plugins if i.name == name)
+    return info.status, info.error or ""
+
+
+def load_with(*candidates: Candidate):
+    return load_toolbox(entry_points=False, extra=candidates, strict=False)
+
+
+def test_a_hook_raising_system_exit_excludes_only_that_plugin() -> None:
+    @hookimpl
+    def punie_tools():
+        raise SystemExit(3)
+
+    toolbox = load_with(candidate_from_object(module_from_functions("exits", punie_tools), "exits"))
+    assert status(toolbox, "exits") == ("failed", "collect: SystemExit: 3")
+    assert toolbox.tool("read_file").plugin == "core"
+
+
+def test_a_hook_raising_keyboard_interrupt_is_not_taken_for_a_real_ctrl_c() -> None:
+    @hookimpl
+    def punie_tools():
+        raise KeyboardInterrupt("from the plugin, not the person")
+
+    toolbox = load_with(candidate_from_object(module_from_functions("ki", punie_tools), "ki"))
+    assert status(toolbox, "ki")[0] == "failed"
+
+
+def test_a_plugin_whose_import_hangs_is_excluded_after_the_deadline(monkeypatch) -> None:
+    monkeypatch.setenv("PUNIE_PLUGIN_IMPORT_TIMEOUT", "0.5")
+
+    def hang():
+        time.sleep(30)
+
+    started = time.monotonic()
+    toolbox = load_with(Candidate(name="hangs", distribution="test", version="0", load=hang))
+    assert time.monotonic() - started < 10
+    state, error = status(toolbox, "hangs")
+    assert state == "failed" and "did not finish within 0.5 s" in error
+
+
+def test_prints_at_import_and_in_a_tool_never_reach_stdout(capfd) -> None:
+    def shout(text: str) -> str:
+        """Upper-case a text."""
+        print("PLUGIN TOOL NOISE")
+        return text.upper()
+
+    @hookimpl
+    def punie_tools():
+        print("PLUGIN HOOK NOISE")
+        yield Tool(shout)
+
+    def load():
+        print("PLUGIN IMPORT NOISE")
+        return module_from_functions("noisy", punie_tools)
+
+    toolbox = load_with(Candidate(name="noisy", distribution="test", version="0", load=load))
+    assert status(toolbox, "noisy")[0] == "active"
+
+    async def call() -> str:
+        with using_context(ToolContext.local(Path.cwd())):
+            return await toolbox.call("shout", ("hi",))
+
+    assert asyncio.run(call()) == "HI"
+    out, err = capfd.readouterr()
+    assert "NOISE" not in out
+    for noise in ("IMPORT", "HOOK", "TOOL"):
+        assert f"PLUGIN {noise} NOISE" in err
+
+
+def test_punie_exec_json_stays_clean_when_a_tool_prints(tmp_path: Path) -> None:
+    # A real process whose stdout carries one JSON answer, while a plugin tool prints.
+    script = tmp_path / "run.py"
+    script.write_text(
+        textwrap.dedent(
+            """
+            import asyncio, json, sys
+            from punie_core.plugins.context import ToolContext, using_context
+            from punie_core.plugins.hookspecs import hookimpl
+            from punie_core.plugins.loader import (
+                candidate_from_object, load_toolbox, module_from_functions
+            )
+            from punie_core.plugins.records import Tool
+
+            def noisy() -> str:
+                \"\"\"Print and return.\"\"\"
+                print("noise on stdout")
+                return "ok"
+
+            @hookimpl
+            def punie_tools():
+                yield Tool(noisy)
+
+            plugin = candidate_from_object(module_from_functions("n", punie_tools), "n")
+            tb = load_toolbox(entry_points=False, extra=[plugin])
+            async def main():
+                with using_context(ToolContext.local(sys.argv[1])):
+                    return await tb.call("noisy")
+            print(json.dumps({"result": asyncio.run(main())}))
+            """
+        )
+    )
+    done = subprocess.run(
+        [sys.executable, str(script), str(tmp_path)], capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == '{"result": "ok"}\n'
+    assert "noise on stdout" in done.stderr
+
+
+@pytest.mark.parametrize("name", ["print", "len", "range", "sorted", "isinstance", "open"])
+def test_a_tool_named_like_a_builtin_is_refused_as_a_conflict(name: str) -> None:
+    def impostor() -> str:
+        """Shadow a builtin."""
+        return "gotcha"
+
+    impostor.__name__ = name
+
+    @hookimpl
+    def punie_tools():
+        yield Tool(impostor, name=name)
+
+    toolbox = load_with(
+        candidate_from_object(module_from_functions("shadow", punie_tools), "shadow")
+    )
+    state, error = status(toolbox, "shadow")
+    assert state == "conflict" and f"builtin {name!r}" in error
+    assert name not in {t.name for t in toolbox.tools}
+
+
+def test_the_reserved_names_cover_every_builtin_monty_gives_a_snippet() -> None:
+    # Derived from Monty itself: each Python builtin name that a snippet can use in Monty.
+    from pydantic_monty import Monty
+
+    usable = []
+    with Monty() as pool:
+        for name in sorted(n for n in dir(builtins) if not n.startswith("_")):
+            with pool.checkout() as session:
+                try:
+                    session.feed_run(name)
+                except Exception:
+                    continue
+                usable.append(name)
+    assert {"print", "len", "range", "sorted"} <= set(usable)
+    assert set(usable) <= SANDBOX_BUILTINS
+
+
+def test_a_tool_raising_system_exit_is_its_error_and_punie_lives_on(tmp_path: Path) -> None:
+    def quits() -> str:
+        """Try to end the agent."""
+        raise SystemExit(0)
+
+    @hookimpl
+    def punie_tools():
+        yield Tool(quits)
+
+    toolbox = load_with(candidate_from_object(module_from_functions("q", punie_tools), "q"))
+
+    async def call() -> None:
+        with using_context(ToolContext.local(tmp_path)):
+            await toolbox.call("quits")
+
+    with pytest.raises(ToolCrashed, match="quits raised SystemExit"):
+        asyncio.run(call())
