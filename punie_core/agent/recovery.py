@@ -65,7 +65,8 @@ _SHOW_CODE = re.compile(
     r"\bhow (?:would|do|should|can|could|might|to)\b[^.?!\n]{0,80}\b(?:write|implement|code|call|use)\b"
     r"|\bshow me\b|\bgive me an? example\b|\bexample of\b|\bfor example code\b"
     r"|\b(?:don'?t|do not|never|without) (?:run|running|execute|executing|call|calling|actually)\b"
-    r"|\bjust (?:show|write|print) (?:me )?(?:the )?code\b",
+    r"|\b(?:don'?t|do not|without) (?:use|using) (?:any |the )?tools?\b"
+    r"|\bjust (?:show|write|print) (?:me )?(?:the )?code\b|\bjust tell me\b",
     re.IGNORECASE,
 )
 
@@ -340,7 +341,7 @@ def _json_candidate(candidate: _Candidate, callables: Callables) -> Recovery | N
     """A Recovery when the JSON is a call (or a failed attempt at one); None when it is data."""
     parsed, error = _parse_json(candidate.body)
     if error:
-        if _mentions_tool(candidate.body, callables):
+        if _mentions_tool(candidate.body, callables) or _CALL_OPENING.match(candidate.body):
             return Recovery(
                 text=candidate.before,
                 error=_retry_message([f"tool call JSON that could not be parsed ({error})"], callables),
@@ -399,6 +400,10 @@ def _python_candidate(candidate: _Candidate, callables: Callables) -> Recovery |
     if set(called) == {CODE_TOOL}:
         return None
     return Recovery(calls=[RecoveredCall(CODE_TOOL, {"code": candidate.body}, source="python")])
+
+
+_CALL_OPENING = re.compile(r'\s*[\[{]\s*\{?\s*"name"\s*:\s*"[^"]*"\s*,\s*"(?:arguments|parameters)"')
+"""The start of a JSON call: an unreadable body that starts so is a failed call, not data."""
 
 
 def _mentions_tool(candidate: str, callables: Callables) -> bool:

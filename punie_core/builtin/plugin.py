@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from punie_core.plugins.hookspecs import hookimpl
-from punie_core.plugins.records import Noun, Skill, Tool
+from punie_core.plugins.records import Noun, Page, Skill, Tool, View
 
 # A thin entry module, like any plugin's: the tools' modules (and their imports) load inside
 # the hooks, so loading the toolbox for `punie plugins` or `punie stubs` stays fast.
@@ -34,6 +34,13 @@ def punie_nouns() -> Iterator[Noun]:
     yield Noun(CommandResult)
     yield from spec_nouns()
     yield from toolmaking_nouns()
+
+
+@hookimpl
+def punie_views() -> Iterator[View | Page]:
+    from punie_core.toolmaking import views
+
+    yield from views.views()
 
 
 @hookimpl

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 from typing import Any
 
 
@@ -24,12 +25,13 @@ def run(args: argparse.Namespace) -> int:
     toolbox = load_toolbox()
     warn_failures(toolbox)
     if args.command in ("stubs", "prompt"):
-        toolbox = with_mcp(toolbox)
+        from punie_core.toolmaking.shelf import ToolShelf
+
+        # What a session here gets: the project library's model-written tools, MCP tools.
+        toolbox = with_mcp(ToolShelf(Path.cwd()).extend(toolbox))
     if args.command == "stubs":
         sys.stdout.write(toolbox.stubs)
     elif args.command == "prompt":
-        from pathlib import Path
-
         from punie_core.plugins.prompt import system_prompt
         from punie_core.specs.index import context_index
 
@@ -63,7 +65,6 @@ def with_mcp(toolbox: Any) -> Any:
     """The toolbox a session in this directory gets: plus the configured MCP servers' tools
     (connected for the moment it takes to list them) and the `ide_*` tools."""
     import asyncio
-    from pathlib import Path
 
     from punie_core.commands.exec import warn_mcp
     from punie_core.mcp.manager import session_servers

@@ -111,6 +111,7 @@ class McpConnection:
         self._settled = asyncio.Event()
         self._stderr: Any = None
         self._started = 0.0
+        self._refresh: asyncio.Future[None] | None = None
         self.gate: Callable[[], Any] | None = None
         """An awaitable factory run before connecting; False from it means `untrusted`."""
 
@@ -222,6 +223,7 @@ class McpConnection:
                             _WatchedStream(read, self._gone.set),
                             write,
                             client_info=Implementation(name="punie", version=_version()),
+                            message_handler=self._on_message,
                         )
                     )
                     await session.initialize()
@@ -282,6 +284,27 @@ class McpConnection:
                 sse_client(spec.url, headers=dict(spec.headers) or None)
             )
         return streams[0], streams[1]
+
+    async def _on_message(self, message: Any) -> None:
+        """A server notification: `tools/list_changed` lists the tools again. The session's
+        toolbox follows at its next prompt (never mid-turn: the prompt stays the same bytes)."""
+        from mcp import types
+
+        if isinstance(message, types.ToolListChangedNotification) and self._session is not None:
+            self._refresh = asyncio.ensure_future(self._relist(self._session))
+
+    async def _relist(self, session: Any) -> None:
+        try:
+            tools = await _list_all_tools(session)
+        except Exception as exc:  # the next call reports a dead server; a listing error is logged
+            log.warning("MCP server %s: listing its changed tools failed: %s", self.spec.name, exc)
+            return
+        if self.state == "ready":
+            self.tools = tools
+            try:
+                self.on_change(self)
+            except Exception:
+                log.exception("MCP status listener failed")
 
     # -- state -------------------------------------------------------------------------------
 

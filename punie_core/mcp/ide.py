@@ -4,8 +4,9 @@ When a JetBrains MCP server is connected (PyCharm with `use_idea_mcp`), `ide_pro
 `ide_symbol`, `ide_rename`, `ide_callers`, `ide_run` and `ide_search` call its tools
 (`get_file_problems`, `get_symbol_info`, `rename_refactoring`, `search_text`, ...), reading
 the live schemas for the parameter names of this IDE version. Without it the same functions
-answer from Punie's own means (the Python parser, the workspace files, `run_command`), so
-prompts and traces look the same either way. Every answer is a noun: `Problem`, `SymbolDoc`,
+answer from Punie's own means: punie-code's language server when that plugin is installed
+(`diagnostics`, `hover`), else the Python parser, the workspace files and pytest; prompts and
+traces look the same either way. Every answer is a noun: `Problem`, `SymbolDoc`,
 `RenameOutcome`, `Hit`, `RunOutcome`.
 """
 
@@ -22,7 +23,9 @@ from punie_core.plugins.records import Noun, Tool
 
 if TYPE_CHECKING:
     from punie_core.mcp.connection import McpConnection
-    from punie_core.mcp.manager import McpServers
+
+McpServers = Any
+"""A session's `punie_core.mcp.manager.McpServers` (not imported: the manager imports this)."""
 
 GROUP = "ide"
 JETBRAINS_MARKERS = ("get_file_problems", "get_symbol_info", "rename_refactoring", "search_text")
@@ -169,6 +172,14 @@ def ide_tools(servers: McpServers | None) -> list[Tool]:
                         )
                     )
                 continue
+            coded = await _plugin_tool("diagnostics", paths=[path])
+            if isinstance(coded, list):  # punie-code's language server answered
+                found += [
+                    Problem(path=d.path, line=d.line, column=d.column,
+                            severity=str(d.severity).upper(), message=d.message)
+                    for d in coded
+                ]  # fmt: skip
+                continue
             source = (_root() / path).read_text(encoding="utf-8")
             try:
                 compile(source, path, "exec", dont_inherit=True)
@@ -208,6 +219,12 @@ def ide_tools(servers: McpServers | None) -> list[Tool]:
             (m for m in re.finditer(r"\w+", row) if m.start() <= column - 1 < m.end()), None
         )
         name = match.group(0) if match else ""
+        hover = await _plugin_tool("hover", path=path, line=line, column=column)
+        if hover is not None and getattr(hover, "signature", None) is not None:
+            return SymbolDoc(
+                name=name, path=path, line=line, declaration=hover.signature,
+                documentation=getattr(hover, "doc", ""),
+            )  # fmt: skip
         for rel, tree in _python_files():
             for node in ast.walk(tree):
                 if (
@@ -417,6 +434,21 @@ def ide_nouns() -> list[Noun]:
         McpNoun(model, plugin="mcp:ide", distribution="punie", prompt_group=GROUP)
         for model in NOUNS
     ]
+
+
+async def _plugin_tool(name: str, **kwargs: Any) -> Any:
+    """A plugin's tool (punie-code's `diagnostics`, `hover`) through the gate, when installed;
+    None when it is not, or when it is unavailable (its language server did not start)."""
+    from punie_core.plugins.toolbox import current_toolbox
+
+    try:
+        toolbox = current_toolbox()
+        if not any(t.name == name for t in toolbox.tools):
+            return None
+        result = await toolbox.call(name, kwargs=kwargs)
+    except Exception:  # the simple answer below is better than none
+        return None
+    return None if getattr(result, "available", True) is False else result
 
 
 async def _ask_rename(path: str, symbol: str, new_name: str) -> None:

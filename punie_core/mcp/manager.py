@@ -35,7 +35,7 @@ from punie_core.mcp.config import (
 )
 from punie_core.mcp.connection import McpConnection
 from punie_core.mcp.schema import SchemaError, identifier
-from punie_core.mcp.secrets import Redactor
+from punie_core.mcp.secrets import Redactor, register
 from punie_core.mcp.status import McpServersChanged, McpServerStatus
 from punie_core.mcp.tools import McpTool, build_tool
 
@@ -77,6 +77,7 @@ class McpServers:
         self.specs = sorted(specs, key=lambda s: s.name)
         self.problems = list(problems)
         self.redactor = Redactor(v for s in self.specs for v in s.secret_values())
+        register(self.secret_values())  # logs too: the SDK logs URLs and payloads
         self.connections = [
             McpConnection(s, root=root, redactor=self.redactor, on_change=self._changed)
             for s in self.specs
@@ -199,7 +200,7 @@ class McpServers:
                 for name, text in rendered.items():
                     check_stub(text, name, function=True)
                 noun_texts = {m.__name__: render_noun(m) for b in built for m in b.nouns}
-            except (SchemaError, Exception) as exc:  # a malformed schema fails its server
+            except Exception as exc:  # a malformed schema fails its server, not the session
                 message = (
                     str(exc) if isinstance(exc, SchemaError) else f"{type(exc).__name__}: {exc}"
                 )
@@ -216,9 +217,7 @@ class McpServers:
             for item in built:
                 for model in item.nouns:
                     noun = Noun(model, plugin=f"mcp:{server}", distribution=f"mcp server {server}")
-                    nouns.append(
-                        dataclasses.replace(noun) if group is None else _folded(noun, group)
-                    )
+                    nouns.append(noun if group is None else _folded(noun, group))
                     texts[model.__name__] = noun_texts[model.__name__]
                     taken.add(model.__name__)
             if group is not None and group not in texts:
@@ -370,38 +369,36 @@ def session_servers(
     project_path = project_file(root)
     content = b""
     if use_config:
-        for path, source, target in (
-            (user_file(), "user", user),
-            (project_path, "project", project),
-        ):
-            try:
-                if source == "project":
-                    content = path.read_bytes() if path.is_file() else b""
-                    found = parse_file(content.decode("utf-8"), path, "project") if content else []
-                else:
-                    found = read_file(path, "user")  # type: ignore[arg-type]
-            except (ConfigProblem, OSError, UnicodeDecodeError) as exc:
-                problems.append(
-                    McpServerStatus(name=path.name, transport="config", source=source,
-                                    state="failed", error=str(exc))
-                )  # fmt: skip
-                continue
-            target.extend(found)
+        try:
+            user = read_file(user_file(), "user")
+        except ConfigProblem as exc:
+            problems.append(_file_problem(user_file(), "user", exc))
+        try:
+            content = project_path.read_bytes() if project_path.is_file() else b""
+            project = (
+                parse_file(content.decode("utf-8"), project_path, "project") if content else []
+            )
+        except (ConfigProblem, OSError, UnicodeDecodeError) as exc:
+            problems.append(_file_problem(project_path, "project", exc))
     specs = merge(client, user, project)
     trust = None
-    if any(s.source == "project" for s in specs):
+    chosen = [s for s in specs if s.source == "project"]
+    if chosen:
         from punie_core.mcp.trust import is_trusted
 
-        if is_trusted(project_path, content):
-            pass
-        else:
-            chosen = [s for s in specs if s.source == "project"]
+        if not is_trusted(project_path, content):
 
             async def trust() -> bool:
                 return await ask_trust(project_path, content, chosen, permissions)
 
-    servers = McpServers(specs, root=root, problems=problems, trust=trust, session_id=session_id)
-    return servers
+    return McpServers(specs, root=root, problems=problems, trust=trust, session_id=session_id)
+
+
+def _file_problem(path: Path, source: str, exc: Exception) -> McpServerStatus:
+    """A config file that cannot be used, reported like a failed server (named after it)."""
+    return McpServerStatus(
+        name=path.name, transport="config", source=source, state="failed", error=str(exc)
+    )
 
 
 def _entry_name(entry: Any) -> str:

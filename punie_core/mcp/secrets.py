@@ -7,6 +7,7 @@ error, its stderr or a result. Everything Punie takes from a server passes `Reda
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 from typing import Any
 
@@ -45,3 +46,33 @@ class Redactor:
         if isinstance(value, dict):
             return {self.data(k): self.data(v) for k, v in value.items()}
         return value
+
+
+_process = Redactor()
+_installed = False
+
+
+def _masking_factory(factory: Any) -> Any:
+    def make_record(*args: Any, **kwargs: Any) -> logging.LogRecord:
+        record = factory(*args, **kwargs)
+        if _process._secrets:
+            try:
+                message = record.getMessage()
+            except Exception:  # a malformed record is the logging module's to report
+                return record
+            masked = _process.text(message)
+            if masked != message:
+                record.msg, record.args = masked, ()
+        return record
+
+    return make_record
+
+
+def register(secrets: Iterable[str]) -> None:
+    """Mask these values in every log record of this process from now on (the SDK logs URLs
+    and payloads at debug level; a library's message may quote a header)."""
+    global _installed
+    _process.add(secrets)
+    if not _installed:
+        logging.setLogRecordFactory(_masking_factory(logging.getLogRecordFactory()))
+        _installed = True

@@ -96,8 +96,10 @@ def is_path_parameter(name: str, schema: Any) -> bool:
     is_text = kind == "string" or (kind == "array" and items.get("type") == "string")
     if not is_text:
         return False
-    if schema.get("format") in ("uri", "uri-reference") or schema.get("format") == "path":
-        return schema.get("format") == "path"
+    if schema.get("format") == "path":
+        return True
+    if schema.get("format") in ("uri", "uri-reference"):
+        return False  # a URL, not a file of the project
     snake = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name).lower()
     return snake.replace("_", "") in PATH_NAMES or bool(PATH_NAME.search(snake))
 

@@ -37,45 +37,45 @@ class DeliberateError:
 
 def deliberate_errors(root: Path) -> list[DeliberateError]:
     """Every `pytest.raises` block of the `.py` files under `root`, in file order."""
+    found: list[DeliberateError] = []
+    for file in sorted(root.rglob("*.py")):
+        found += _blocks(file, file.relative_to(root).as_posix())
+    return found
+
+
+def _blocks(file: Path, relative: str) -> list[DeliberateError]:
     import libcst as cst
     from libcst.metadata import MetadataWrapper, PositionProvider
 
     from punie_core import parse_module
 
+    module = parse_module(file.read_text(encoding="utf-8"))
+    wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
+    positions = wrapper.resolve(PositionProvider)
     found: list[DeliberateError] = []
-    for file in sorted(root.rglob("*.py")):
-        module = parse_module(file.read_text(encoding="utf-8"))
-        wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
-        positions = wrapper.resolve(PositionProvider)
-        relative = file.relative_to(root).as_posix()
-        stack: list[tuple[int, int]] = []
+    stack: list[tuple[int, int]] = []
 
-        class Blocks(cst.CSTVisitor):
-            def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+    class Blocks(cst.CSTVisitor):
+        def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+            where = positions[node]
+            stack.append((where.start.line, where.end.line))
+
+        def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
+            stack.pop()
+
+        def visit_With(self, node: cst.With) -> None:
+            for item in node.items:
+                call = item.item
+                if not isinstance(call, cst.Call) or not call.args:
+                    continue
+                if not module.code_for_node(call.func).endswith("raises"):
+                    continue
                 where = positions[node]
-                stack.append((where.start.line, where.end.line))
+                function = stack[-1] if stack else (where.start.line, where.end.line)
+                exception = module.code_for_node(call.args[0].value)
+                found.append(DeliberateError(relative, where.start.line, exception, function))
 
-            def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
-                stack.pop()
-
-            def visit_With(self, node: cst.With) -> None:
-                for item in node.items:
-                    call = item.item
-                    if not isinstance(call, cst.Call) or not call.args:
-                        continue
-                    if not module.code_for_node(call.func).endswith("raises"):
-                        continue
-                    where = positions[node]
-                    found.append(
-                        DeliberateError(
-                            relative,
-                            where.start.line,
-                            module.code_for_node(call.args[0].value),
-                            stack[-1] if stack else (where.start.line, where.end.line),
-                        )
-                    )
-
-        wrapper.visit(Blocks())
+    wrapper.visit(Blocks())
     return found
 
 

@@ -130,11 +130,11 @@ def _environment() -> Any:
     # the values: escaping always on, and the allowlist after rendering.
     from jinja2 import Environment, StrictUndefined
 
-    env = Environment(
+    env: Any = Environment(
         autoescape=True, undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True
     )
     env.filters.pop("safe", None)  # nothing a template holds may be marked as markup
-    env.globals.update(plural=plural)
+    env.globals["plural"] = plural
     return env
 
 
@@ -218,14 +218,14 @@ class ViewSet:
         self, data: Any, noun: str | type | None, *, root: str | os.PathLike[str] | None = None
     ) -> Rendered | None:
         """A result kept as JSON (traces, logs) read back as its noun, then rendered."""
-        kind = self.nouns.get(noun) if isinstance(noun, str) else noun
+        kind: Any = self.nouns.get(noun) if isinstance(noun, str) else noun
         if kind is None or data is None:
             return None
         try:
             if isinstance(data, list):
-                value: Any = [kind.model_validate(item) for item in data]  # type: ignore[attr-defined]
+                value: Any = [kind.model_validate(item) for item in data]
             else:
-                value = kind.model_validate(data)  # type: ignore[attr-defined]
+                value = kind.model_validate(data)
         except Exception:
             return None  # not (or no longer) that noun: the page shows the raw value
         return self.render(value, root=root)

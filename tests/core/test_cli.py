@@ -46,7 +46,8 @@ def test_plugins_json_runs_with_every_kind_of_broken_plugin_installed() -> None:
     result = run_punie("plugins", "--json")
     assert result.returncode == 0, result.stderr
     payload = json.loads(result.stdout)  # nothing a plugin printed leaked into stdout
-    assert list(payload) == ["punie", "plugins"]
+    assert list(payload) == ["punie", "plugins", "library"]
+    assert payload["library"] == []  # no model-written tools in this directory
     assert payload["punie"] == "0.1.0"
     for entry in payload["plugins"]:
         assert list(entry) == FIELDS

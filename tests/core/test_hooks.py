@@ -44,7 +44,7 @@ def test_hook_punie_tools(punie_register, punie_toolbox_factory) -> None:
     tool = toolbox.tool("greet")
     assert (tool.plugin, tool.distribution, tool.timeout) == ("greeter", "punie-greeter", 5)
     assert [t.name for t in toolbox.tools] == sorted(t.name for t in toolbox.tools)
-    assert "greet(name: str) -> str: Say hello." in toolbox.prompt
+    assert "greeter: greet(name)" in toolbox.prompt  # one line per plugin, parameters only
 
 
 def test_hook_punie_nouns(punie_register, punie_toolbox_factory) -> None:
@@ -57,7 +57,9 @@ def test_hook_punie_nouns(punie_register, punie_toolbox_factory) -> None:
     noun = next(n for n in toolbox.nouns if n.name == "Greeting")
     assert (noun.model, noun.plugin) == (Greeting, "greeter")
     assert "\nclass Greeting:\n" in toolbox.stubs
-    assert "Greeting(text): A greeting" in toolbox.prompt
+    from punie_core.builtin.disclosure import help_text
+
+    assert "class Greeting:" in help_text(toolbox, "Greeting")  # behind tool_help, not in the prompt
 
 
 def test_hook_punie_skills(tmp_path: Path, punie_register, punie_toolbox_factory) -> None:
@@ -112,7 +114,9 @@ def test_hook_punie_vocabulary(punie_register, punie_toolbox_factory) -> None:
     punie_register(punie_vocabulary, name="greeter")
     toolbox = punie_toolbox_factory()
     assert [(t.name, t.plugin) for t in toolbox.vocabulary] == [("greeting", "greeter")]
-    assert "Vocabulary:\n- greeting: what you say first" in toolbox.prompt
+    from punie_core.builtin.disclosure import help_text
+
+    assert help_text(toolbox, "greeting") == "greeting: what you say first\n"
 
 
 def test_hook_punie_views(punie_register, punie_toolbox_factory) -> None:
@@ -131,10 +135,11 @@ def test_hook_punie_views(punie_register, punie_toolbox_factory) -> None:
 
     punie_register(punie_views, name="greeter", distribution="punie-greeter")
     toolbox = punie_toolbox_factory()
-    assert [(v.name, v.plugin, v.distribution) for v in toolbox.views] == [
+    mine = [v for v in toolbox.views if v.plugin != "core"]  # the core views its own nouns
+    assert [(v.name, v.plugin, v.distribution) for v in mine] == [
         ("Greeting", "greeter", "punie-greeter")
     ]
-    assert [(p.plugin, p.path, p.nouns) for p in toolbox.pages] == [
+    assert [(p.plugin, p.path, p.nouns) for p in toolbox.pages if p.plugin != "core"] == [
         ("greeter", "all", ("Greeting",))
     ]
     views = ViewSet.of(toolbox)

@@ -12,6 +12,8 @@ Kinds:
     hang       never answers `initialize`
     malformed  lists a tool whose input schema has an unknown type
     dies       answers until the tool `die` is called, then exits
+    grows      echo and grow (adds a tool `extraN`, then sends tools/list_changed)
+    nap        echo and nap(seconds): a tool that takes its time
     clash      echo and `file` (served as `read`, it would be `read_file`: a core tool's name)
 
 `--delay` sleeps before serving (a server slow to start). For http and sse the server binds a
@@ -388,6 +390,19 @@ def build(kind: str) -> Server:
         clash = types.Tool(name="file", description="Named like a core tool.", input_schema=EMPTY)
         tools = [*BASIC_TOOLS[:1], clash]
         call = basic_call
+    elif kind == "nap":
+        nap = types.Tool(
+            name="nap",
+            description="Sleep, then answer.",
+            input_schema={"type": "object", "properties": {"seconds": {"type": "number"}}},
+            annotations=types.ToolAnnotations(read_only_hint=True),
+        )
+        tools = [*BASIC_TOOLS[:1], nap]
+        call = basic_call
+    elif kind == "grows":
+        grow = types.Tool(name="grow", description="Add a tool.", input_schema=EMPTY)
+        tools = [*BASIC_TOOLS[:1], grow]
+        call = basic_call
     elif kind == "dies":
         tools = [
             *BASIC_TOOLS,
@@ -401,6 +416,14 @@ def build(kind: str) -> Server:
         return types.ListToolsResult(tools=tools)
 
     async def call_tool(ctx: Any, params: types.CallToolRequestParams) -> types.CallToolResult:
+        if params.name == "grow":  # a new tool, announced with tools/list_changed
+            tools.append(types.Tool(name=f"extra{len(tools)}", description="Grown.",
+                                    input_schema=EMPTY))  # fmt: skip
+            await ctx.session.send_tool_list_changed()
+            return _text("grown")
+        if params.name == "nap":  # asleep without blocking the other calls
+            await anyio.sleep(float((params.arguments or {}).get("seconds", 1)))
+            return _text("rested")
         return call(params.name, dict(params.arguments or {}))
 
     return Server(f"test-{kind}", on_list_tools=list_tools, on_call_tool=call_tool)

@@ -77,3 +77,29 @@ def test_a_bad_config_file_is_reported_and_the_rest_still_works(project, punie_h
     )
     assert result.returncode == 0 and result.stdout.strip() == "2"
     assert "mcp.json (config, user): failed:" in result.stderr and "not valid JSON" in result.stderr
+
+
+def test_punie_run_gives_the_model_the_configured_servers_tools(project, punie_home):
+    from punie_core.testing.scripted_model import ScriptedModelServer
+
+    write_config(punie_home / "mcp.json", notes=server("basic", env={"SECRET_TOKEN": SECRET}))
+    code = "print(notes_echo(text='from run').length, notes_whoami())"
+    replies = [
+        {"tool_calls": [{"name": "execute_code", "arguments": {"code": code}}]},
+        {"text": "Echoed."},
+    ]
+    with ScriptedModelServer(replies) as model:
+        env = {**env_for(punie_home), "PUNIE_TRACES": "1"}
+        result = run_cli(
+            "run", "--yes", "--json", "--model", model.model_string, "Echo it",
+            cwd=project, env=env, timeout=120,
+        )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    payload = json.loads(result.stdout)
+    assert payload["output"] == "Echoed."
+    calls = {c["tool"]: c for c in payload["tool_calls"]}
+    assert calls["notes_echo"]["ok"] and calls["notes_echo"]["result"]["length"] == 8
+    # `--yes` approves the unannotated tool (an ordinary call); its answer is masked
+    assert calls["notes_whoami"]["result"] == "token=[secret]"
+    traces = "".join(p.read_text() for p in (punie_home / "traces").rglob("*.jsonl"))
+    assert "notes_echo" in traces and SECRET not in traces + result.stdout + result.stderr

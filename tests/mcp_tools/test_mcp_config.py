@@ -120,3 +120,16 @@ def test_url_credentials_and_query_values_are_secrets_too():
     assert spec.public()["url"] == "https://h.example:8443/sse?…"
     assert "q-secret-1" not in spec.describe() and "pw-secret" not in spec.describe()
     assert set(spec.secret_values()) == {"pw-secret", "q-secret-1"}
+
+
+def test_mcp_secrets_are_masked_in_the_sdk_logs(caplog):
+    import logging
+
+    from punie_core.mcp.secrets import register
+
+    register(["log-secret-4242"])
+    with caplog.at_level(logging.DEBUG, logger="mcp.client"):
+        logging.getLogger("mcp.client.sse").debug(
+            "Connecting to %s", "http://h/sse?k=log-secret-4242"
+        )
+    assert "log-secret-4242" not in caplog.text and "[secret]" in caplog.text

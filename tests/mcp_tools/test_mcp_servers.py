@@ -16,7 +16,7 @@ import pytest
 
 from punie_core.mcp.config import ServerSpec, from_acp
 from punie_core.mcp.manager import McpServers, session_servers
-from punie_core.plugins.context import AskCallback, AutoApprove, ToolContext
+from punie_core.plugins.context import AskCallback, AutoApprove, ToolContext, using_context
 from punie_core.plugins.loader import load_toolbox
 from tests.mcp_tools.conftest import SERVERS, stdio_entry
 
@@ -383,3 +383,79 @@ def test_ide_tools_have_short_first_docstring_lines(name):
 
     tool = next(t for t in ide_tools(None) if t.name == name)
     assert 0 < len(tool.description.split()) <= 12
+
+
+def test_the_web_ui_session_summary_lists_the_servers_and_their_events(project):
+    from punie_core.agent.session import Session
+    from punie_core.web.hub import Hub
+
+    async def scenario():
+        servers = McpServers(
+            [spec("basic", "basic", env={"SECRET_TOKEN": SECRET}), spec("crash", "crash")],
+            root=project,
+        )
+        session = Session(cwd=project, mcp=servers, traces=False)
+        hub = Hub()
+        hub.bind_loop()
+        hub.attach(session)
+        servers.start()
+        try:
+            await servers.settle(30)
+            await asyncio.sleep(0.05)
+            view = hub.views[session.id]
+            return view.summary(), [r.as_json() for r in view.records_after(0)]
+        finally:
+            await servers.aclose()
+
+    summary, records = asyncio.run(scenario())
+    rows = {row["name"]: row for row in summary["mcp_servers"]}
+    assert rows["basic"]["state"] == "ready" and rows["basic"]["tools"] == 4
+    assert rows["crash"]["state"] == "failed" and "missing licence file" in rows["crash"]["error"]
+    assert any(r["type"] == "mcp_servers_changed" for r in records)
+    assert SECRET not in json.dumps(summary) + json.dumps(records, default=str)
+
+
+def test_a_tool_call_past_its_time_limit_fails_and_the_server_stays_usable(project):
+    async def scenario():
+        servers = McpServers([spec("slow", "nap", call_timeout=1.0)], root=project).start()
+        try:
+            return await run_snippet(
+                servers,
+                "try:\n"
+                "    slow_nap(seconds=3)\n"
+                "except TimeoutError as e:\n"
+                "    print('timed out:', e)\n"
+                "print(slow_echo(text='after').text)",
+                ToolContext.local(project),
+            )
+        finally:
+            await servers.aclose()
+
+    result = asyncio.run(scenario())
+    assert result.ok, result.error
+    assert result.stdout.splitlines() == [
+        "timed out: slow_nap took longer than its 1 s timeout",
+        "after",
+    ]
+
+
+def test_a_changed_tool_list_reaches_the_toolbox_before_the_next_prompt(project):
+    async def scenario():
+        servers = McpServers([spec("g", "grows")], root=project, ide_tools=False).start()
+        try:
+            await servers.settle(30)
+            base = load_toolbox()
+            before = servers.toolbox(base)
+            with using_context(ToolContext.local(project, yes=True)):
+                await before.call("g_grow")
+            for _ in range(100):  # the notification arrives on its own
+                if servers.toolbox(base) is not before:
+                    break
+                await asyncio.sleep(0.05)
+            after = servers.toolbox(base)
+            return [t.name for t in before.tools], [t.name for t in after.tools]
+        finally:
+            await servers.aclose()
+
+    before, after = asyncio.run(scenario())
+    assert "g_extra2" not in before and "g_extra2" in after

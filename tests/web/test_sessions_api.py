@@ -120,3 +120,48 @@ def test_a_plugin_page_allows_no_script_and_never_carries_the_token(workplace):
     connection.request("GET", "/plugins/nope/", headers=bearer)
     assert connection.getresponse().status == 404
     connection.close()
+
+
+def test_a_resumed_sessions_tool_results_come_back_with_their_views(loaded_toolbox):
+    from punie_core.agent.stored import StoredSession
+    from punie_core.web.sessions import replay
+
+    class Recorder:
+        def __init__(self) -> None:
+            self.events: list[tuple[str, dict]] = []
+
+        def publish(self, name: str, data: dict) -> None:
+            self.events.append((name, data))
+
+    violation = {
+        "file": "app.py", "line": 1, "column": 8, "end_line": 1, "end_column": 10,
+        "code": "F401", "name": "unused-import", "message": "`os` imported but unused",
+    }  # fmt: skip
+    record = {
+        "query": "lint it",
+        "snippets": [{"code": "ruff_check()", "result": {"ok": True, "stdout": ""}}],
+        "tool_calls": [
+            {
+                "tool": "ruff_check",
+                "ok": True,
+                "result": {"success": False, "violations": [violation]},
+            },
+            {"tool": "read_file", "ok": True, "result": "import os\n"},
+        ],
+        "output": "One unused import.",
+        "outcome": "end_turn",
+    }
+    recorder = Recorder()
+    replay(recorder, StoredSession("s1", "/project", "lint it", "", [record]), loaded_toolbox)
+    names = [name for name, _ in recorder.events]
+    assert names == [
+        "prompt_started", "snippet_started", "tool_call_finished", "tool_call_finished",
+        "snippet_finished", "text_delta", "prompt_finished", "session_restored",
+    ]  # fmt: skip
+    ruff, read = (data for name, data in recorder.events if name == "tool_call_finished")
+    assert (ruff["result_type"], ruff["view"]["plugin"], ruff["view"]["noun"]) == (
+        "RuffResult",
+        "quality",
+        "RuffResult",
+    )
+    assert "F401" in ruff["view"]["html"] and "view" not in read

@@ -86,7 +86,7 @@ def punie_validators() -> Iterator[Validator]:
 def punie_vocabulary() -> Iterator[Term]:
     yield Term("violation", "a ruff finding (result.violations)")
     yield Term("diagnostic", "a ty finding (result.errors: errors only)")
-    yield Term("nodeid", "a test's id, tests/test_x.py::test_y; rerun it via paths")
+    yield Term("nodeid", "a test's id, FILE::TEST_NAME as pytest reports it; rerun it via paths")
 
 
 @hookimpl

@@ -61,9 +61,11 @@ async def pytest_run(
     collected, a missing pytest and a timeout are failures with `result.tool_error` set.
 
     Args:
-        args: Extra pytest options, such as `["-k", "login", "-x"]` (test paths go in `paths`).
-        paths: Test files, directories or node ids (`tests/test_x.py::test_y`) relative to the
-            workspace root (default: pytest's own configuration, usually the whole project).
+        args: Extra pytest options as a list of strings: `-x` stops at the first failure,
+            `-k EXPRESSION` selects tests by name (test paths go in `paths`). Usually none.
+        paths: Test files, directories or node ids (`FILE::TEST_NAME`, as reported in
+            `result.tests`) relative to the workspace root (default: pytest's own
+            configuration, usually the whole project).
         timeout: Seconds before the run is stopped; the test running then is reported as `timeout`.
     """
     root = tool_context().workspace.root

@@ -12,7 +12,7 @@ from typing import Any
 
 
 def _template(name: str) -> str:
-    return resources.files(__package__).joinpath("templates", name).read_text(encoding="utf-8")
+    return resources.files("punie_quality").joinpath("templates", name).read_text(encoding="utf-8")
 
 
 TEST_RESULT = _template("test_result.html")

@@ -49,15 +49,28 @@ INJECTING_FACTORIES = frozenset({"auto", "auto_async", "partial"})
 """Factory wrappers that supply parameters themselves (svcs-di's `auto`, functools.partial)."""
 CONTEXT_DECORATORS = frozenset({"contextmanager", "asynccontextmanager"})
 BUILTIN_TYPES = frozenset(
-    {"str", "int", "bytes", "bool", "float", "complex", "list", "dict", "tuple", "set",
-     "frozenset", "object", "type"}
+    {
+        "str",
+        "int",
+        "bytes",
+        "bool",
+        "float",
+        "complex",
+        "list",
+        "dict",
+        "tuple",
+        "set",
+        "frozenset",
+        "object",
+        "type",
+    }
 )
 FIELD_FUNCTIONS = frozenset({"field", "ib", "attrib"})
 """dataclasses.field / attrs.field / attr.ib: `init=False` keeps a field out of __init__."""
-NOT_FOUND_ERRORS = frozenset(
-    {"ServiceNotFoundError", "Exception", "BaseException"}
-)
+NOT_FOUND_ERRORS = frozenset({"ServiceNotFoundError", "Exception", "BaseException"})
 """Handlers that catch svcs's ServiceNotFoundError (an Exception subclass)."""
+REGISTRY_MAKERS = frozenset({"Registry", "HopscotchRegistry", "init_app", "lifespan"})
+"""Calls that create the registry a program's containers use (svcs and its integrations)."""
 OPAQUE_CALLS = frozenset({"scan"})
 """Calls that register services the rules cannot see (svcs-di / hopscotch scanning)."""
 
@@ -212,6 +225,8 @@ class ModuleFacts(ParsedModule):
     call_sites: list[tuple[str, tuple[str, ...], bool]] = field(default_factory=list)
     """(called name, scope, in a test) of every call: wrappers of registrations are found
     by name once the whole project is known."""
+    creates_registry: bool = False
+    """The module makes a registry (`svcs.Registry()`, an integration's `init_app`)."""
     forwarders: set[str] = field(default_factory=set)
     """Functions that register a type their caller passes in (their calls are registrations
     the rules cannot see)."""
@@ -431,7 +446,9 @@ class _Builder:
             target = decorator.decorator
             if last(dotted(target)) in AUTOWIRE:
                 # `@svcs.autowire` on a def: svcs wraps it at definition time.
-                self.facts.autowired.append((decorator, node.name, last(dotted(target)) == "aautowire"))
+                self.facts.autowired.append(
+                    (decorator, node.name, last(dotted(target)) == "aautowire")
+                )
                 self.facts.scopes[id(decorator)] = self.scope()
         self.functions.append(function)
         self.kinds.append("def")
@@ -528,6 +545,8 @@ class _Builder:
         self.order += 1
         if method:
             self.facts.call_sites.append((method, self.scope(), self.in_test()))
+        if method in REGISTRY_MAKERS:
+            self.facts.creates_registry = True
         if method in OPAQUE_CALLS:
             self.facts.opaque.append((self.scope(), self.in_test()))
         elif method == "inject" and node.args and node.args[0].keyword is None:

@@ -81,6 +81,13 @@ class Project:
         self.current = current
         self.current_path = os.path.abspath(path)
         self._all: list[ModuleFacts] | None = None
+        self._memo: dict[str, object] = {}
+
+    def memo(self, key: str, compute):  # noqa: ANN001, ANN201
+        """`compute()` once for this project object (the rules ask per request)."""
+        if key not in self._memo:
+            self._memo[key] = compute()
+        return self._memo[key]
 
     def modules(self) -> list[ModuleFacts]:
         """Facts of every relevant module (the current one from memory), once per run."""
@@ -157,7 +164,10 @@ class Project:
         return None
 
     def resolve_expression(
-        self, facts: ModuleFacts, node, scope: tuple[str, ...] = ()  # noqa: ANN001
+        self,
+        facts: ModuleFacts,
+        node,
+        scope: tuple[str, ...] = (),  # noqa: ANN001
     ) -> Target | None:
         name = dotted(node)
         return self.resolve(facts, name, scope=scope) if name else None

@@ -70,10 +70,7 @@ def check(path: str, source: str) -> list[Finding]:
     except (cst.ParserSyntaxError, cst.CSTValidationError):
         return []  # the syntax gate reports it
     # Facts are shared by path and text (absolute path); findings use the path as given.
-    return [
-        replace(f, path=path, message=f"{f.message} [{_library(path, f.rule).describe()}]")
-        for f in analyze(facts, Project(path, current=facts))
-    ]
+    return [replace(f, path=path) for f in analyze(facts, Project(path, current=facts))]
 
 
 def _library(path: str, rule: str) -> LibraryVersion:
@@ -83,10 +80,12 @@ def _library(path: str, rule: str) -> LibraryVersion:
 
 
 def analyze(facts: ModuleFacts, project: Project) -> Iterator[Finding]:
-    """Every svcs finding located in `facts`' module that holds for the project's versions."""
+    """Every svcs finding located in `facts`' module that holds for the project's versions
+    (messages end with the version assumed)."""
     for finding in _analyze(facts, project):
-        if rule_applies(VERSIONS, finding.rule, _library(facts.path, finding.rule)):
-            yield finding
+        library = _library(facts.path, finding.rule)
+        if rule_applies(VERSIONS, finding.rule, library):
+            yield replace(finding, message=f"{finding.message} [{library.describe()}]")
 
 
 def _analyze(facts: ModuleFacts, project: Project) -> Iterator[Finding]:
@@ -100,8 +99,14 @@ def _analyze(facts: ModuleFacts, project: Project) -> Iterator[Finding]:
 
 
 def _registrations(project: Project) -> list[tuple[ModuleFacts, Registration]]:
-    return [(facts, r) for facts in project.modules() for r in facts.registrations]
+    return project.memo(
+        "registrations",
+        lambda: [(facts, r) for facts in project.modules() for r in facts.registrations],
+    )
 
+
+ANY = "*"
+"""The key matching every registration (is the code's registry visible at all?)."""
 
 TEST_MODULE = re.compile(r"(^test_.*|.*_test)\.py$")
 
@@ -127,15 +132,17 @@ class InEffect:
 
 def _opaque_sites(project: Project) -> list[tuple[ModuleFacts, tuple[str, ...], bool]]:
     """Where registrations the rules cannot see happen: (module, scope, in a test)."""
+    return project.memo("opaque-sites", lambda: _find_opaque_sites(project))
+
+
+def _find_opaque_sites(project: Project) -> list[tuple[ModuleFacts, tuple[str, ...], bool]]:
     modules = project.modules()
     forwarders = {name for m in modules for name in m.forwarders} - REGISTER_METHODS
     sites = []
     for m in modules:
         sites += [(m, scope, in_test) for scope, in_test in m.opaque]
         sites += [
-            (m, scope, in_test)
-            for name, scope, in_test in m.call_sites
-            if name in forwarders
+            (m, scope, in_test) for name, scope, in_test in m.call_sites if name in forwarders
         ]
         sites += [(m, r.scope, r.in_test) for r in m.registrations if r.opaque]
     return sites
@@ -170,7 +177,7 @@ def in_effect(
         here = [
             (f, r)
             for f, r in everything
-            if f is facts and r.scope[:depth] == prefix and (r.key == key or r.opaque)
+            if f is facts and r.scope[:depth] == prefix and (r.key == key or key == ANY or r.opaque)
         ]
         hidden = any(m is facts and s[:depth] == prefix for m, s, _ in sites)
         if not here:
@@ -189,7 +196,7 @@ def in_effect(
             [fr for fr in here if not fr[1].opaque], hidden or any(fr[1].opaque for fr in here)
         )
 
-    graph = import_graph(project.root)
+    graph = project.memo("import-graph", lambda: import_graph(project.root))
 
     def shared(module: ModuleFacts, registration_in_test: bool) -> bool:
         """Can a registration made in `module` (in a test or not) serve this code?"""
@@ -207,12 +214,19 @@ def in_effect(
     candidates = [
         (f, r)
         for f, r in everything
-        if r.key == key and not r.opaque and shared(f, r.in_test) and not _encloses(f, r, facts, scope)
+        if (r.key == key or key == ANY)
+        and not r.opaque
+        and shared(f, r.in_test)
+        and not _encloses(f, r, facts, scope)
     ]
     mine = [(f, r) for f, r in candidates if f is facts and not r.scope]
     if mine:
         candidates = mine  # module-level registrations of this module serve its code
     opaque = any(shared(m, in_test_site) for m, _, in_test_site in sites)
+    if key == ANY and not candidates:
+        # No registration at all: is the registry this code uses even visible?
+        makers = [m for m in project.modules() if m.creates_registry and shared(m, False)]
+        return InEffect([], opaque or not makers)
     return InEffect(candidates, opaque)
 
 
@@ -252,8 +266,10 @@ def _factory_target(
     wired = [d for d in decorators if d in AUTOWIRE]
     if wired:
         return wired[-1], target
-    if any(d not in CONTEXT_DECORATORS for d in decorators) and target is not None and (
-        target.function is not None
+    if (
+        any(d not in CONTEXT_DECORATORS for d in decorators)
+        and target is not None
+        and (target.function is not None)
     ):
         # Another decorator may change the signature (functools.wraps, partial, caching).
         return "opaque", target
@@ -363,7 +379,11 @@ def _registry_rules(facts: ModuleFacts, project: Project) -> Iterator[Finding]:
             if key is None or not _is_type_key(key) or last(key) in CONTAINER_TYPES:
                 continue
             effect = in_effect(project, facts, key, scope, None, in_test)
-            if not effect.registrations and not effect.opaque:
+            if (
+                not effect.registrations
+                and not effect.opaque
+                and _registry_visible(project, facts, scope, None, in_test)
+            ):
                 yield _finding(
                     facts,
                     call,
@@ -378,11 +398,15 @@ def _registry_rules(facts: ModuleFacts, project: Project) -> Iterator[Finding]:
         for code, key, node in request.types:
             if key in CONTAINER_TYPES or not registrations:
                 continue
-            effect = in_effect(
-                project, facts, key, request.scope, request.order, request.in_test
-            )
+            effect = in_effect(project, facts, key, request.scope, request.order, request.in_test)
             if not effect.registrations:
-                if not effect.opaque and not request.handled:
+                if (
+                    not effect.opaque
+                    and not request.handled
+                    and _registry_visible(
+                        project, facts, request.scope, request.order, request.in_test
+                    )
+                ):
                     yield _finding(
                         facts,
                         node,
@@ -405,6 +429,16 @@ def _registry_rules(facts: ModuleFacts, project: Project) -> Iterator[Finding]:
                     f"{request.method}({code}) but the factory for {code} is async: svcs raises "
                     "TypeError (use `await container.aget(...)`)",
                 )
+
+
+def _registry_visible(
+    project: Project, facts: ModuleFacts, scope: tuple[str, ...], order: int | None, in_test: bool
+) -> bool:
+    """True when the registry serving this code is in view: something registers for it, or a
+    module of its program makes it (an empty registry). A fragment whose container comes from
+    nowhere (a docs snippet, a library helper) cannot be judged."""
+    effect = in_effect(project, facts, ANY, scope, None, in_test)
+    return bool(effect.registrations) or not effect.opaque
 
 
 def _registered_factories(project: Project, facts: ModuleFacts) -> set[object]:
@@ -755,7 +789,7 @@ def _middleware_rules(facts: ModuleFacts, project: Project) -> Iterator[Finding]
 def _programs(project: Project, paths: list[str]) -> dict[str, str]:
     """Group modules registering global middleware into programs (one registry each):
     modules of one package directory, or related by imports, share a chain."""
-    graph = import_graph(project.root)
+    graph = project.memo("import-graph", lambda: import_graph(project.root))
     parent = {path: path for path in paths}
 
     def find(path: str) -> str:

@@ -11,7 +11,7 @@ from typing import Any
 
 
 def _template(name: str) -> str:
-    return resources.files(__package__).joinpath("templates", name).read_text(encoding="utf-8")
+    return resources.files("punie_svcs").joinpath("templates", name).read_text(encoding="utf-8")
 
 
 TABLE = _template("services.html")

@@ -1,9 +1,9 @@
-'''One flagged and one deliberately-not-flagged example per svcs registry and lifecycle rule.
+"""One flagged and one deliberately-not-flagged example per svcs registry and lifecycle rule.
 
 docs/rules.md shows them. Each example is a module with `main()`; `outcome` is what real svcs
 26.2 does when `main()` runs: an exception name, or `value:X` for what `main()` returns.
 test_svcs_real_code.py checks both halves statically and by running them.
-'''
+"""
 
 from __future__ import annotations
 

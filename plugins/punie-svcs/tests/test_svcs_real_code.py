@@ -27,8 +27,7 @@ ROOT = CORPUS / "svcs"
 def _findings(toolbox) -> set[tuple[str, int, str]]:
     report = check_paths([ROOT], toolbox, layers=("syntax", "conventions"))
     return {
-        (Path(os.path.relpath(f.path, ROOT)).as_posix(), f.line, f.rule)
-        for f in report.findings
+        (Path(os.path.relpath(f.path, ROOT)).as_posix(), f.line, f.rule) for f in report.findings
     }
 
 
@@ -66,8 +65,17 @@ def test_the_corpus_runs_green_on_real_svcs() -> None:
     except ImportError:
         ignore = ["--ignore=tests/integrations/test_flask.py"]  # needs Flask
     done = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "asyncio_runner",
-         *ignore],
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "-p",
+            "asyncio_runner",
+            *ignore,
+        ],
         cwd=ROOT,
         env={**os.environ, "PYTHONPATH": str(Path(__file__).parent)},
         capture_output=True,
@@ -97,8 +105,10 @@ def test_each_rule_flags_its_example_and_not_the_lookalike(example, toolbox, tmp
 @pytest.mark.filterwarnings("ignore:coroutine .* was never awaited")  # SVCS011's get()
 @pytest.mark.parametrize("example", EXAMPLES, ids=[e.rule for e in EXAMPLES])
 def test_rule_examples_behave_as_stated_on_real_svcs(example) -> None:
-    for source, outcome in ((example.flagged, example.flagged_outcome),
-                            (example.clean, example.clean_outcome)):
+    for source, outcome in (
+        (example.flagged, example.flagged_outcome),
+        (example.clean, example.clean_outcome),
+    ):
         namespace: dict[str, object] = {"__name__": f"example_{example.rule}"}
         try:
             exec(compile(source, "app.py", "exec", dont_inherit=True), namespace)
@@ -123,3 +133,122 @@ def test_docs_show_these_examples() -> None:
     for example in EXAMPLES:
         for source in (example.flagged, example.clean):
             assert source.strip() in docs, example.rule
+
+
+APP_FACTORY = """import asyncio
+
+import svcs
+
+
+class Cache:
+    pass
+
+
+class Mailer:
+    def __init__(self, host: str) -> None:
+        self.host = host
+
+
+def create_app():
+    registry = svcs.Registry()
+
+    async def make_cache() -> Cache:
+        return Cache()
+
+    def make_mailer(host: str) -> Mailer:
+        return Mailer(host)
+
+    def open_session():
+        yield "session"
+
+    registry.register_factory(Cache, make_cache)
+    registry.register_factory(Mailer, make_mailer)
+    registry.register_factory(str, open_session)
+
+    def view():
+        return svcs.Container(registry).get(Cache)
+
+    def send():
+        return svcs.Container(registry).get(Mailer)
+
+    return view, send
+
+
+def main():
+    view, send = create_app()
+    errors = []
+    for call in (view, send):
+        try:
+            call()
+        except TypeError as error:
+            errors.append(type(error).__name__)
+    return errors
+"""
+
+
+@pytest.mark.filterwarnings("ignore:coroutine .* was never awaited")
+def test_app_factory_pattern_defs_inside_functions_are_seen(toolbox, tmp_path) -> None:
+    """Factories and views defined inside create_app(): both mistakes raise, both are found."""
+    root = _project(tmp_path, "factory", APP_FACTORY)
+    found = {(f.line, f.rule) for f in check_paths([root], toolbox).findings}
+    assert found == {(28, "SVCS003"), (32, "SVCS011")}
+    namespace: dict[str, object] = {"__name__": "app_factory"}
+    exec(compile(APP_FACTORY, "app.py", "exec", dont_inherit=True), namespace)
+    assert namespace["main"]() == ["TypeError", "TypeError"]  # type: ignore[operator]
+
+
+def test_list_services_describes_nested_async_and_generator_factories(tmp_path) -> None:
+    from punie_svcs.project import Project, facts_for_file
+    from punie_svcs.rules import describe_registration
+
+    root = _project(tmp_path, "factory", APP_FACTORY)
+    path = str(root / "app.py")
+    facts = facts_for_file(path)
+    described = {
+        r.svc_type: describe_registration(facts, Project(path), r, root)
+        for r in facts.registrations
+    }
+    assert described["Cache"].is_async is True
+    assert described["str"].cleanup == "generator"
+    assert described["Mailer"].is_async is False
+
+
+MIDDLEWARE_APP = """from dataclasses import dataclass
+from typing import Any
+
+from tdom_svcs import register_middleware
+
+
+@dataclass
+class Trim:
+    priority: int = {trim}
+
+    def __call__(self, target: Any, props: dict, context: Any) -> dict:
+        return props
+
+
+@dataclass
+class Lower:
+    priority: int = {lower}
+
+    def __call__(self, target: Any, props: dict, context: Any) -> dict:
+        return props
+
+
+def setup(registry: Any) -> None:
+    register_middleware(registry, Trim)
+    register_middleware(registry, Lower)
+"""
+
+
+def test_same_named_middleware_of_separate_apps_are_separate_chains(toolbox, tmp_path) -> None:
+    """Two example apps each with a Trim and a Lower (priorities swapped): no duplicate."""
+    root = tmp_path / "examples"
+    for name, (trim, lower) in {"first": (0, 10), "second": (10, 0)}.items():
+        (root / name).mkdir(parents=True)
+        (root / name / "app.py").write_text(MIDDLEWARE_APP.format(trim=trim, lower=lower))
+    (root / "pyproject.toml").write_text('[project]\nname = "x"\nversion = "0"\n')
+    assert check_paths([root], toolbox).findings == []
+    (root / "first" / "app.py").write_text(MIDDLEWARE_APP.format(trim=0, lower=0))
+    found = {(Path(f.path).parent.name, f.rule) for f in check_paths([root], toolbox).findings}
+    assert found == {("first", "SVCS023")}

@@ -630,9 +630,7 @@ class ModuleModel(ParsedModule):
             if func.value in shadowed:
                 return False
             imported = self.imports.get(func.value)
-            return bool(
-                imported and (self.absolute(imported), imported.name) in HTML_FUNCTIONS
-            )
+            return bool(imported and (self.absolute(imported), imported.name) in HTML_FUNCTIONS)
         if isinstance(func, cst.Attribute):
             base = dotted(func.value)
             if base is None or base.split(".", 1)[0] in shadowed:

@@ -184,7 +184,9 @@ def _static_method(model: ModuleModel, owner: Any, name: str) -> Resolved | None
             and "staticmethod" in decorator_names(statement)
         ):
             qualname = f"{owner.name.value}.{name}"
-            return Resolved(model.path, function_definition(statement, model.module, qualname), model)
+            return Resolved(
+                model.path, function_definition(statement, model.module, qualname), model
+            )
     return None
 
 

@@ -47,8 +47,7 @@ from punie_tdom.rule_ids import ASSUMED_VERSION, LIBRARY, RULES, VERSIONS
 REPLACEMENTS = {
     **dict.fromkeys(
         ("Node", "Element", "Fragment", "Text", "Comment", "DocumentType", "nodes"),
-        ": components return a `string.templatelib.Template` (a t-string) and html() "
-        "returns a str",
+        ": components return a `string.templatelib.Template` (a t-string) and html() returns a str",
     ),
     "classnames": ": pass a list or dict to the `class` attribute (`class={[a, b]}`)",
     "parse_html": ": build markup with t-strings and html()",
@@ -92,10 +91,7 @@ def check(path: str, source: str) -> list[Finding]:
         return []  # the syntax gate reports it
     library = project_library(path)
     # The model is shared by path and text (absolute path); findings use the path as given.
-    return [
-        replace(f, path=path, message=f"{f.message} [{library.describe()}]")
-        for f, _ in analyze(model, Project(path, current=model), library)
-    ]
+    return [replace(f, path=path) for f, _ in analyze(model, Project(path, current=model), library)]
 
 
 def fix(path: str, source: str) -> str:
@@ -115,15 +111,15 @@ def analyze(
     model: ModuleModel, project: Project, library: LibraryVersion | None = None
 ) -> Iterator[Result]:
     """Every finding for one module that holds for the project's tdom version, each with the
-    fix that repairs it (or None).
+    fix that repairs it (or None); messages end with the version assumed.
 
     Args:
         library: The project's tdom (None: the newest the rules know).
     """
-    library = library or LibraryVersion(LIBRARY, ASSUMED_VERSION, "assumed")
+    library = library or project_library(model.path)
     for finding, action in _analyze(model, project, library):
         if rule_applies(VERSIONS, finding.rule, library):
-            yield finding, action
+            yield replace(finding, message=f"{finding.message} [{library.describe()}]"), action
 
 
 def _analyze(model: ModuleModel, project: Project, library: LibraryVersion) -> Iterator[Result]:

@@ -17,7 +17,7 @@ SELF_CLOSING = re.compile(r'(<div data-component="[^"]*"[^<>]*?)\s*/>')
 
 
 def _template(name: str) -> str:
-    return resources.files(__package__).joinpath("templates", name).read_text(encoding="utf-8")
+    return resources.files("punie_tdom").joinpath("templates", name).read_text(encoding="utf-8")
 
 
 COMPONENT_TEMPLATE = _template("component.html")

@@ -1,11 +1,11 @@
-'''One flagged and one deliberately-not-flagged example per tdom rule (docs/rules.md shows them).
+"""One flagged and one deliberately-not-flagged example per tdom rule (docs/rules.md shows them).
 
 Each example is a module with `main()`; `outcome` is what real tdom 0.1.20 does when
 `main()` runs: an exception name, `ok`, or `escaped:TEXT` / `dropped:TEXT` for markup that
 comes out escaped or content that silently disappears. test_tdom_real_code.py checks both
 halves: the rule reports the first example and not the second (statically), and tdom
 behaves as stated (under Python 3.14 in Pyodide).
-'''
+"""
 
 from __future__ import annotations
 
@@ -30,14 +30,14 @@ EXAMPLES = (
         'def main():\n    return html(t"<{Badge} />")\n',
         "TypeError",
         HEAD + 'def Badge(*, label: str) -> Template:\n    return t"<b>{label}</b>"\n\n\n'
-        'def main():\n    return html(t"<{Badge} label=\'new\' />")\n',
+        "def main():\n    return html(t\"<{Badge} label='new' />\")\n",
         "ok",
     ),
     Example(
         "TDOM002",
         HEAD + 'def Card(*, children: Template = t"") -> Template:\n'
         '    return t"<div>{children}</div>"\n\n\n'
-        'def main():\n    return html(t"<{Card} children=\'hi\' />")\n',
+        "def main():\n    return html(t\"<{Card} children='hi' />\")\n",
         "ValueError",
         HEAD + 'def Card(*, children: Template = t"") -> Template:\n'
         '    return t"<div>{children}</div>"\n\n\n'
@@ -47,11 +47,11 @@ EXAMPLES = (
     Example(
         "TDOM003",
         HEAD + 'def Badge(*, label: str) -> Template:\n    return t"<b>{label}</b>"\n\n\n'
-        'def main():\n    return html(t"<{Badge} label=\'new\' color=\'red\' />")\n',
+        "def main():\n    return html(t\"<{Badge} label='new' color='red' />\")\n",
         "ValueError",
-        HEAD + 'def Badge(*, label: str, **attrs: str) -> Template:\n'
+        HEAD + "def Badge(*, label: str, **attrs: str) -> Template:\n"
         '    return t"<b {attrs}>{label}</b>"\n\n\n'
-        'def main():\n    return html(t"<{Badge} label=\'new\' color=\'red\' />")\n',
+        "def main():\n    return html(t\"<{Badge} label='new' color='red' />\")\n",
         "ok",
     ),
     Example(
@@ -68,11 +68,11 @@ EXAMPLES = (
     Example(
         "TDOM005",
         HEAD + 'def Badge(*, label: str) -> Template:\n    return t"<b>{label}</b>"\n\n\n'
-        'def main():\n    return html(t"<{Badge} label=\'new\'>lost text</{Badge}>")\n',
+        "def main():\n    return html(t\"<{Badge} label='new'>lost text</{Badge}>\")\n",
         "dropped:lost text",
         HEAD + 'def Badge(*, label: str, children: Template = t"") -> Template:\n'
         '    return t"<b>{label}{children}</b>"\n\n\n'
-        'def main():\n    return html(t"<{Badge} label=\'new\'>kept text</{Badge}>")\n',
+        "def main():\n    return html(t\"<{Badge} label='new'>kept text</{Badge}>\")\n",
         "ok",
     ),
     Example(
@@ -102,7 +102,7 @@ EXAMPLES = (
     Example(
         "TDOM009",
         HEAD + 'def Title(*, text: str) -> Template:\n    return html(t"<h1>{text}</h1>")\n\n\n'
-        'def main():\n    return html(t"<{Title} text=\'Hi\' />")\n',
+        "def main():\n    return html(t\"<{Title} text='Hi' />\")\n",
         "TypeError",
         HEAD + 'def title(*, text: str) -> str:\n    return html(t"<h1>{text}</h1>")\n\n\n'
         'def main():\n    return title(text="Hi")  # a helper, not a component\n',
@@ -141,10 +141,10 @@ EXAMPLES = (
     ),
     Example(
         "TDOM014",
-        "from tdom import Node, html\n\n\ndef main():\n    return html(t\"<p>x</p>\")\n",
+        'from tdom import Node, html\n\n\ndef main():\n    return html(t"<p>x</p>")\n',
         "ImportError",
         HEAD + "from tdom import Markup\n\n\ndef main():\n"
-        '    return html(t"<title>Tom & <Jerry></title>{Markup(\'<br>\')}")  # title is text\n',
+        "    return html(t\"<title>Tom & <Jerry></title>{Markup('<br>')}\")  # title is text\n",
         "ok",
     ),
 )

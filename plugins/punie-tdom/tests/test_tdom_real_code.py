@@ -30,8 +30,7 @@ RUNTIME = HERE / "runtime"
 def _findings(toolbox, root: Path = ROOT) -> set[tuple[str, int, str]]:
     report = check_paths([root], toolbox, layers=("syntax", "conventions"))
     return {
-        (Path(os.path.relpath(f.path, root)).as_posix(), f.line, f.rule)
-        for f in report.findings
+        (Path(os.path.relpath(f.path, root)).as_posix(), f.line, f.rule) for f in report.findings
     }
 
 
@@ -107,7 +106,7 @@ def _run(node: str, site: Path, work: Path, *args: str) -> subprocess.CompletedP
     )
 
 
-DRIVER = '''
+DRIVER = """
 import json, sys, traceback
 results = {}
 for name, source in json.load(open("examples.json")).items():
@@ -118,7 +117,7 @@ for name, source in json.load(open("examples.json")).items():
     except Exception as error:
         results[name] = [type(error).__name__, str(error)]
 json.dump(results, open("results.json", "w"))
-'''
+"""
 
 
 @pytest.mark.slow
@@ -134,7 +133,10 @@ def test_rule_examples_behave_as_stated_on_real_tdom(tmp_path) -> None:
     assert done.returncode == 0, done.stderr[-3000:]
     results = json.loads((tmp_path / "results.json").read_text())
     for example in EXAMPLES:
-        for half, outcome in (("flagged", example.flagged_outcome), ("clean", example.clean_outcome)):
+        for half, outcome in (
+            ("flagged", example.flagged_outcome),
+            ("clean", example.clean_outcome),
+        ):
             kind, value = results[f"{example.rule}-{half}"]
             where = f"{example.rule} {half}: {kind} {value!r}"
             if outcome.startswith("escaped:"):

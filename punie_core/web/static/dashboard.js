@@ -7,6 +7,15 @@
   const body = document.querySelector("#sessions tbody");
   const empty = document.getElementById("no-sessions");
 
+  // The session's MCP servers: state and tool count; the error of a failed one on hover.
+  function mcpLine(summary) {
+    const servers = summary.mcp_servers || [];
+    if (!servers.length) return null;
+    const text = servers.map((s) => s.name + " " + s.state + (s.state === "ready" ? " (" + s.tools + ")" : "")).join(", ");
+    const title = servers.map((s) => s.name + ": " + s.state + (s.error ? " - " + s.error : "")).join("\n");
+    return el("div", { className: "muted small mcp", title }, "MCP: " + text);
+  }
+
   function cells(summary) {
     const link = el("a", { href: "/sessions/" + encodeURIComponent(summary.id), className: "session-link" },
       summary.title || summary.id);
@@ -16,7 +25,7 @@
         stateLabel(summary.state)),
         summary.pending_approvals ? el("span", { className: "badge warn" }, summary.pending_approvals + " pending") : null),
       el("td", { title: summary.project }, shortPath(summary.project)),
-      el("td", {}, summary.model || ""),
+      el("td", {}, summary.model || "", mcpLine(summary)),
       el("td", { className: "num" }, tokens(summary)),
       el("td", { className: "ago", dataset: { ts: String(summary.last_activity) } }, ago(summary.last_activity)),
     ];

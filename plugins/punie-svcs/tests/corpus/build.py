@@ -41,7 +41,7 @@ class Slice:
     """Files replaced by a note of what was changed and the new text (kept minimal)."""
 
 
-SVCS_CONFTEST = '''# SPDX-FileCopyrightText: 2023 Hynek Schlawack <hs@ox.cx>
+SVCS_CONFTEST = """# SPDX-FileCopyrightText: 2023 Hynek Schlawack <hs@ox.cx>
 #
 # SPDX-License-Identifier: MIT
 #
@@ -79,7 +79,7 @@ def _container(registry):
 @pytest.fixture(name="close_me")
 def _close_me():
     return CloseMe()
-'''
+"""
 
 PYPROJECT = """# The project marker of this corpus (upstream's pyproject.toml is not copied).
 [project]
@@ -157,8 +157,11 @@ def build(slice_: Slice, repo: Path) -> None:
         "(`LICENSE`, copied unchanged). Test data for Punie's domain validators: built by "
         "`plugins/punie-svcs/tests/corpus/build.py`, never imported by Punie.\n\n"
         f"Copied unchanged:\n\n{listed}\n"
-        + (f"\nWritten for the corpus:\n\n{changed}\n- `pyproject.toml` (project marker)\n"
-           if changed else "\nWritten for the corpus:\n\n- `pyproject.toml` (project marker)\n"),
+        + (
+            f"\nWritten for the corpus:\n\n{changed}\n- `pyproject.toml` (project marker)\n"
+            if changed
+            else "\nWritten for the corpus:\n\n- `pyproject.toml` (project marker)\n"
+        ),
         encoding="utf-8",
     )
 

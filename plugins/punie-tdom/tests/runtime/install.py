@@ -28,8 +28,18 @@ def _requirements() -> list[str]:
 def _download(requirement: str, into: Path) -> Path:
     subprocess.run(
         [
-            sys.executable, "-m", "pip", "download", requirement, "--no-deps", "--quiet",
-            "--python-version", "3.14", "--only-binary=:all:", "--dest", str(into),
+            sys.executable,
+            "-m",
+            "pip",
+            "download",
+            requirement,
+            "--no-deps",
+            "--quiet",
+            "--python-version",
+            "3.14",
+            "--only-binary=:all:",
+            "--dest",
+            str(into),
         ],
         check=True,
     )
@@ -50,7 +60,9 @@ def main() -> int:
     if shutil.which("npm") is None:
         print("npm is missing: cannot install Pyodide", file=sys.stderr)
         return 1
-    subprocess.run(["npm", "ci", "--no-audit", "--no-fund", "--loglevel=error"], cwd=HERE, check=True)
+    subprocess.run(
+        ["npm", "ci", "--no-audit", "--no-fund", "--loglevel=error"], cwd=HERE, check=True
+    )
     requirements = _requirements()
     tdoms = [r for r in requirements if r.startswith("tdom==")]
     others = [r for r in requirements if not r.startswith("tdom==")]
