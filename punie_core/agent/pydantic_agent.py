@@ -36,6 +36,7 @@ from punie_core.agent.recovery import (
     Callables,
     RecoveredCall,
     as_code_mode,
+    asks_to_show_code,
     coerce_arguments,
     recover_tool_calls,
 )
@@ -67,6 +68,14 @@ DIRECT_INTRO = """\
 You are Punie, a coding agent for Python web projects. You work in the user's project by calling
 the tools: call a tool, read its result, then decide the next step. When done, answer in plain
 text."""
+
+SHOWN_CODE_NUDGE = (
+    "Your reply shows code, but no tool ran, so nothing in the project changed or was checked. "
+    "If the user asked you to change, create or check something, do it now: call execute_code "
+    "with Python that calls the tools (read_file, then write_file(path=..., content=...) with "
+    "the whole new text). If showing the code was the whole answer, send that answer again."
+)
+"""Sent once per prompt when a Code Mode reply only shows code before any tool ran."""
 
 EMPTY_TOOL_CALL_RETRY = (
     "Your reply ended as a tool call, but no tool call arrived (the server could not read it). "
@@ -101,6 +110,7 @@ class RunDeps:
         on_request: Called when a model request starts (the session shows "thinking").
         failures: How often each failing snippet (by its code) failed in this prompt.
         shown_stubs: Tools whose stub a retry already showed the model.
+        nudged: The "your reply only shows code" retry was sent (once per prompt).
     """
 
     session_id: str
@@ -121,6 +131,7 @@ class RunDeps:
     on_request: Callable[[], None] = lambda: None
     failures: dict[str, int] = field(default_factory=dict)
     shown_stubs: set[str] = field(default_factory=set)
+    nudged: bool = False
     _request_started: float = 0.0
 
 
@@ -364,6 +375,18 @@ def recover_response(
         if deps is not None:
             deps.retries += 1
         raise ModelRetry(EMPTY_TOOL_CALL_RETRY)
+    if (
+        deps is not None
+        and callables.code_mode
+        and not deps.nudged
+        and not deps.snippets
+        and "```" in text
+        and not asks_to_show_code(user_text)
+    ):
+        # Small models often answer "change this file" with the new code and touch nothing.
+        deps.nudged = True
+        deps.retries += 1
+        raise ModelRetry(SHOWN_CODE_NUDGE)
     return response
 
 

@@ -8,7 +8,8 @@ their calls as text. These forms are read:
 - Hermes / Qwen JSON in tags: `<tool_call>{"name": ..., "arguments": {...}}</tool_call>`;
 - the same JSON without tags: bare, or in a ```json, ```tool_call or ```tool_code fence;
   `"parameters"` for `"arguments"`, arguments as a JSON string, `{"function": {...}}`, lists;
-- in Code Mode, a ```python block that calls tools.
+- a ```python block that calls tools: in Code Mode it runs as a snippet; in direct mode a
+  block of plain tool calls with literal arguments (`read_file(path="a.txt")`) becomes those calls.
 
 In Code Mode every tool of the toolbox is callable, not only the ones sent as tool definitions:
 a call to any of them (structured or text) becomes an `execute_code` call with keyword arguments
@@ -62,7 +63,8 @@ _JSON_FENCES = frozenset({"", "json", "json5", "tool_call", "tool_code", "tool",
 _PYTHON_FENCES = frozenset({"python", "py", "python3"})
 
 _SHOW_CODE = re.compile(
-    r"\bhow (?:would|do|should|can|could|might|to)\b[^.?!\n]{0,80}\b(?:write|implement|code|call|use)\b"
+    r"\bhow (?:would|do|should|can|could|might|to)\b[^.?!\n]{0,80}"
+    r"\b(?:write|implement|code|call|use)\b"
     r"|\bshow me\b|\bgive me an? example\b|\bexample of\b|\bfor example code\b"
     r"|\b(?:don'?t|do not|never|without) (?:run|running|execute|executing|call|calling|actually)\b"
     r"|\b(?:don'?t|do not|without) (?:use|using) (?:any |the )?tools?\b"
@@ -295,7 +297,9 @@ def _candidates(text: str) -> list[_Candidate]:
         if start > 0:
             end = _json_end(stripped, start)
             found.append(
-                _Candidate("json", stripped[start:end], stripped[:start].strip(), stripped[end:].strip())
+                _Candidate(
+                    "json", stripped[start:end], stripped[:start].strip(), stripped[end:].strip()
+                )
             )
     return found
 
@@ -324,7 +328,7 @@ def _untagged(text: str, callables: Callables) -> Recovery:
         elif callables.code_mode:
             recovery = _python_candidate(candidate, callables)
         else:
-            recovery = None
+            recovery = _python_direct_calls(candidate, callables)
         if recovery is None:
             continue
         if show:
@@ -344,7 +348,9 @@ def _json_candidate(candidate: _Candidate, callables: Callables) -> Recovery | N
         if _mentions_tool(candidate.body, callables) or _CALL_OPENING.match(candidate.body):
             return Recovery(
                 text=candidate.before,
-                error=_retry_message([f"tool call JSON that could not be parsed ({error})"], callables),
+                error=_retry_message(
+                    [f"tool call JSON that could not be parsed ({error})"], callables
+                ),
             )
         return None
     items = parsed if isinstance(parsed, list) else [parsed]
@@ -365,9 +371,7 @@ def _call_shaped(item: Any) -> bool:
         return False
     if isinstance(item.get("function"), dict):
         item = item["function"]
-    return isinstance(item.get("name"), str) and bool(
-        {"arguments", "parameters"} & set(item)
-    )
+    return isinstance(item.get("name"), str) and bool({"arguments", "parameters"} & set(item))
 
 
 def _python_candidate(candidate: _Candidate, callables: Callables) -> Recovery | None:
@@ -402,8 +406,51 @@ def _python_candidate(candidate: _Candidate, callables: Callables) -> Recovery |
     return Recovery(calls=[RecoveredCall(CODE_TOOL, {"code": candidate.body}, source="python")])
 
 
-_CALL_OPENING = re.compile(r'\s*[\[{]\s*\{?\s*"name"\s*:\s*"[^"]*"\s*,\s*"(?:arguments|parameters)"')
+_CALL_OPENING = re.compile(
+    r'\s*[\[{]\s*\{?\s*"name"\s*:\s*"[^"]*"\s*,\s*"(?:arguments|parameters)"'
+)
 """The start of a JSON call: an unreadable body that starts so is a failed call, not data."""
+
+
+def _python_direct_calls(candidate: _Candidate, callables: Callables) -> Recovery | None:
+    """Direct mode (no Code Mode): a block of plain tool calls with literal arguments, as calls.
+
+    `read_file(path="a.txt")` or `print(read_file("a.txt"))` per line; anything else (loops,
+    variables, other code) is not a call there and stays text.
+    """
+    try:
+        tree = ast.parse(candidate.body)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+    calls: list[RecoveredCall] = []
+    for statement in tree.body:
+        node = statement.value if isinstance(statement, ast.Expr) else None
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Name)
+            and node.func.id == "print"
+            and len(node.args) == 1
+            and not node.keywords
+        ):
+            node = node.args[0]
+        if not (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Name)
+            and node.func.id in callables.tools
+        ):
+            return None
+        schema = callables.tools[node.func.id]
+        names = list((schema.get("properties") or {}).keys())
+        try:
+            arguments = {names[i]: ast.literal_eval(arg) for i, arg in enumerate(node.args)}
+            for keyword in node.keywords:
+                if keyword.arg is None:
+                    return None
+                arguments[keyword.arg] = ast.literal_eval(keyword.value)
+        except (ValueError, TypeError, SyntaxError, IndexError, RecursionError, MemoryError):
+            return None
+        calls.append(_call(node.func.id, arguments, callables, "python"))
+    return Recovery(calls=calls) if calls else None
 
 
 def _mentions_tool(candidate: str, callables: Callables) -> bool:

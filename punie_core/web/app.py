@@ -64,9 +64,18 @@ def error(status: int, message: str) -> JSONResponse:
     return JSONResponse({"error": message}, status_code=status)
 
 
+BODY_LIMIT = 16 * 1024 * 1024
+"""Largest request body read (a prompt with a pasted file fits; memory stays bounded)."""
+
+
 async def json_body(request: Request) -> dict[str, Any] | JSONResponse:
+    received = bytearray()
+    async for chunk in request.stream():
+        received += chunk
+        if len(received) > BODY_LIMIT:
+            return error(413, f"the body is larger than {BODY_LIMIT // (1024 * 1024)} MiB")
     try:
-        data = loads_limited(await request.body() or b"{}")
+        data = loads_limited(bytes(received) or b"{}")
     except ValueError as exc:  # not JSON, not UTF-8, or nested too deep
         return error(400, f"the body is not JSON: {exc}")
     if not isinstance(data, dict):

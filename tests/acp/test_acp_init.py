@@ -32,6 +32,7 @@ def test_init_creates_the_jetbrains_file_with_the_absolute_punie_command(home):
     assert Path(entry["command"]).is_absolute() and Path(entry["command"]).exists()
     assert entry["args"][-1] == "serve" and entry["env"] == {}
     assert entry["use_idea_mcp"] is True  # PyCharm passes its MCP server (issue 14)
+    assert config["default_mcp_settings"] == {"use_idea_mcp": True, "use_custom_mcp": True}
     assert not list((home / ".jetbrains").glob("*.bak"))
 
 
@@ -87,3 +88,17 @@ def test_init_zed_prints_a_custom_agent_server_snippet(home):
     assert entry["type"] == "custom" and Path(entry["command"]).is_absolute()
     assert entry["args"][-3:] == ["serve", "--model", "local"]
     assert not (home / ".jetbrains").exists()
+
+
+def test_init_keeps_use_idea_mcp_the_person_turned_off(home):
+    path = home / ".jetbrains" / "acp.json"
+    path.parent.mkdir()
+    old = {
+        "default_mcp_settings": {"use_idea_mcp": False},
+        "agent_servers": {"Punie": {"command": "/old/punie", "args": [], "use_idea_mcp": False}},
+    }
+    path.write_text(json.dumps(old))
+    assert punie("init", home=home).returncode == 0
+    config = json.loads(path.read_text())
+    assert config["agent_servers"]["Punie"]["use_idea_mcp"] is False
+    assert config["default_mcp_settings"] == {"use_idea_mcp": False, "use_custom_mcp": True}

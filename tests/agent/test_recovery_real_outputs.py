@@ -163,9 +163,7 @@ def test_code_the_user_asked_to_see_is_shown_not_run_end_to_end(
     assert "".join(e.text for e in seen if isinstance(e, TextDelta)) == reply
 
 
-def test_a_wrong_argument_name_gets_the_tools_stub_once(
-    workspace: Path, full_toolbox: Any
-) -> None:
+def test_a_wrong_argument_name_gets_the_tools_stub_once(workspace: Path, full_toolbox: Any) -> None:
     wrong = '```json\n{"name": "read_file", "arguments": {"file_path": "a.txt"}}\n```'
     right = '```json\n{"name": "read_file", "arguments": {"path": "a.txt"}}\n```'
     script = [{"text": wrong}, {"text": right}, {"text": "It says hello."}]
@@ -189,3 +187,12 @@ def test_the_same_failing_call_repeated_is_stopped_with_a_reason(
     messages = json.dumps(server.chat_requests[-1].body["messages"])
     assert "This is the same code that already failed" in messages
     assert len(server.chat_requests) == 3
+
+
+def test_direct_mode_reads_a_python_block_of_plain_tool_calls(full_toolbox: Any) -> None:
+    schemas = toolbox_schemas(full_toolbox)
+    direct = Callables(schemas, {}, "What is in a.txt?")
+    recovery = recover_tool_calls('```python\nprint(read_file("a.txt"))\n```', direct)
+    assert [(c.name, c.arguments) for c in recovery.calls] == [("read_file", {"path": "a.txt"})]
+    looped = "```python\nfor p in list_files():\n    print(read_file(p))\n```"
+    assert not recover_tool_calls(looped, direct).calls  # real code needs Code Mode

@@ -99,9 +99,7 @@ sys.stdin.read()
 """
 
 
-def test_two_processes_starting_the_same_model_share_one_server(
-    model: str, cleanup: None
-) -> None:
+def test_two_processes_starting_the_same_model_share_one_server(model: str, cleanup: None) -> None:
     env = {**os.environ, "PUNIE_KEEP_ALIVE": "0"}
     holders = [
         subprocess.Popen(

@@ -487,6 +487,7 @@ def main() -> None:
         print("boom: this server cannot start (missing licence file)", file=sys.stderr, flush=True)
         sys.exit(2)
     if args.kind == "hang":
+        Path(os.getcwd(), "hang.pid").write_text(str(os.getpid()), encoding="utf-8")
         print("starting up...", file=sys.stderr, flush=True)
         while True:
             time.sleep(60)

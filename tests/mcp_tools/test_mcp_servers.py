@@ -459,3 +459,23 @@ def test_a_changed_tool_list_reaches_the_toolbox_before_the_next_prompt(project)
 
     before, after = asyncio.run(scenario())
     assert "g_extra2" not in before and "g_extra2" in after
+
+
+def test_a_server_that_never_answers_is_stopped_when_the_session_closes(project):
+    import os
+
+    async def scenario():
+        servers = McpServers([spec("hang", "hang", connect_timeout=1.0)], root=project).start()
+        await servers.settle(10)
+        state = servers.statuses()[0].state
+        await servers.aclose()
+        return state
+
+    assert asyncio.run(scenario()) == "failed"
+    pid = int((project / "hang.pid").read_text())
+    try:
+        os.kill(pid, 0)
+        alive = True
+    except ProcessLookupError:
+        alive = False
+    assert not alive, f"the hung server {pid} was left running"

@@ -189,3 +189,25 @@ def test_a_tool_raising_system_exit_is_its_error_and_punie_lives_on(tmp_path: Pa
 
     with pytest.raises(ToolCrashed, match="quits raised SystemExit"):
         asyncio.run(call())
+
+
+def test_a_validator_that_prints_and_exits_is_a_finding_not_the_end(tmp_path: Path, capfd) -> None:
+    from punie_core.plugins.records import Finding, Validator
+    from punie_core.validation.pipeline import check_paths
+
+    def check(path: str, source: str) -> list[Finding]:
+        print("VALIDATOR NOISE")
+        raise SystemExit(2)
+
+    @hookimpl
+    def punie_validators():
+        yield Validator(name="rude", layer="conventions", rules={"RUDE001": "rude"}, check=check)
+
+    toolbox = load_with(
+        candidate_from_object(module_from_functions("rude", punie_validators), "rude")
+    )
+    (tmp_path / "a.py").write_text("x = 1\n")
+    report = check_paths([tmp_path], toolbox)
+    assert any("SystemExit" in f.message for f in report.findings), report.findings
+    out, err = capfd.readouterr()
+    assert "VALIDATOR NOISE" not in out and "VALIDATOR NOISE" in err

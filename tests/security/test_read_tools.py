@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import stat
+import sys
 from pathlib import Path
 
 import pytest
@@ -83,11 +84,13 @@ def test_ruff_cache_dir_in_the_configuration_writes_nothing_there(hostile) -> No
 
 
 def fake_venv(app: Path, marker: Path) -> None:
-    """A `.venv` whose ruff and ty are the repository's own scripts."""
+    """A `.venv` whose ruff, ty and python are the repository's own scripts."""
     bin_dir = app / ".venv" / "bin"
     bin_dir.mkdir(parents=True)
     (app / ".venv" / "pyvenv.cfg").write_text("home = /usr/bin\n")
-    os.symlink(os.path.realpath(os.sys.executable), bin_dir / "python")
+    real = os.path.realpath(sys.executable)
+    (bin_dir / "python").write_text(f'#!/bin/sh\necho ran python >> {marker}\nexec {real} "$@"\n')
+    (bin_dir / "python").chmod(0o755)
     for name in ("ruff", "ty"):
         script = bin_dir / name
         script.write_text(f"#!/bin/sh\necho ran {name} >> {marker}\necho '[]'\n")
@@ -118,6 +121,8 @@ def test_walks_skip_links_out_of_the_workspace(hostile) -> None:
     with using_context(ToolContext.local(app)):
         found = [Path(p).name for p in iter_source_files([app])]
     assert found == ["inner.py", "views.py"]
+    listed = Gate(app, permissions=RefuseAll()).call("list_files", pattern="*.py")
+    assert "creds.py" not in listed and "inner.py" in listed
 
 
 def test_list_components_skips_a_component_file_linked_from_outside(hostile) -> None:

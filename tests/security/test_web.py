@@ -147,3 +147,14 @@ def test_hostile_json_bodies_answer_400(web: WebUI, body: bytes) -> None:
     assert 400 <= response.status < 500, (response.status, content)
     if content:
         assert "error" in json.loads(content)
+
+
+def test_a_huge_body_is_refused_without_reading_it_all(web: WebUI) -> None:
+    headers = {
+        "X-Punie-Token": web.token,
+        "Content-Type": "application/json",
+        "Origin": f"http://127.0.0.1:{web.port}",
+    }
+    body = b'{"text": "' + b"x" * (17 * 1024 * 1024) + b'"}'
+    response, _ = request(web, "POST", "/api/sessions", headers, body)
+    assert response.status == 413

@@ -62,8 +62,9 @@ def test_a_killed_write_leaves_no_temporary_file(tmp_path: Path) -> None:
     time.sleep(0.5)
     process.send_signal(signal.SIGKILL)
     process.wait()
-    leftovers = [p.name for p in tmp_path.iterdir() if p.name != "big.txt"]
-    assert leftovers == []
+    if (tmp_path / "big.txt").exists():
+        pytest.skip("the write finished before the kill (a very fast disk)")
+    assert list(tmp_path.iterdir()) == []  # no temporary file of any name
 
 
 def test_a_named_temporary_file_of_a_dead_writer_is_swept(tmp_path: Path) -> None:
@@ -93,3 +94,21 @@ def test_a_home_directory_is_refused_unless_accepted(tmp_path: Path, monkeypatch
     monkeypatch.setenv("PUNIE_ALLOW_HOME_WORKSPACE", "1")
     workspace = Workspace.at(tmp_path)
     assert workspace.is_sensitive(tmp_path / ".bashrc")  # dotfiles still always ask
+
+
+def test_the_commands_refuse_an_unsafe_workspace_with_a_clear_message(tmp_path: Path) -> None:
+    from tests.helpers.cli import punie_command
+
+    env = {**os.environ, "HOME": str(tmp_path)}
+    env.pop("PUNIE_ALLOW_HOME_WORKSPACE", None)
+    for cwd, words in ((tmp_path, "home directory"), (Path("/"), "whole file system")):
+        done = subprocess.run(
+            [*punie_command(), "exec", "--cwd", str(cwd), "-"],
+            input="1 + 1",
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=120,
+        )
+        assert done.returncode == 2 and words in done.stderr, done.stderr
+        assert "Traceback" not in done.stderr

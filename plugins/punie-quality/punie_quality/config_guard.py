@@ -17,6 +17,7 @@ ruff's `cache-dir` needs no check: the tools always pass their own `--cache-dir`
 from __future__ import annotations
 
 import os
+import time
 import tomllib
 from collections.abc import Iterator
 from pathlib import Path
@@ -46,13 +47,33 @@ class UnsafeConfig(PermissionError):
     """The project's configuration points a read tool outside the workspace."""
 
 
-def config_problem(root: Path) -> str | None:
-    """Why the workspace's ruff/ty configuration is refused, or None when it is safe."""
+CACHE_SECONDS = 2.0
+"""How long one answer is reused: a write's validation runs ruff twice and ty once."""
+
+_recent: dict[Path, tuple[float, str | None]] = {}
+
+
+def config_problem(root: Path, *, cached: bool = False) -> str | None:
+    """Why the workspace's ruff/ty configuration is refused, or None when it is safe.
+
+    Args:
+        root: The workspace (or project) root.
+        cached: Reuse an answer up to `CACHE_SECONDS` old (the validators after a write).
+    """
+    now = time.monotonic()
+    recent = _recent.get(root)
+    if cached and recent is not None and now - recent[0] < CACHE_SECONDS:
+        return recent[1]
+    found = None
     for config in _config_files(root):
         problem = _file_problem(root, config)
         if problem:
-            return f"{problem}; rule: {RULE}"
-    return None
+            found = f"{problem}; rule: {RULE}"
+            break
+    if len(_recent) > 64:
+        _recent.clear()
+    _recent[root] = (now, found)
+    return found
 
 
 def check_config(root: Path) -> None:

@@ -126,7 +126,7 @@ def _finding(violation: Violation, root: Path, names: dict[str, str]) -> Finding
 
 def _guard(root: Path) -> None:
     """Refuse a configuration leading outside the project (see `config_guard`)."""
-    problem = config_problem(root)
+    problem = config_problem(root, cached=True)
     if problem:
         raise ValidatorBroken(f"refusing to run: {problem}")
 

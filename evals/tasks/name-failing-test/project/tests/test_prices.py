@@ -10,4 +10,4 @@ def test_half_price():
 
 
 def test_discount_rounding():
-    assert discount(9.99, 10) == 8.99
+    assert discount(0.29, 0) == 0.29
