@@ -100,7 +100,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     module = importlib.import_module(COMMANDS[args.command][0])
     try:
-        return int(module.run(args) or 0)
+        if args.command == "serve":  # claims fds 0 and 1 for ACP frames itself (claim_stdio)
+            return int(module.run(args) or 0)
+        from punie_core.plugins.isolation import private_stdout
+
+        # Plugin code and child processes writing to fd 1 must not corrupt `--json` output.
+        with private_stdout():
+            return int(module.run(args) or 0)
     except KeyboardInterrupt:
         print("punie: interrupted", file=sys.stderr)
         return 130

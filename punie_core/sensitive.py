@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import configparser
 import contextlib
+import fnmatch
 import os
 from pathlib import Path, PurePath
 
@@ -25,6 +26,54 @@ SENSITIVE_NAMES: dict[str, str] = {
     "setup.py": "run by pip and setuptools on install",
     "noxfile.py": "run by nox",
     "conftest.py": "imported by pytest",
+    # Task runners that are Python modules: the runner imports (runs) them.
+    "tasks.py": "run by invoke",
+    "fabfile.py": "run by fabric",
+    "dodo.py": "run by doit",
+    "pavement.py": "run by paver",
+    "conf.py": "run by sphinx when the documentation is built (docs/conf.py)",
+    # Debuggers and interactive start-up: run from the current directory.
+    ".pdbrc": "commands run by pdb at every breakpoint (and pytest --pdb) in this directory",
+    ".pdbrc.py": "run by pdb++ at every breakpoint",
+    "ipython_config.py": "run by IPython at start-up",
+    # Project managers: scripts, build hooks and the interpreter and tools they install.
+    "hatch.toml": "hatch configuration (environment scripts, build hooks)",
+    "pdm.toml": "pdm configuration (scripts, index URLs)",
+    ".pdm.toml": "pdm configuration (scripts, index URLs)",
+    "pipfile": "pipenv scripts and package sources",
+    "poetry.toml": "poetry configuration (index URLs, virtualenv location)",
+    "mise.toml": "mise tools, environment and tasks (run on entering the directory)",
+    ".mise.toml": "mise tools, environment and tasks (run on entering the directory)",
+    "mise.local.toml": "mise tools, environment and tasks (run on entering the directory)",
+    ".mise.local.toml": "mise tools, environment and tasks (run on entering the directory)",
+    ".tool-versions": "asdf/mise: which interpreter and tool versions run here",
+    ".python-version": "which interpreter uv and pyenv run here",
+    "environment.yml": "conda packages and their sources",
+    "environment.yaml": "conda packages and their sources",
+    ".coveragerc": "coverage configuration (plugins run under pytest-cov)",
+    ".readthedocs.yaml": "Read the Docs build commands",
+    ".readthedocs.yml": "Read the Docs build commands",
+    # Lock files and requirement lists: what gets installed, from where (dependency substitution).
+    "uv.lock": "the exact packages and sources uv installs",
+    "poetry.lock": "the exact packages and sources poetry installs",
+    "pdm.lock": "the exact packages and sources pdm installs",
+    "pipfile.lock": "the exact packages and sources pipenv installs",
+    "pylock.toml": "the exact packages and sources installers use (PEP 751)",
+    # Coding-agent instructions and tool servers: every later session (Punie's own included)
+    # reads them as instructions, so one write is a persistent prompt injection.
+    "agents.md": "instructions every coding agent (Punie included) reads at each session",
+    "agent.md": "instructions coding agents read at each session",
+    "claude.md": "instructions Claude Code reads at each session",
+    "claude.local.md": "instructions Claude Code reads at each session",
+    "gemini.md": "instructions Gemini CLI reads at each session",
+    ".cursorrules": "instructions Cursor reads at each session",
+    ".windsurfrules": "instructions Windsurf reads at each session",
+    ".clinerules": "instructions Cline reads at each session",
+    ".goosehints": "instructions Goose reads at each session",
+    "conventions.md": "instructions aider is told to read",
+    ".aider.conf.yml": "aider configuration (files read, commands run)",
+    ".mcp.json": "MCP servers agents start (commands they launch)",
+    "mcp.json": "MCP servers agents start (commands they launch)",
     # pytest configuration (pytest docs, "Configuration file formats"): addopts, -p plugins.
     "pytest.ini": "pytest configuration (addopts, plugins)",
     ".pytest.ini": "pytest configuration (addopts, plugins)",
@@ -127,11 +176,18 @@ SENSITIVE_SUFFIXES: dict[str, str] = {
     ".pth": "lines starting with `import` run at every Python start-up (site)",
 }
 
+SENSITIVE_PATTERNS: dict[str, str] = {
+    "requirements*.txt": "the packages pip installs, and index URLs (dependency substitution)",
+    "requirements*.in": "the packages pip-tools pins and installs",
+    "constraints*.txt": "the package versions pip installs (dependency substitution)",
+}
+"""Shell-style patterns (lower case) for file names, anywhere in the workspace."""
+
 SENSITIVE_DIRECTORIES: dict[str, str] = {
     ".githooks": "git hooks (core.hooksPath)",
     ".husky": "git hooks installed by husky",
     ".git-hooks": "git hooks (core.hooksPath)",
-    ".github": "GitHub Actions workflows and actions",
+    ".github": "GitHub Actions workflows and actions, Copilot instructions",
     ".gitlab": "GitLab CI includes",
     ".circleci": "CircleCI pipeline",
     ".buildkite": "Buildkite pipeline",
@@ -151,6 +207,20 @@ SENSITIVE_DIRECTORIES: dict[str, str] = {
     ".kube": "cluster credentials",
     ".docker": "registry credentials",
     ".oh-my-zsh": "sourced by zsh",
+    ".pytest_cache": "pytest's cache decides which tests --lf/--sw run (and it is pytest's)",
+    "requirements": "requirement lists pip installs (dependency substitution)",
+    ".mise": "mise tasks and configuration",
+    ".cursor": "Cursor rules (instructions) and MCP servers",
+    ".claude": "Claude Code settings (hooks run commands) and instructions",
+    ".gemini": "Gemini CLI settings and instructions",
+    ".windsurf": "Windsurf rules (instructions)",
+    ".clinerules": "Cline rules (instructions)",
+    ".roo": "Roo Code rules (instructions)",
+    ".continue": "Continue configuration (instructions, MCP servers)",
+    ".amazonq": "Amazon Q rules (instructions)",
+    ".junie": "JetBrains Junie guidelines (instructions)",
+    ".aiassistant": "JetBrains AI Assistant rules (instructions)",
+    ".ipython": "IPython start-up scripts",
 }
 """Directory names (lower case): every file below one, at any depth, is sensitive. Any other
 directory git's `core.hooksPath` names is added per workspace (see `hooks_directories`)."""
@@ -176,6 +246,9 @@ def sensitive_reason(relative: PurePath, hooks: frozenset[str] = frozenset()) ->
         return SENSITIVE_NAMES[name]
     for suffix, why in SENSITIVE_SUFFIXES.items():
         if name.endswith(suffix):
+            return why
+    for pattern, why in SENSITIVE_PATTERNS.items():
+        if fnmatch.fnmatchcase(name, pattern):
             return why
     if name in SENSITIVE_DIRECTORIES:  # the directory itself (moved, deleted, replaced)
         return SENSITIVE_DIRECTORIES[name]

@@ -50,13 +50,13 @@ def is_terminal_safe(text: str) -> bool:
     return _UNSAFE.search(text) is None
 
 
-def json_for_terminal(value: object) -> str:
+def json_for_terminal(value: object, *, indent: int | None = None) -> str:
     """`json.dumps(value, ensure_ascii=False)` with C1 controls, bidi controls and line
     separators escaped as `\\uNNNN` too (json escapes only C0): the same JSON value, safe to
-    print on a terminal."""
+    print on a terminal (`indent` as for `json.dumps`)."""
     import json
 
-    text = json.dumps(value, ensure_ascii=False)
+    text = json.dumps(value, ensure_ascii=False, indent=indent)
     return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 

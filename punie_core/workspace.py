@@ -14,7 +14,9 @@ Only regular files are read or written: a FIFO or a device at a target is refuse
 block or never end). Writes walk to the target directory one component at a time without
 following symlinks (`write_confined`), so a parent swapped for a link after the check cannot
 redirect them, and the new text goes to an unnamed temporary file first, so a killed write
-leaves nothing behind. A workspace of `/` or of a home directory itself is refused.
+leaves nothing behind. A workspace of `/`, of a home directory itself or a folder holding
+them all (`/home`), or inside a system tree (`/etc`, `/usr`, `/var`, ...: `SYSTEM_TREES`) is
+refused.
 
 Names compare case-insensitively: on macOS and Windows `.GIT/hooks` *is* `.git/hooks`.
 Shell commands (`run_command`) are not confined by path: they run only with permission.
@@ -52,6 +54,27 @@ class UnsafeWorkspace(ValueError):
 
 HOME_WORKSPACE_ENV = "PUNIE_ALLOW_HOME_WORKSPACE"
 """Set to 1 to accept a home directory as the workspace (its dotfiles still always ask)."""
+
+
+SYSTEM_TREES = (
+    "/etc", "/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/boot", "/proc",
+    "/sys", "/dev", "/run", "/var", "/snap", "/System", "/Library", "/private/etc",
+    "/private/var",
+)  # fmt: skip
+"""System folders (and everything under them) that are never a workspace: configuration,
+programs, kernel and device files, service state. Folders inside them that do hold people's
+projects are the exceptions (`PROJECT_TREES`), and so is anything inside the home directory
+(a service account's home is often under `/var/lib`)."""
+
+HOME_FOLDERS = frozenset({Path("/home"), Path("/Users"), Path("/System/Volumes/Data/Users")})
+"""The folders that hold everyone's home directories: never a workspace themselves."""
+
+PROJECT_TREES = (
+    "/var/tmp", "/var/www", "/var/folders", "/private/var/tmp", "/private/var/folders",
+    "/usr/src", "/usr/local/src",
+)  # fmt: skip
+"""Folders under a system tree where projects do live: temporary folders (macOS keeps its
+per-user one under `/var/folders`), web roots, source trees."""
 
 
 PROTECTED_PARTS = frozenset(
@@ -96,8 +119,9 @@ class Workspace:
 
         Raises:
             NotADirectoryError: `directory` is not a directory.
-            UnsafeWorkspace: It is `/` (every file of the system), or a home directory
-                (ssh keys, shell rc files) without `PUNIE_ALLOW_HOME_WORKSPACE=1`.
+            UnsafeWorkspace: It is `/` (every file of the system), a home directory
+                (ssh keys, shell rc files) without `PUNIE_ALLOW_HOME_WORKSPACE=1`, a folder
+                holding home directories, or a system folder (`check_root`).
         """
         root = Path(directory).resolve(strict=True)
         if not root.is_dir():
@@ -180,15 +204,24 @@ class Workspace:
 
     def is_protected(self, path: Path) -> bool:
         """True when `path` (inside the root) lies in a location the agent never writes."""
-        rel = path.relative_to(self.root)
-        if any(_fold(part) in PROTECTED_PARTS for part in rel.parts):
-            return True
-        directory = self.root
-        for part in rel.parts[:-1]:
-            directory = directory / part
-            if _is_git_dir(directory) or (directory / "pyvenv.cfg").is_file():
-                return True
-        return _is_git_dir(path) or (path / "pyvenv.cfg").is_file()
+        return is_protected_below(self.root, path)
+
+    def rewritable(self, path: str | os.PathLike[str]) -> Path:
+        """Resolve `path` for a tool that rewrites the file in place (ruff's fixes, formatting).
+
+        `writable`, and also refused: a file with other hard links (rewriting it in place
+        would change a file elsewhere, outside the workspace perhaps). See `in_place_refusal`.
+
+        Raises:
+            OutsideWorkspace: The path leaves the workspace.
+            ProtectedPath: A protected location, or a hard-linked file.
+            NotARegularFile: A FIFO, device or socket.
+        """
+        resolved = self.writable(path)
+        why = in_place_refusal(resolved, self.root)
+        if why is not None:
+            raise ProtectedPath(f"refusing to rewrite {self.relative(resolved)}: {why}")
+        return resolved
 
     def is_sensitive(self, path: Path) -> bool:
         """True for files that other tools later execute or obey (`punie_core.sensitive`)."""
@@ -210,8 +243,17 @@ class Workspace:
         return self.is_sensitive(resolved) or (self._inside(lexical) and self.is_sensitive(lexical))
 
 
+def _under(path: Path, tree: str) -> bool:
+    return path == Path(tree) or path.is_relative_to(tree)
+
+
 def check_root(root: Path) -> None:
-    """Refuse a workspace root that is `/` or a home directory (see `Workspace.at`).
+    """Refuse a workspace root that exposes the system or a home directory (see `Workspace.at`).
+
+    Refused: `/`; a home directory itself (unless `PUNIE_ALLOW_HOME_WORKSPACE=1`) and the
+    folder holding them all (`/home`, `/Users`); a folder in a system tree (`SYSTEM_TREES`)
+    unless it is in one of the `PROJECT_TREES` or inside the home directory. `root` is
+    already resolved.
 
     Raises:
         UnsafeWorkspace: The root is unsafe; the message says why and what to do.
@@ -231,11 +273,26 @@ def check_root(root: Path) -> None:
             resolved_homes.add(home.resolve())
         except OSError:
             continue
+    resolved_homes.discard(Path(root.anchor))  # HOME=/ (some service accounts): no home at all
     if root in resolved_homes and os.environ.get(HOME_WORKSPACE_ENV, "") not in ("1", "true"):
         raise UnsafeWorkspace(
             f"refusing {root} as the workspace: it is a home directory (ssh keys, shell "
             f"start-up files, credentials); run Punie in a project directory, or set "
             f"{HOME_WORKSPACE_ENV}=1 to accept it (dotfiles still always ask)"
+        )
+    if root in HOME_FOLDERS:
+        raise UnsafeWorkspace(
+            f"refusing {root} as the workspace: it holds home directories; "
+            "run Punie in a project directory"
+        )
+    if any(root.is_relative_to(home) for home in resolved_homes):
+        return
+    system = next((tree for tree in SYSTEM_TREES if _under(root, tree)), None)
+    if system is not None and not any(_under(root, tree) for tree in PROJECT_TREES):
+        raise UnsafeWorkspace(
+            f"refusing {root} as the workspace: it is in the system folder {system} "
+            "(configuration, programs, service state); run Punie in a project directory "
+            "(under your home, /srv, /opt, /tmp, /var/www, ...)"
         )
 
 
@@ -243,8 +300,8 @@ def project_workspace(cwd: str | os.PathLike[str]) -> Workspace:
     """The workspace of a project folder a client asks to open a session in.
 
     The one rule for every frontend that opens sessions on request (ACP `session/new` and
-    `session/load`, the web UI): an absolute path to an existing directory that is neither
-    `/` nor a home directory (`Workspace.at`).
+    `session/load`, the web UI): an absolute path to an existing directory that is not an
+    unsafe root (`check_root`: `/`, a home directory, a system folder such as `/etc`).
 
     Raises:
         ValueError: `cwd` is not an absolute path, holds a NUL byte, or is an unsafe root
@@ -327,6 +384,53 @@ def read_regular_bytes(path: Path, limit: int | None = None) -> bytes:
         return b"".join(chunks)
     finally:
         os.close(fd)
+
+
+def is_protected_below(boundary: Path, path: Path) -> bool:
+    """True when `path` (inside `boundary`) lies in a location the agent never writes: a
+    protected name (`PROTECTED_PARTS`) or a directory below `boundary` that is a git directory
+    (`HEAD`, `objects/`, `refs/`) or a virtual environment (`pyvenv.cfg`) by its contents."""
+    rel = path.relative_to(boundary)
+    if any(_fold(part) in PROTECTED_PARTS for part in rel.parts):
+        return True
+    directory = boundary
+    for part in rel.parts[:-1]:
+        directory = directory / part
+        if _is_git_dir(directory) or (directory / "pyvenv.cfg").is_file():
+            return True
+    return _is_git_dir(path) or (path / "pyvenv.cfg").is_file()
+
+
+def in_place_refusal(path: Path, boundary: Path) -> str | None:
+    """Why a fixer or formatter must not rewrite `path` in place, or None when it may.
+
+    The one check every in-place writer uses (the `ruff_*` tools through
+    `Workspace.rewritable`, `punie check --fix` directly), so none of them writes into a
+    virtual environment or git directory recognised by name or by contents, into a special
+    file, or through a hard link: ruff rewrites a file's own inode, so a file also linked from
+    outside the workspace would change there too.
+
+    Args:
+        path: The absolute file (links resolved by the caller where it matters).
+        boundary: The directory the walk or workspace started from; directories from there
+            down are checked by contents.
+    """
+    absolute = Path(os.path.abspath(path))
+    if absolute == boundary or absolute.is_relative_to(boundary):
+        if is_protected_below(boundary, absolute):
+            return "protected location (a git directory or virtual environment)"
+    try:
+        info = os.lstat(absolute)
+    except OSError:
+        return None  # not there (yet): nothing to rewrite in place
+    if not stat.S_ISREG(info.st_mode):
+        return f"not a regular file ({_kind(info.st_mode)})"
+    if info.st_nlink > 1:
+        return (
+            f"it has {info.st_nlink} hard links; rewriting it in place would change "
+            "the other names too (maybe outside the workspace)"
+        )
+    return None
 
 
 def _is_git_dir(directory: Path) -> bool:

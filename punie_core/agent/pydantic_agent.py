@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import ast
 import json
+import re
+import textwrap
 import time
 import uuid
 from collections.abc import Callable
@@ -77,6 +79,20 @@ SHOWN_CODE_NUDGE = (
 )
 """Sent once per prompt when a Code Mode reply only shows code before any tool ran."""
 
+UNCHECKED_ANSWER_NUDGE = (
+    "You answered without using any tool, so nothing was looked at. Check the project first: "
+    "call execute_code with Python that calls the tools and prints what you need, then answer "
+    "from what they return. If the answer truly needs no tool, send it again."
+)
+"""Sent once per prompt when a question about the project is answered before any tool ran."""
+
+_ABOUT_THE_PROJECT = re.compile(
+    r"\b(?:this|the|my|our) (?:project|repo|repository|codebase|code)\b|\btests?\b|\bfiles?\b"
+    r"|\b[\w./-]+\.(?:py|txt|toml|json|cfg|ini|md|html|ya?ml|js|css)\b",
+    re.IGNORECASE,
+)
+"""A user message about the project's files, tests or code (so an answer needs a look first)."""
+
 EMPTY_TOOL_CALL_RETRY = (
     "Your reply ended as a tool call, but no tool call arrived (the server could not read it). "
     'Call the tool again with a JSON object of arguments, e.g. {"name": "execute_code", '
@@ -110,7 +126,9 @@ class RunDeps:
         on_request: Called when a model request starts (the session shows "thinking").
         failures: How often each failing snippet (by its code) failed in this prompt.
         shown_stubs: Tools whose stub a retry already showed the model.
-        nudged: The "your reply only shows code" retry was sent (once per prompt).
+        nudges: Nudge a first answer that shows code or guesses before any tool ran (on for
+            the small models Punie serves itself; `nudges` in the config).
+        nudged: That nudge was sent (once per prompt).
     """
 
     session_id: str
@@ -131,6 +149,7 @@ class RunDeps:
     on_request: Callable[[], None] = lambda: None
     failures: dict[str, int] = field(default_factory=dict)
     shown_stubs: set[str] = field(default_factory=set)
+    nudges: bool = False
     nudged: bool = False
     _request_started: float = 0.0
 
@@ -158,6 +177,8 @@ async def execute_code(ctx: RunContext[RunDeps], code: str) -> str:
         code: Python (the Code Mode subset) that calls the tools and prints results.
     """
     deps: RunDeps = ctx.deps
+    # Small models often indent the whole snippet (copied from inside a JSON string or a block).
+    code = textwrap.dedent(code).strip("\n") if code[:1] in (" ", "\t", "\n") else code
     call_id = ctx.tool_call_id or f"snippet_{uuid.uuid4().hex[:8]}"
     deps.emit(SnippetStarted(deps.session_id, call_id, code))
     if callable(deps.sandbox):
@@ -171,20 +192,47 @@ async def execute_code(ctx: RunContext[RunDeps], code: str) -> str:
     deps.emit(SnippetFinished(deps.session_id, call_id, result))
     deps.snippets.append({"code": code, "result": result.model_dump(mode="json")})
     text = result.for_model()
-    if result.error is None:
-        return text
     key = " ".join(code.split())
     deps.failures[key] = repeats = deps.failures.get(key, 0) + 1
+    if result.error is None:
+        if repeats >= REPEAT_STOP:  # a loop: the same code, again and again
+            raise RepeatedCallStopped(code, "no progress", "the same result each time")
+        if not result.tool_calls and not result.stdout.strip():
+            text = NO_TOOL_RAN
+        return text + ("\n" + REPEAT_WARNING if repeats > 1 else "")
     if repeats >= REPEAT_STOP:
         raise RepeatedCallStopped(code, result.error.type, result.error.message)
     if result.error.type in NOT_RUN:
-        text += stub_hint(result.error.message, code, deps)
+        text += stub_hint(result.error.message, code, deps) + sandbox_hint(result.error.message)
     if repeats > 1:
         text += "\n" + REPEAT_WARNING
     if result.error.type in NOT_RUN:
         deps.retries += 1
         raise ModelRetry(text)
     return text
+
+
+NO_TOOL_RAN = (
+    "(no output, and the code called no tool, so nothing in the project changed: to change a "
+    "file call write_file(path=..., content=...) with its whole new text; print what you need)"
+)
+
+
+def sandbox_hint(diagnostics: str) -> str:
+    """What to use instead of a builtin or module Code Mode does not have, or ""."""
+    hints = []
+    if re.search(r"Name `(?:open|exec|eval|input|__import__)` used when not defined", diagnostics):
+        hints.append(
+            "Files only through the tools: read_file(path=...) and write_file(path=..., "
+            "content=...); commands through run_command(command=...)."
+        )
+    if "[unresolved-import]" in diagnostics:
+        hints.append(
+            "Only json re math datetime collections itertools functools dataclasses typing can "
+            "be imported; the tools need no import. Write what a missing module would do in "
+            "plain Python (for example html escaping with str.replace)."
+        )
+    return "".join(f"\n{hint}" for hint in hints)
 
 
 REPEAT_STOP = 3
@@ -213,8 +261,9 @@ class RepeatedCallStopped(RuntimeError):
         first = code.strip().splitlines()[0] if code.strip() else ""
         shown = first if len(first) <= 120 else first[:117] + "..."
         last = message.strip().splitlines()[-1] if message.strip() else error_type
+        what = "the same code" if error_type == "no progress" else "the same failing code"
         super().__init__(
-            f"Punie stopped the model: it sent the same failing code {REPEAT_STOP} times "
+            f"Punie stopped the model: it sent {what} {REPEAT_STOP} times "
             f"({shown!r}; last error {error_type}: {last[:300]}). Try rephrasing the request, "
             "or a stronger model."
         )
@@ -378,15 +427,24 @@ def recover_response(
     if (
         deps is not None
         and callables.code_mode
+        and deps.nudges
         and not deps.nudged
         and not deps.snippets
-        and "```" in text
         and not asks_to_show_code(user_text)
     ):
-        # Small models often answer "change this file" with the new code and touch nothing.
-        deps.nudged = True
-        deps.retries += 1
-        raise ModelRetry(SHOWN_CODE_NUDGE)
+        # Small models often answer "change this file" with the new code and touch nothing,
+        # or answer a question about the project with a guess: once per prompt, say so.
+        nudge = (
+            SHOWN_CODE_NUDGE
+            if "```" in text
+            else UNCHECKED_ANSWER_NUDGE
+            if _ABOUT_THE_PROJECT.search(user_text)
+            else None
+        )
+        if nudge is not None:
+            deps.nudged = True
+            deps.retries += 1
+            raise ModelRetry(nudge)
     return response
 
 

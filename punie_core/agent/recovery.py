@@ -38,6 +38,7 @@ from __future__ import annotations
 import ast
 import json
 import re
+import textwrap
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -359,10 +360,45 @@ def _json_candidate(candidate: _Candidate, callables: Callables) -> Recovery | N
     calls, error = _calls_from_json(parsed, callables, "json")
     if error:
         return Recovery(text=candidate.before, error=_retry_message([error], callables))
+    if callables.code_mode:
+        # An invented name around code (`{"name": "create_app", "arguments": {"code": "..."}}`)
+        # is an attempt to run that code.
+        calls = [
+            RecoveredCall(CODE_TOOL, {"code": c.arguments["code"]}, c.source)
+            if not callables.known(c.name)
+            and set(c.arguments) == {"code"}
+            and isinstance(c.arguments["code"], str)
+            else c
+            for c in calls
+        ]
+    calls = [_by_arguments(c, callables) if not callables.known(c.name) else c for c in calls]
     unknown = [c.name for c in calls if not callables.known(c.name)]
     if unknown:
         return Recovery(text=candidate.before, error=_retry_message([_unknown(unknown)], callables))
     return Recovery(calls=calls)
+
+
+def _by_arguments(call: RecoveredCall, callables: Callables) -> RecoveredCall:
+    """An invented tool name whose arguments fit exactly one real tool: that tool.
+
+    `{"name": "create_gitignore", "arguments": {"path": ".gitignore", "content": "..."}}` is a
+    `write_file` call by its shape: every required parameter given, none unknown. Ambiguous or
+    unmatched shapes stay unknown (the model gets the list of real tools).
+    """
+    given = set(call.arguments)
+    if not given:
+        return call
+    fits = []
+    for name in callables.names():
+        schema = callables.schema(name) or {}
+        properties = set((schema.get("properties") or {}).keys())
+        required = set(schema.get("required") or [])
+        if required and required <= given <= properties:
+            fits.append(name)
+    if len(fits) != 1:
+        return call
+    schema = callables.schema(fits[0]) or {}
+    return RecoveredCall(fits[0], coerce_arguments(call.arguments, schema), call.source)
 
 
 def _call_shaped(item: Any) -> bool:
@@ -534,12 +570,23 @@ def _calls_from_json(
 
 
 def _call(name: str, arguments: dict[str, Any], callables: Callables, source: str) -> RecoveredCall:
+    arguments = {key: _unindent(value) for key, value in arguments.items()}
     schema = callables.schema(name)
     return RecoveredCall(
         name=name,
         arguments=coerce_arguments(arguments, schema) if schema else arguments,
         source=source,
     )
+
+
+def _unindent(value: Any) -> Any:
+    """A multi-line string the model indented as a whole (a triple-quoted block): dedented."""
+    if not isinstance(value, str) or not value.startswith("\n") or "\n " not in value:
+        return value
+    lines = value.split("\n")
+    if lines[-1].strip() == "":
+        lines[-1] = ""
+    return textwrap.dedent("\n".join(lines[1:]))
 
 
 def _types(schema: Mapping[str, Any]) -> set[str]:
@@ -606,9 +653,9 @@ def _retry_message(problems: list[str], callables: Callables) -> str:
     names = ", ".join(callables.names()) or "none"
     if callables.code_mode:
         how = (
-            "Call execute_code with Python that calls the tools with keyword arguments, e.g. "
-            '<tool_call>{"name": "execute_code", "arguments": {"code": "print(list_files())"}}'
-            "</tool_call>"
+            "Only the tools listed below exist. Call execute_code with Python that calls them "
+            "with keyword arguments and prints what you need (to change a file: read_file, then "
+            "write_file with the whole new text)"
         )
     else:
         example = sorted(callables.tools)[0] if callables.tools else "TOOL"

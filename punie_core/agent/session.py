@@ -243,7 +243,6 @@ class Session:
             try:
                 callback(event)
             except Exception as exc:  # a broken frontend must not break the prompt
-
                 print(
                     f"punie: event subscriber failed: {type(exc).__name__}: {exc}", file=sys.stderr
                 )
@@ -507,6 +506,7 @@ class Session:
         try:
             connection = await self.connect()
             agent = self._agent_for(connection)
+            deps.nudges = nudges_for(connection)
             if self._restored:
                 self._history = adopt_thinking(self._history, connection.model)
                 self._restored = False
@@ -636,7 +636,6 @@ class Session:
         try:
             append_trace(record, secrets=secrets)
         except OSError as exc:  # a full disk must not lose the answer
-
             print(f"punie: could not write the trace: {exc}", file=sys.stderr)
             return None
         return trace_id
@@ -712,6 +711,19 @@ def _findings(result: Any) -> list[Any]:
         if isinstance(found, list):
             return found
     return []
+
+
+def nudges_for(connection: Any) -> bool:
+    """Whether to nudge a model that shows code or guesses before any tool ran (see
+    `pydantic_agent.recover_response`): the config's `nudges`, else on for the small local models
+    Punie serves itself (`gguf:`, `mlx:`), off for others (a capable model answering from the
+    context it was given must not pay an extra request)."""
+    from punie_core.models.config import load_config
+
+    configured = load_config().nudges
+    return (
+        configured if configured is not None else getattr(connection, "managed", None) is not None
+    )
 
 
 def _stop_reason(exc: BaseException) -> StopReason:

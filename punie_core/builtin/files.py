@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import fnmatch
 import os
+import stat
 from pathlib import Path
 
 from pydantic import BaseModel
@@ -107,7 +108,7 @@ def list_files(pattern: str = "**/*") -> list[str]:
             if os.path.islink(full) and not _inside(workspace.root, os.path.realpath(full)):
                 continue  # a link out of the workspace is not one of its files
             rel = os.path.relpath(full, workspace.root).replace(os.sep, "/")
-            if _matches(rel, pattern):
+            if _matches(rel, pattern) and _regular(full):
                 found.append(rel)
                 if len(found) > LIST_LIMIT:
                     raise ValueError(f"more than {LIST_LIMIT} files match {pattern!r}; narrow it")
@@ -116,6 +117,15 @@ def list_files(pattern: str = "**/*") -> list[str]:
 
 def _inside(root: Path, path: str) -> bool:
     return path == str(root) or path.startswith(str(root) + os.sep)
+
+
+def _regular(path: str) -> bool:
+    """A regular file (or a link to one): a FIFO, device or socket is no file to work on, and
+    reading a FIFO the list offered would only wait."""
+    try:
+        return stat.S_ISREG(os.stat(path).st_mode)
+    except OSError:
+        return False  # a dangling link
 
 
 def _is_text_name(name: str) -> bool:

@@ -11,7 +11,6 @@ printed. Exit status: 0 every server connected, 1 one failed or is untrusted, 2 
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 from typing import Any
@@ -75,7 +74,9 @@ async def _list(root: Path, as_json: bool) -> int:
     for row in rows:
         row["tool_names"] = tools.get(row["name"], [])
     if as_json:
-        print(json.dumps({"servers": rows}, ensure_ascii=False))
+        from punie_core.terminal import json_for_terminal
+
+        print(json_for_terminal({"servers": rows}))
     elif not rows:
         print("no MCP servers configured ($PUNIE_HOME/mcp.json, .mcp.json)")
     else:

@@ -3,15 +3,19 @@
 Exit status: 0 fine; 1 `status` found a failing or uncovered requirement, `check` found a
 broken rule, `new` found the folder taken; 2 usage errors (no such feature, no spec at all,
 a bad name).
+
+Everything printed comes from files of the project (spec and context files, test ids), so it
+goes through `punie_core.terminal`: escape sequences are shown, never obeyed.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 from typing import Any
+
+from punie_core.terminal import for_terminal, json_for_terminal
 
 
 def add_arguments(parser: argparse.ArgumentParser, name: str) -> None:
@@ -59,12 +63,17 @@ def add_arguments(parser: argparse.ArgumentParser, name: str) -> None:
 
 
 def _fail(message: str, code: int = 2) -> int:
-    print(f"punie spec: {message}", file=sys.stderr)
+    print(for_terminal(f"punie spec: {message}"), file=sys.stderr)
     return code
 
 
 def _emit(data: Any) -> None:
-    print(json.dumps(data, indent=2, ensure_ascii=False))
+    print(json_for_terminal(data, indent=2))
+
+
+def _say(text: str) -> None:
+    """One line of text output, with every control character made visible."""
+    print(for_terminal(text, newlines=False))
 
 
 def run(args: argparse.Namespace) -> int:
@@ -112,26 +121,26 @@ def list_action(root: Path, as_json: bool) -> int:
         )
         return 0
     if not files and not features:
-        print("no context files or specs found (AGENTS.md, .specify/, agent-os/, .kiro/, specs/)")
+        _say("no context files or specs found (AGENTS.md, .specify/, agent-os/, .kiro/, specs/)")
         return 0
     for level in ("org", "project", "feature"):
         shown = [f for f in files if f["level"] == level]
         if not shown:
             continue
-        print(f"{level}:")
+        _say(f"{level}:")
         for f in shown:
             scope = f" [{f['scope']}]" if f["scope"] else ""
             note = f"PROBLEM: {f['problem']}" if f["problem"] else f["description"]
-            print(f"  {f['name']}{scope}  ({f['source']}, {f['tokens']} tokens)  {note}".rstrip())
+            _say(f"  {f['name']}{scope}  ({f['source']}, {f['tokens']} tokens)  {note}".rstrip())
     if features:
-        print("features:")
+        _say("features:")
         for f in features:
             mark = "*" if f["active"] else " "
-            print(f" {mark} {f['name']}  ({f['layout']}, {f['path']})")
+            _say(f" {mark} {f['name']}  ({f['layout']}, {f['path']})")
         if active:
-            print(f"active: {active} (chosen by {found.chosen_by})")
+            _say(f"active: {active} (chosen by {found.chosen_by})")
     if found.problem:
-        print(f"note: {found.problem}")
+        _say(f"note: {found.problem}")
     return 0
 
 
@@ -162,7 +171,7 @@ def show_action(root: Path, feature: str | None, as_json: bool) -> int:
     if as_json:
         _emit(spec.model_dump())
         return 0
-    print(f"feature {spec.feature} ({spec.layout}, {spec.path})")
+    _say(f"feature {spec.feature} ({spec.layout}, {spec.path})")
     sections = [
         ("requirements", [f"{r.id}: {r.text}" for r in spec.requirements]),
         ("success criteria", [f"{c.id}: {c.text}" for c in spec.criteria]),
@@ -179,9 +188,10 @@ def show_action(root: Path, feature: str | None, as_json: bool) -> int:
     ]
     for title, items in sections:
         if items:
-            print(f"\n{title}:")
+            print()
+            _say(f"{title}:")
             for item in items:
-                print(f"  {item}")
+                _say(f"  {item}")
     return 0
 
 
@@ -212,7 +222,7 @@ def status_action(root: Path, feature: str | None, as_json: bool) -> int:
     if as_json:
         _emit(result.model_dump())
     else:
-        print(
+        _say(
             f"feature {result.feature}: {result.passing} passing, {result.failing} failing, "
             f"{result.uncovered} uncovered; tasks {result.tasks_done}/{result.tasks_total} done"
         )
@@ -220,9 +230,9 @@ def status_action(root: Path, feature: str | None, as_json: bool) -> int:
             tests = ", ".join(item.tests[:3]) + (
                 f" (+{len(item.tests) - 3})" if len(item.tests) > 3 else ""
             )
-            print(f"  {item.status:9}  {item.id}  {tests}".rstrip())
+            _say(f"  {item.status:9}  {item.id}  {tests}".rstrip())
         for finding in result.findings:
-            print(f"  problem: {finding}")
+            _say(f"  problem: {finding}")
     return 1 if result.failing or result.uncovered else 0
 
 
@@ -241,7 +251,7 @@ def new_action(root: Path, name: str, as_json: bool) -> int:
             {"feature": folder.name, "path": folder.relative_to(root).as_posix(), "files": relative}
         )
     else:
-        print(
+        _say(
             f"wrote {folder.relative_to(root).as_posix()}/: "
             + ", ".join(p.rsplit("/", 1)[-1] for p in relative)
         )
@@ -264,7 +274,8 @@ def check_action(root: Path, file: str, as_json: bool) -> int:
         _emit({"violations": [v.model_dump() for v in violations]})
     else:
         for v in violations:
-            print(f"{v.path}:{v.line}: {v.level}: {v.rule}\n    broken by: {v.match}")
+            _say(f"{v.path}:{v.line}: {v.level}: {v.rule}")
+            _say(f"    broken by: {v.match}")
         if not violations:
-            print("no rule broken")
+            _say("no rule broken")
     return 1 if violations else 0

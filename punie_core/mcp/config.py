@@ -8,7 +8,9 @@ The client's servers (ACP `session/new` / `session/load`) win by name over the f
 user's file wins over the project's.
 
 `env` values and `headers` are secrets: a `ServerSpec` never shows them (`repr`, `public()`),
-and `secret_values()` lists them for redaction.
+and `secret_values()` lists them for redaction. So is every value a `${VAR}` took from the
+environment, wherever it went (a URL's path, an argument): `public()` and `describe()` show
+`[secret]` in its place.
 """
 
 from __future__ import annotations
@@ -54,6 +56,7 @@ class ServerSpec:
         connect_timeout: Seconds to connect, initialize and list tools.
         call_timeout: Seconds one tool call may take.
         file: The config file it came from (None for the client's).
+        expanded: The values `${VAR}` took from the environment (secret: never shown).
     """
 
     name: str
@@ -68,11 +71,12 @@ class ServerSpec:
     connect_timeout: float = DEFAULT_CONNECT_TIMEOUT
     call_timeout: float = DEFAULT_CALL_TIMEOUT
     file: str | None = None
+    expanded: tuple[str, ...] = field(default=(), repr=False, compare=False)
 
     def secret_values(self) -> list[str]:
-        """Every env value and header value, and a URL's password and query values (what
-        redaction hides)."""
-        found = [*self.env.values(), *self.headers.values()]
+        """Every env value and header value, a URL's password and query values, and every
+        value taken from the environment (what redaction hides)."""
+        found = [*self.env.values(), *self.headers.values(), *self.expanded]
         if self.url:
             from urllib.parse import parse_qsl, urlsplit
 
@@ -91,19 +95,25 @@ class ServerSpec:
             host += f":{parts.port}"
         return f"{parts.scheme}://{host}{parts.path}" + ("?…" if parts.query else "")
 
+    def _masked(self, text: str) -> str:
+        from punie_core.mcp.secrets import Redactor
+
+        return Redactor(self.secret_values()).text(text)
+
     def public(self) -> dict[str, Any]:
-        """What may be shown anywhere: no env values, no header values (names only)."""
+        """What may be shown anywhere: no env values, no header values (names only), no value
+        taken from the environment."""
         data: dict[str, Any] = {
             "name": self.name,
             "transport": self.transport,
             "source": self.source,
         }
         if self.transport == "stdio":
-            data["command"] = self.command
-            data["args"] = list(self.args)
+            data["command"] = self._masked(self.command)
+            data["args"] = [self._masked(a) for a in self.args]
             data["env"] = sorted(self.env)  # names only
         else:
-            data["url"] = self.shown_url
+            data["url"] = self._masked(self.shown_url)
             data["headers"] = sorted(self.headers)  # names only
         if self.file:
             data["file"] = self.file
@@ -113,8 +123,8 @@ class ServerSpec:
         """One line for people: `name (stdio: cmd args)` or `name (http: url)`."""
         if self.transport == "stdio":
             shown = " ".join([self.command, *self.args])
-            return f"{self.name} (stdio: {shown})"
-        return f"{self.name} ({self.transport}: {self.shown_url})"
+            return self._masked(f"{self.name} (stdio: {shown})")
+        return f"{self.name} ({self.transport}: {self._masked(self.shown_url)})"
 
 
 def connect_timeout_default() -> float:
@@ -226,6 +236,11 @@ def _from_entry(name: str, entry: dict[str, Any], path: Path, source: Source) ->
     )
     if kind == "streamable-http":
         kind = "http"
+    taken: list[str] = []  # values `${VAR}` took from the environment: secrets
+
+    def expand_here(value: str, at: str = where) -> str:
+        return expand(value, at, taken)
+
     timeout = entry.get("timeout", connect_timeout_default())
     if not isinstance(timeout, (int, float)) or isinstance(timeout, bool) or timeout <= 0:
         raise ConfigProblem(f"{where}.timeout must be a positive number of seconds")
@@ -247,38 +262,43 @@ def _from_entry(name: str, entry: dict[str, Any], path: Path, source: Source) ->
             raise ConfigProblem(f"{where}.cwd must be a string")
         return ServerSpec(
             transport="stdio",
-            command=expand(command, where),
-            args=tuple(expand(a, where) for a in args),
-            env=_mapping(entry.get("env"), f"{where}.env"),
-            cwd=expand(cwd, where) if cwd else None,
+            command=expand_here(command),
+            args=tuple(expand_here(a) for a in args),
+            env=_mapping(entry.get("env"), f"{where}.env", taken),
+            cwd=expand_here(cwd) if cwd else None,
+            expanded=tuple(taken),  # after the expansions above: arguments run in order
             **common,
         )
     if kind in ("http", "sse"):
         url = entry.get("url")
         if not isinstance(url, str):
             raise ConfigProblem(f"{where}.url must be a string")
-        url = expand(url, where)
+        url = expand_here(url)
         if not url.startswith(("http://", "https://")):
             raise ConfigProblem(f"{where}.url must start with http:// or https://")
-        return ServerSpec(
-            transport=kind, url=url, headers=_mapping(entry.get("headers"), f"{where}.headers"),
-            **common,
-        )  # fmt: skip
+        headers = _mapping(entry.get("headers"), f"{where}.headers", taken)
+        return ServerSpec(transport=kind, url=url, headers=headers, expanded=tuple(taken), **common)
     raise ConfigProblem(
         f"{where}: needs a command (stdio) or a url with type http or sse, got type {kind!r}"
     )
 
 
-def _mapping(value: Any, where: str) -> dict[str, str]:
+def _mapping(value: Any, where: str, taken: list[str] | None = None) -> dict[str, str]:
     if value is None:
         return {}
     if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
         raise ConfigProblem(f"{where} must map names to strings")
-    return {str(k): expand(v, where) for k, v in value.items()}
+    return {str(k): expand(v, where, taken) for k, v in value.items()}
 
 
-def expand(value: str, where: str) -> str:
+def expand(value: str, where: str, taken: list[str] | None = None) -> str:
     """Replace `${VAR}` / `${VAR:-default}` with the environment's value.
+
+    Args:
+        value: The text from the config file.
+        where: The file and key, for the error.
+        taken: Where to note each value taken from the environment (they are secrets to
+            mask wherever the server's settings are shown; defaults from the file are not).
 
     Raises:
         ConfigProblem: A variable without a default is not set.
@@ -287,6 +307,8 @@ def expand(value: str, where: str) -> str:
     def replace(match: re.Match[str]) -> str:
         name, default = match.group(1), match.group(2)
         if name in os.environ:
+            if taken is not None:
+                taken.append(os.environ[name])
             return os.environ[name]
         if default is not None:
             return default

@@ -51,6 +51,8 @@ class Config:
         embedded: False to never fall back to the embedded model.
         keep_alive: Seconds a managed model server stays up after its last use (None: the
             default, 300; 0: it stops when Punie exits). `keep_alive = "5m"` works too.
+        nudges: Nudge a model whose first answer shows code or guesses before any tool ran
+            (None: on for the servers Punie starts, off otherwise).
         standards: The organisation's standards folder (a shared checkout); default
             `$PUNIE_HOME/standards`.
         path: The file read (None when there was none).
@@ -66,6 +68,7 @@ class Config:
     request_limit: int = 50
     embedded: bool = True
     keep_alive: float | None = None
+    nudges: bool | None = None
     standards: str | None = None
     path: Path | None = None
 
@@ -135,6 +138,7 @@ def parse_config(data: dict[str, Any], path: Path | None = None) -> Config:
         request_limit=typed(data, "request_limit", int) or 50,
         embedded=typed(data, "embedded", bool) is not False,
         keep_alive=_optional_duration(typed(data, "keep_alive", (int, float, str)), where),
+        nudges=typed(data, "nudges", bool),
         standards=typed(data, "standards", str),
         path=path,
     )

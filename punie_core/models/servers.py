@@ -52,6 +52,8 @@ START_TIMEOUT = float(os.environ.get("PUNIE_SERVER_START_TIMEOUT", "120"))
 THREADS = max(1, min(os.cpu_count() or 2, 8))
 CONTEXT = 8192
 DEFAULT_KEEP_ALIVE = 300.0
+MAX_REPLY_TOKENS = 2048
+"""The longest reply a managed llama.cpp server writes unless a request asks for more."""
 CHILD_MARKER = "punie_core.models.servers"
 """In every server process's command line: how a pid is recognised as a Punie server."""
 
@@ -676,6 +678,9 @@ def serve_gguf(
     params.hostnames = ["127.0.0.1"]
     params.port = port
     params.n_ctx = n_ctx
+    # A looping small model would otherwise write until the context is full (minutes on a
+    # CPU); a request that names max_tokens still gets what it asks for.
+    params.n_predict = MAX_REPLY_TOKENS
     params.use_jinja = True
     # More threads than cores makes llama.cpp crawl (seen: 3 s per token on 2 cores).
     params.cpuparams.n_threads = threads

@@ -3,7 +3,9 @@
 * Output: what plugin code prints (at import, in a hook, in a tool) goes to stderr. stdout is
   the ACP channel or the `--json` answer; one stray line there breaks the client. A context
   variable marks plugin code, and `sys.stdout` is routed per write, so the answer printed by
-  the core at the same time still reaches stdout.
+  the core at the same time still reaches stdout. Below Python, `private_stdout` points file
+  descriptor 1 at stderr for the whole command and keeps the real stdout on a private
+  descriptor: `os.write(1, ...)` and child processes that inherit fd 1 cannot reach it.
 * Exits: `SystemExit` and `KeyboardInterrupt` raised by plugin code are that plugin's failure.
   Only a real Ctrl-C (a SIGINT this process received) stops Punie (`real_interrupt`).
 * Imports: a plugin whose import does not finish within `IMPORT_TIMEOUT` seconds is excluded;
@@ -72,6 +74,49 @@ class _RoutedStdout(io.TextIOBase):
 def _install() -> None:
     if not isinstance(sys.stdout, _RoutedStdout) and sys.stdout is not sys.stderr:
         sys.stdout = _RoutedStdout(sys.stdout)
+
+
+@contextlib.contextmanager
+def private_stdout() -> Iterator[None]:
+    """Run a command with its real stdout on a private descriptor and fd 1 pointing at stderr.
+
+    `sys.stdout` (what the command prints: its answer, its `--json` document) writes to a
+    private duplicate of the original fd 1, not inherited by child processes. Everything that
+    writes to descriptor 1 itself (plugin code calling `os.write(1, ...)`, a C extension, a
+    child process started without capturing its output) reaches stderr instead. Restored on
+    exit. A no-op when `sys.stdout` is not descriptor 1 (a test's capture, an embedding).
+    """
+    old = sys.stdout
+    try:
+        usable = old is not None and old is not sys.stderr and old.fileno() == 1
+    except (AttributeError, ValueError, OSError, io.UnsupportedOperation):
+        usable = False
+    if not usable:
+        yield
+        return
+    with contextlib.suppress(Exception):
+        old.flush()
+    private = os.dup(1)  # not inheritable (PEP 446): children never get the real stdout
+    os.dup2(2, 1)
+    stream = open(  # noqa: SIM115 - closed on exit, with the descriptor restored
+        private,
+        "w",
+        encoding=getattr(old, "encoding", None) or "utf-8",
+        errors=getattr(old, "errors", None) or "strict",
+        closefd=False,
+    )
+    stream.reconfigure(line_buffering=bool(getattr(old, "line_buffering", False)))
+    sys.stdout = stream
+    try:
+        yield
+    finally:
+        with contextlib.suppress(Exception):
+            stream.flush()
+        with contextlib.suppress(Exception):
+            stream.close()
+        sys.stdout = old
+        os.dup2(private, 1)
+        os.close(private)
 
 
 @contextlib.contextmanager

@@ -75,11 +75,13 @@ def git_branch(root: Path) -> str | None:
     for _ in range(8):
         dot_git = folder / ".git"
         if dot_git.is_file():
-            text, _ = read_text(dot_git)
+            text, _ = read_text(dot_git, folder)
             if text.startswith("gitdir:"):
                 dot_git = (folder / text.split(":", 1)[1].strip()).resolve()
         if dot_git.is_dir():
-            head, _ = read_text(dot_git / "HEAD")
+            # A worktree's git dir lives elsewhere by design; only its own HEAD is read, and
+            # only to match a branch name against spec folders (never shown).
+            head, _ = read_text(dot_git / "HEAD", dot_git)
             if head.startswith("ref: refs/heads/"):
                 return head[len("ref: refs/heads/") :].strip()
             return None
@@ -271,9 +273,9 @@ def visible_lines(text: str, where: str, findings: list[str]) -> list[tuple[int,
     return out
 
 
-def _read_file(reader: _Reader, path: Path, shown: str, layout: str) -> None:
+def _read_file(reader: _Reader, path: Path, shown: str, layout: str, root: Path) -> None:
     spec = reader.spec
-    text, problem = read_text(path)
+    text, problem = read_text(path, root)
     if problem:
         spec.findings.append(f"{shown}: {problem}")
         return
@@ -380,9 +382,10 @@ FILE_ORDER = {
 }
 
 
-def spec_files(feature: Feature) -> list[Path]:
-    """The Markdown files of a spec folder: the spec first, then plan/design, then tasks."""
-    files = markdown_files(feature.path)
+def spec_files(feature: Feature, root: Path) -> list[Path]:
+    """The Markdown files of a spec folder: the spec first, then plan/design, then tasks
+    (links leading outside `root` are listed, for the reader to report, never followed)."""
+    files = markdown_files(feature.path, root)
     return sorted(
         files,
         key=lambda p: (FILE_ORDER.get(p.name.lower(), 4), p.relative_to(feature.path).as_posix()),
@@ -393,11 +396,11 @@ def read_spec(root: Path, feature: Feature) -> Spec:
     """Everything a spec folder says, with findings for what is missing or malformed."""
     spec = Spec(feature=feature.name, path=feature.relative, layout=feature.layout)
     reader = _Reader(spec)
-    files = spec_files(feature)
+    files = spec_files(feature, root)
     if not files:
         spec.findings.append(f"{feature.relative}: the spec folder has no Markdown files")
     for path in files:
-        _read_file(reader, path, path.relative_to(root).as_posix(), feature.layout)
+        _read_file(reader, path, path.relative_to(root).as_posix(), feature.layout, root)
     known = {r.id for r in spec.requirements} | {c.id for c in spec.criteria}
     for task in spec.tasks:
         task.requirement_ids = [
@@ -438,6 +441,7 @@ def feature_entries(root: Path, feature: Feature) -> list[Entry]:
             f"feature/{path.relative_to(feature.path).with_suffix('').as_posix()}",
             path,
             path.relative_to(root).as_posix(),
+            within=root,
         )
-        for path in spec_files(feature)
+        for path in spec_files(feature, root)
     ]

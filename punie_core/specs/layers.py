@@ -10,6 +10,10 @@ Project: every `AGENTS.md` (the closest one to an edited file wins), spec-kit's
 Feature: the files of the active spec folder (`punie_core.specs.features`).
 
 Files are read as they are; a file that cannot be read is still listed, with its problem.
+Every read is confined: a file whose real path (symlinks resolved) leaves the workspace is
+listed with a problem and never read, and so is a FIFO or a device. The organisation folder
+is the person's own and may be a symlink to a shared checkout: its files are confined to that
+folder's real root instead.
 """
 
 from __future__ import annotations
@@ -37,20 +41,63 @@ DESCRIPTION_LIMIT = 80
 
 @dataclass(frozen=True)
 class Entry:
-    """A context file found, with the absolute path its text is read from."""
+    """A context file found, with the absolute path its text is read from.
+
+    Attributes:
+        file: What is shown of it.
+        absolute: The path its text is read from.
+        within: The folder its real path must stay in (the workspace, or the organisation
+            folder's real root).
+    """
 
     file: ContextFile
     absolute: Path
+    within: Path
 
 
-def read_text(path: Path) -> tuple[str, str]:
-    """`(text, problem)`: a file's text, or an empty text and why it could not be read."""
+class OutsideFolder(PermissionError):
+    """A file's real path (symlinks resolved) leaves the folder it must be read from."""
+
+
+def confined_bytes(path: Path, within: Path, limit: int = FILE_LIMIT) -> bytes:
+    """A regular file's bytes, only when its real path is inside `within`.
+
+    Raises:
+        OutsideFolder: Its real path (symlinks resolved) is outside `within`.
+        NotARegularFile: It is a FIFO, a device, a socket or a folder (never waited on).
+        ValueError: It is larger than `limit`.
+        OSError: It cannot be opened.
+    """
+    from punie_core.workspace import read_regular_bytes
+
+    real = Path(os.path.realpath(path))
+    base = Path(os.path.realpath(within))
+    if real != base and not real.is_relative_to(base):
+        raise OutsideFolder(f"{path.name} leads outside {base}")
+    return read_regular_bytes(real, limit)
+
+
+def read_text(path: Path, within: Path) -> tuple[str, str]:
+    """`(text, problem)`: a file's text, or an empty text and why it could not be read.
+
+    Only a regular file whose real path is inside `within` is read; otherwise the problem
+    says so (naming nothing of what the link points at).
+    """
+    from punie_core.workspace import NotARegularFile
+
     try:
-        if path.stat().st_size > FILE_LIMIT:
-            return "", f"larger than {FILE_LIMIT // 1024} KiB: not read"
-        data = path.read_bytes()
+        data = confined_bytes(path, within)
+    except OutsideFolder:
+        return "", f"a link leading outside {_folder_name(within)}: not read"
     except IsADirectoryError:
         return "", "a folder, not a file"
+    except NotARegularFile as exc:
+        kind = str(exc).rsplit("(", 1)[-1].rstrip(")") if "(" in str(exc) else "special"
+        if kind == "a directory":
+            return "", "a folder, not a file"
+        return "", f"not a regular file ({kind}): not read"
+    except ValueError:
+        return "", f"larger than {FILE_LIMIT // 1024} KiB: not read"
     except OSError as exc:
         return "", f"cannot be read: {exc.strerror or exc}"
     try:
@@ -60,6 +107,13 @@ def read_text(path: Path) -> tuple[str, str]:
     if not text.strip():
         return text, "the file is empty"
     return text, ""
+
+
+def _folder_name(within: Path) -> str:
+    org = org_folder()
+    if org is not None and os.path.realpath(org) == os.path.realpath(within):
+        return "the organisation folder"
+    return "the workspace"
 
 
 def front_matter(text: str) -> tuple[dict[str, Any], str]:
@@ -121,10 +175,11 @@ def make_entry(
     absolute: Path,
     shown_path: str,
     *,
+    within: Path,
     scope: str = "",
     description: str = "",
 ) -> Entry:
-    text, problem = read_text(absolute)
+    text, problem = read_text(absolute, within)
     return Entry(
         ContextFile(
             level=level,
@@ -137,6 +192,7 @@ def make_entry(
             problem=problem,
         ),
         absolute,
+        within,
     )
 
 
@@ -145,7 +201,9 @@ def problem_entry(
 ) -> Entry:
     """A file that is part of a layer's structure (an index, a config) and is broken."""
     return Entry(
-        ContextFile(level=level, source=source, name=name, path=shown, problem=problem), absolute
+        ContextFile(level=level, source=source, name=name, path=shown, problem=problem),
+        absolute,
+        absolute.parent,
     )
 
 
@@ -165,21 +223,42 @@ def org_folder() -> Path | None:
     return folder if folder.is_dir() else None
 
 
-def markdown_files(folder: Path) -> list[Path]:
-    """Markdown files under a folder, sorted, skipping hidden folders and backups."""
-    found = []
+def markdown_files(folder: Path, within: Path) -> list[Path]:
+    """Markdown files under a folder, sorted, skipping hidden folders and backups.
+
+    Linked folders are followed only while their real path stays inside `within` (each real
+    folder once, so a link loop ends); a linked folder leading outside is returned itself,
+    for `read_text` to report, and never entered.
+    """
+    base = os.path.realpath(within)
+    found: list[Path] = []
+    seen: set[str] = set()
     for directory, subdirs, files in os.walk(folder, followlinks=True):
-        subdirs[:] = sorted(d for d in subdirs if not d.startswith(".") and d not in SKIPPED_DIRS)
+        real = os.path.realpath(directory)
+        if real in seen:
+            subdirs[:] = []
+            continue
+        seen.add(real)
+        kept = []
+        for name in sorted(subdirs):
+            if name.startswith(".") or name in SKIPPED_DIRS:
+                continue
+            target = os.path.realpath(os.path.join(directory, name))
+            if target != base and not target.startswith(base.rstrip(os.sep) + os.sep):
+                found.append(Path(directory) / name)  # reported, never walked
+                continue
+            kept.append(name)
+        subdirs[:] = kept
         found += [Path(directory) / f for f in files if f.endswith(".md") and not f.startswith(".")]
     return sorted(found)
 
 
-def index_descriptions(index: Path) -> tuple[dict[str, str], str]:
+def index_descriptions(index: Path, within: Path) -> tuple[dict[str, str], str]:
     """Agent OS `index.yml` (`folder: {file: {description: ...}}`, `root` for top-level files)
     as `{"folder/file": description}`, and a problem when it is not valid."""
     if not index.is_file():
         return {}, ""
-    text, problem = read_text(index)
+    text, problem = read_text(index, within)
     if problem:
         return {}, problem
     import yaml
@@ -209,9 +288,11 @@ def org_layer(root: Path) -> list[Entry]:
     folder = org_folder()
     if folder is None:
         return []
+    # The person's own folder, often a link to a shared checkout: confined to its real root.
+    within = Path(os.path.realpath(folder))
     if (folder / "config.yml").is_file() and (folder / "profiles").is_dir():
         return agent_os_profiles(folder, root)
-    descriptions, problem = index_descriptions(folder / "index.yml")
+    descriptions, problem = index_descriptions(folder / "index.yml", within)
     entries = []
     if problem:
         entries.append(
@@ -224,7 +305,7 @@ def org_layer(root: Path) -> list[Entry]:
                 problem,
             )
         )
-    for path in markdown_files(folder):
+    for path in markdown_files(folder, within):
         key = path.relative_to(folder).with_suffix("").as_posix()
         entries.append(
             make_entry(
@@ -233,6 +314,7 @@ def org_layer(root: Path) -> list[Entry]:
                 f"org/{key}",
                 path,
                 str(path),
+                within=within,
                 description=descriptions.get(key, ""),
             )
         )
@@ -257,8 +339,8 @@ def profile_chain(config: dict[str, Any], profile: str, profiles: Path) -> tuple
     return list(reversed(chain)), ""
 
 
-def load_yaml(path: Path) -> tuple[dict[str, Any], str]:
-    text, problem = read_text(path)
+def load_yaml(path: Path, within: Path) -> tuple[dict[str, Any], str]:
+    text, problem = read_text(path, within)
     if problem:
         return {}, problem
     import yaml
@@ -277,7 +359,8 @@ def load_yaml(path: Path) -> tuple[dict[str, Any], str]:
 def agent_os_profiles(base: Path, root: Path) -> list[Entry]:
     """Standards of an Agent OS base install: the project's profile (its `agent-os/config.yml`
     `profile`, else the base's `default_profile`) and every profile it inherits from."""
-    config, problem = load_yaml(base / "config.yml")
+    within = Path(os.path.realpath(base))
+    config, problem = load_yaml(base / "config.yml", within)
     if problem:
         return [
             problem_entry(
@@ -289,7 +372,7 @@ def agent_os_profiles(base: Path, root: Path) -> list[Entry]:
                 problem,
             )
         ]
-    project_config, _ = load_yaml(root / "agent-os" / "config.yml")
+    project_config, _ = load_yaml(root / "agent-os" / "config.yml", root)
     profile = str(project_config.get("profile") or config.get("default_profile") or "default")
     chain, problem = profile_chain(config, profile, base / "profiles")
     if problem:
@@ -308,8 +391,8 @@ def agent_os_profiles(base: Path, root: Path) -> list[Entry]:
         standards = base / "profiles" / name / "standards"
         if not standards.is_dir():
             continue
-        descriptions, _ = index_descriptions(standards / "index.yml")
-        for path in markdown_files(standards):
+        descriptions, _ = index_descriptions(standards / "index.yml", within)
+        for path in markdown_files(standards, within):
             key = path.relative_to(standards).with_suffix("").as_posix()
             # Later profiles in the chain override earlier ones, as Agent OS installs them.
             chosen[key] = (name, path, descriptions.get(key, ""))
@@ -320,6 +403,7 @@ def agent_os_profiles(base: Path, root: Path) -> list[Entry]:
             f"org/{key}",
             path,
             str(path),
+            within=within,
             description=description,
         )
         for key, (name, path, description) in sorted(chosen.items())
@@ -380,6 +464,7 @@ def project_layer(root: Path) -> list[Entry]:
                 relative,
                 path,
                 relative,
+                within=root,
                 scope="" if scope == "." else scope + "/",
             )
         )
@@ -392,11 +477,12 @@ def project_layer(root: Path) -> list[Entry]:
                 "constitution",
                 constitution,
                 ".specify/memory/constitution.md",
+                within=root,
             )
         )
     standards = root / "agent-os" / "standards"
     if standards.is_dir():
-        descriptions, problem = index_descriptions(standards / "index.yml")
+        descriptions, problem = index_descriptions(standards / "index.yml", root)
         if problem:
             entries.append(
                 problem_entry(
@@ -408,7 +494,7 @@ def project_layer(root: Path) -> list[Entry]:
                     problem,
                 )
             )
-        for path in markdown_files(standards):
+        for path in markdown_files(standards, root):
             key = path.relative_to(standards).with_suffix("").as_posix()
             entries.append(
                 make_entry(
@@ -417,12 +503,13 @@ def project_layer(root: Path) -> list[Entry]:
                     f"standards/{key}",
                     path,
                     path.relative_to(root).as_posix(),
+                    within=root,
                     description=descriptions.get(key, ""),
                 )
             )
     product = root / "agent-os" / "product"
     if product.is_dir():
-        for path in markdown_files(product):
+        for path in markdown_files(product, root):
             key = path.relative_to(product).with_suffix("").as_posix()
             entries.append(
                 make_entry(
@@ -431,12 +518,13 @@ def project_layer(root: Path) -> list[Entry]:
                     f"product/{key}",
                     path,
                     path.relative_to(root).as_posix(),
+                    within=root,
                 )
             )
     steering = root / ".kiro" / "steering"
     if steering.is_dir():
-        for path in markdown_files(steering):
-            text, _ = read_text(path)
+        for path in markdown_files(steering, root):
+            text, _ = read_text(path, root)
             meta, _ = front_matter(text)
             inclusion = str(meta.get("inclusion") or "always")
             scope = ""
@@ -452,6 +540,7 @@ def project_layer(root: Path) -> list[Entry]:
                     f"steering/{key}",
                     path,
                     path.relative_to(root).as_posix(),
+                    within=root,
                     scope=scope,
                 )
             )

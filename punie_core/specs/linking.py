@@ -16,9 +16,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from punie_core.specs.layers import OutsideFolder, confined_bytes
 from punie_core.specs.nouns import RequirementStatus
 
 MARKER = "spec"
+TEST_FILE_LIMIT = 4 * 1024 * 1024
+"""Test modules larger than this are not read to link them."""
 PASSING = frozenset({"passed"})
 FAILING = frozenset({"failed", "error", "timeout"})
 """Outcomes that decide a requirement; `skipped`, `xfailed` and `xpassed` cover nothing."""
@@ -92,7 +95,11 @@ def read_links(root: Path, files: Iterable[str], requirement_ids: Iterable[str])
     for relative in sorted(set(files)):
         path = root / relative
         try:
-            tree = ast.parse(path.read_bytes(), filename=relative)
+            source = confined_bytes(path, root, TEST_FILE_LIMIT)
+            tree = ast.parse(source, filename=relative)
+        except OutsideFolder:
+            links.findings.append(f"{relative}: a link leading outside the workspace: not read")
+            continue
         except (OSError, SyntaxError, ValueError) as exc:
             links.findings.append(f"{relative}: cannot read its tests to link them: {exc}")
             continue

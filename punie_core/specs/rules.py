@@ -118,7 +118,7 @@ def parse_rule(line: str, path: str, number: int) -> Rule | None:
 
 def rules_of(entry: Entry) -> list[Rule]:
     """Every checkable rule of a context file (outside code fences and HTML comments)."""
-    text, problem = read_text(entry.absolute)
+    text, problem = read_text(entry.absolute, entry.within)
     if problem:
         return []
     from punie_core.specs.features import visible_lines

@@ -48,7 +48,7 @@ def layer_files(found: Discovery, name: str | None = None) -> list[ContextFile]:
         if wanted in (entry.file.name, entry.file.path):
             from punie_core.specs.layers import read_text
 
-            text, _ = read_text(entry.absolute)
+            text, _ = read_text(entry.absolute, entry.within)
             return [entry.file.model_copy(update={"text": text})]
     known = ", ".join(e.file.name for e in found.entries) or "none"
     raise LookupError(f"no context file named {name!r}; known: {known}")

@@ -11,7 +11,10 @@
 
 Only the host writes here (`.punie/` is a protected directory for every tool), atomically and
 under a lock, so concurrent sessions never lose an update. A version whose file no longer
-matches its recorded hash is refused, never loaded.
+matches its recorded hash is refused, never loaded. The library may come with a cloned
+repository, so nothing in it is trusted: tool names must be snake_case identifiers (a name is
+a path component), and every read and write stays inside the project without following a
+symlink (`.punie` linked elsewhere is refused, not written through).
 """
 
 from __future__ import annotations
@@ -20,17 +23,21 @@ import contextlib
 import fcntl
 import json
 import os
-import shutil
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from punie_core.plugins.records import first_line
+from punie_core.plugins.records import NAME_PATTERN, first_line
 from punie_core.toolmaking.nouns import LibraryTool, ToolCheck
 from punie_core.toolmaking.source import source_hash
-from punie_core.workspace import atomic_write_text
+from punie_core.workspace import (
+    NotARegularFile,
+    OutsideWorkspace,
+    read_regular_text,
+    write_confined,
+)
 
 LIBRARY_DIR = Path(".punie") / "tools"
 
@@ -113,7 +120,7 @@ class Library:
     """The library of one project root."""
 
     def __init__(self, root: Path) -> None:
-        self.root = Path(root)
+        self.root = Path(root).resolve()
         self.dir = self.root / LIBRARY_DIR
 
     # --- reading ---------------------------------------------------------------------------
@@ -126,17 +133,39 @@ class Library:
         """
         path = self.dir / "manifest.json"
         try:
-            data = json.loads(path.read_text(encoding="utf-8"))
+            data = json.loads(self._read(path))
         except FileNotFoundError:
             return {"tools": {}}
-        except (OSError, ValueError) as exc:
+        except ValueError as exc:
             raise LibraryError(f"{path}: unreadable manifest ({exc})") from None
         if not isinstance(data, dict) or not isinstance(data.get("tools"), dict):
             raise LibraryError(f"{path}: the manifest has no 'tools' object")
         return data
 
     def source_path(self, name: str, version: int) -> Path:
-        return self.dir / name / f"v{version}.py"
+        """Where version `version` of `name` lives.
+
+        Raises:
+            LibraryError: `name` is not a tool name (it would name another path).
+        """
+        return self.dir / check_name(name) / f"v{int(version)}.py"
+
+    def _read(self, path: Path) -> str:
+        """A library file's text, read only when its real path is inside the project.
+
+        Raises:
+            FileNotFoundError: There is no such file.
+            LibraryError: It leads outside the project, or is not a regular file.
+        """
+        if not path.exists() and not path.is_symlink():
+            raise FileNotFoundError(path)
+        real = path.resolve()
+        if not real.is_relative_to(self.root):
+            raise LibraryError(f"{path.relative_to(self.root)} leads outside the project: refused")
+        try:
+            return read_regular_text(real)
+        except (NotARegularFile, OSError, UnicodeDecodeError) as exc:
+            raise LibraryError(f"{path.relative_to(self.root)}: unreadable ({exc})") from None
 
     def read_version(self, name: str, version: int | None = None) -> Version:
         """A version's source, verified against its recorded hash (the active one by default).
@@ -147,13 +176,13 @@ class Library:
         entry = self._entry(self.manifest(), name)
         number = entry["active"] if version is None else version
         recorded = entry["versions"].get(str(number))
-        if recorded is None:
+        if not isinstance(recorded, dict):
             raise LibraryError(f"tool {name!r} has no version {number}")
         path = self.source_path(name, number)
         try:
-            source = path.read_text(encoding="utf-8")
-        except OSError as exc:
-            raise LibraryError(f"tool {name!r} v{number}: cannot read {path} ({exc})") from None
+            source = self._read(path)
+        except FileNotFoundError:
+            raise LibraryError(f"tool {name!r} v{number}: {path} is missing") from None
         if source_hash(source) != recorded.get("sha256"):
             raise LibraryError(
                 f"tool {name!r} v{number}: {path.relative_to(self.root)} does not match its "
@@ -172,7 +201,7 @@ class Library:
         for name in sorted(tools):
             try:
                 versions.append(self.read_version(name))
-            except (LibraryError, KeyError, TypeError) as exc:
+            except (LibraryError, KeyError, TypeError, ValueError) as exc:
                 refused.append(str(exc))
         return versions, refused
 
@@ -180,8 +209,10 @@ class Library:
         """The drafts waiting for promotion, by name (unreadable ones skipped)."""
         found = []
         for path in sorted((self.dir / "drafts").glob("*.json")):
-            with contextlib.suppress(OSError, ValueError, TypeError):
-                found.append(Draft.from_json(json.loads(path.read_text(encoding="utf-8"))))
+            with contextlib.suppress(OSError, ValueError, TypeError, LibraryError):
+                draft = Draft.from_json(json.loads(self._read(path)))
+                if path.stem == check_name(draft.name):
+                    found.append(draft)
         return found
 
     def draft(self, name: str) -> Draft:
@@ -197,7 +228,7 @@ class Library:
 
     def next_version(self, name: str) -> int:
         """The version a new draft of `name` gets."""
-        with contextlib.suppress(LibraryError, KeyError):
+        with contextlib.suppress(LibraryError, KeyError, TypeError, ValueError):
             versions = self.manifest()["tools"][name]["versions"]
             return max(int(v) for v in versions) + 1
         return 1
@@ -211,12 +242,14 @@ class Library:
             tools = {}
         for name in sorted(tools):
             entry = tools[name]
+            if not (NAME_PATTERN.match(name) and isinstance(entry, dict)):
+                continue  # not a tool this library could have written: never listed, never loaded
             status = "library"
-            sha = entry.get("versions", {}).get(str(entry.get("active")), {}).get("sha256", "")
             try:
                 self.read_version(name)
-            except LibraryError:
-                status = "tampered"
+                sha = entry["versions"][str(entry["active"])]["sha256"]
+            except (LibraryError, KeyError, TypeError):
+                status, sha = "tampered", ""
             entries.append(
                 LibraryTool(
                     name=name,
@@ -269,8 +302,7 @@ class Library:
             version = max([int(v) for v in entry["versions"]] + [0]) + 1
             parent = entry["active"] or None
             source = self.source_path(name, version)
-            source.parent.mkdir(parents=True, exist_ok=True)
-            atomic_write_text(source, draft.source)
+            write_confined(self.root, source, draft.source)
             tests = source.with_name(f"v{version}.tests.json")
             self._write_json(tests, draft.tests)
             entry["versions"][str(version)] = {
@@ -285,7 +317,7 @@ class Library:
             entry["description"] = draft.description
             entry["signature"] = draft.signature
             self._write_manifest(manifest)
-            (self.dir / "drafts" / f"{name}.json").unlink(missing_ok=True)
+            self._unlink(self.dir / "drafts" / f"{name}.json")
         return next(e for e in self.entries() if e.name == name and e.status != "draft")
 
     def remove(self, name: str, version: int | None = None) -> str:
@@ -300,26 +332,27 @@ class Library:
         Raises:
             LibraryError: Nothing of that name or version.
         """
+        check_name(name)
         with self._locked():
             manifest = self.manifest()
             entry = manifest["tools"].get(name)
             draft_path = self.dir / "drafts" / f"{name}.json"
-            if entry is None:
+            if not isinstance(entry, dict) or not isinstance(entry.get("versions"), dict):
                 if draft_path.exists():
-                    draft_path.unlink()
+                    self._unlink(draft_path)
                     return f"removed the draft of {name}"
                 raise LibraryError(f"no tool or draft named {name!r}")
             number = entry["active"] if version is None else version
             if str(number) not in entry["versions"]:
                 raise LibraryError(f"tool {name!r} has no version {number}")
             del entry["versions"][str(number)]
-            self.source_path(name, number).unlink(missing_ok=True)
-            self.source_path(name, number).with_name(f"v{number}.tests.json").unlink(
-                missing_ok=True
-            )
+            source = self.source_path(name, number)
+            self._unlink(source)
+            self._unlink(source.with_name(f"v{number}.tests.json"))
             if not entry["versions"]:
                 del manifest["tools"][name]
-                shutil.rmtree(self.dir / name, ignore_errors=True)
+                with contextlib.suppress(OSError):
+                    (self.dir / name).rmdir()  # only when empty: nothing else is deleted
                 self._write_manifest(manifest)
                 return f"removed {name} (its last version, v{number})"
             if entry["active"] == number:
@@ -349,15 +382,54 @@ class Library:
         self._write_json(self.dir / "manifest.json", manifest)
 
     def _write_json(self, path: Path, data: Any) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        atomic_write_text(path, json.dumps(data, indent=2, sort_keys=True) + "\n")
+        text = json.dumps(data, indent=2, sort_keys=True) + "\n"
+        try:
+            write_confined(self.root, path, text)
+        except (OutsideWorkspace, NotARegularFile) as exc:
+            raise LibraryError(f"refused to write {path.relative_to(self.root)}: {exc}") from None
+
+    def _unlink(self, path: Path) -> None:
+        """Delete a library file: only a regular file or link inside `.punie/tools/` itself."""
+        self._confined_dir(path.parent)
+        with contextlib.suppress(FileNotFoundError):
+            path.unlink()
+
+    def _confined_dir(self, directory: Path) -> None:
+        """Check every directory from the project down to `directory` is a real one, not a link.
+
+        Raises:
+            LibraryError: One is a symlink or not a directory (written through, it would lead
+                elsewhere).
+        """
+        current = self.root
+        for part in directory.relative_to(self.root).parts:
+            current = current / part
+            if current.is_symlink() or (current.exists() and not current.is_dir()):
+                shown = current.relative_to(self.root)
+                raise LibraryError(f"{shown} is a link or not a directory: refused")
 
     @contextlib.contextmanager
     def _locked(self) -> Iterator[None]:
-        self.dir.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.dir / ".lock", os.O_RDWR | os.O_CREAT, 0o644)
+        # Created through the same confined path as every library file, then opened without
+        # following a link.
+        lock = self.dir / ".lock"
+        self._confined_dir(self.dir)
+        if not lock.exists():
+            self._write_json(lock, {})
+        fd = os.open(lock, os.O_RDWR | getattr(os, "O_NOFOLLOW", 0))
         try:
             fcntl.flock(fd, fcntl.LOCK_EX)
             yield
         finally:
             os.close(fd)
+
+
+def check_name(name: str) -> str:
+    """`name` when it is a tool name (a snake_case identifier).
+
+    Raises:
+        LibraryError: It is not: as a path component it could lead anywhere.
+    """
+    if not isinstance(name, str) or not NAME_PATTERN.match(name):
+        raise LibraryError(f"{name!r} is not a tool name (snake_case letters, digits, _)")
+    return name

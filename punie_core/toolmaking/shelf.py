@@ -11,6 +11,7 @@ their code runs only in Monty.
 from __future__ import annotations
 
 import collections
+import contextlib
 import dataclasses
 from pathlib import Path
 from typing import Any
@@ -107,7 +108,10 @@ class ToolShelf:
         """Make a checked draft usable from the next snippet on, and keep it for promotion."""
         self._drafts[draft.name] = (draft, shape)
         self.revision += 1
-        self.library.save_draft(draft)
+        # Kept on disk for `punie tools promote`; a library that cannot be written (a `.punie`
+        # linked elsewhere) costs only that: promoting says why.
+        with contextlib.suppress(LibraryError):
+            self.library.save_draft(draft)
 
     def draft(self, name: str) -> Draft:
         """This session's draft `name`, else one kept on disk.

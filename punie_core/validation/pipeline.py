@@ -32,7 +32,7 @@ from punie_core.validation.files import (
 )
 from punie_core.validation.findings import format_finding
 from punie_core.validation.syntax import core_finding, syntax_findings
-from punie_core.workspace import atomic_write_text
+from punie_core.workspace import atomic_write_text, in_place_refusal
 
 
 class HasValidators(Protocol):
@@ -48,6 +48,8 @@ CORE_RULES: dict[str, str] = {
     "SYN003": "the file cannot be read as UTF-8 text (or its name is not UTF-8)",
     "PUNIE001": "a validator crashed on this file (a bug in the validator, not in the file)",
     "PUNIE002": "an auto-fix produced invalid Python and was discarded",
+    "PUNIE003": "a fix was not written: the file is in a git directory or virtual environment, "
+    "is not a regular file, or is hard-linked",
 }
 """Rule ids the pipeline itself reports."""
 
@@ -268,11 +270,39 @@ def check_paths(
     """
     files = iter_source_files(paths)
     with validation_run():
-        return _check_files(files, toolbox, fix=fix, layers=layers)
+        return _check_files(files, toolbox, fix=fix, layers=layers, roots=_fix_roots(paths))
+
+
+def _fix_roots(paths: Sequence[str | os.PathLike[str]]) -> list[Path]:
+    """Where `--fix` starts checking directories by contents (a venv or git directory under
+    any name): the workspace inside a tool call, else the current directory and the walked
+    directories, outermost first."""
+    from punie_core.validation.files import _workspace_root
+
+    workspace = _workspace_root()
+    if workspace is not None:
+        return [workspace]
+    roots = [Path(os.path.realpath(os.getcwd()))]
+    for raw in paths:
+        real = os.path.realpath(raw)
+        roots.append(Path(real if os.path.isdir(real) else os.path.dirname(real)))
+    return sorted(roots, key=lambda root: len(root.parts))
+
+
+def _fix_refusal(path: str, roots: Sequence[Path]) -> str | None:
+    """Why `--fix` must not write `path` (the same rule as the `ruff_*` tools' fixes)."""
+    real = Path(os.path.realpath(path))
+    boundary = next((root for root in roots if real.is_relative_to(root)), real.parent)
+    return in_place_refusal(real, boundary)
 
 
 def _check_files(
-    files: list[str], toolbox: HasValidators | None, *, fix: bool, layers: Sequence[str]
+    files: list[str],
+    toolbox: HasValidators | None,
+    *,
+    fix: bool,
+    layers: Sequence[str],
+    roots: Sequence[Path] = (),
 ) -> CheckReport:
     report = CheckReport(files=len(files))
     clock = _Clock(report.timings)
@@ -326,7 +356,13 @@ def _check_files(
     clock.add("conventions", time.perf_counter() - started)
 
     for path, found in by_file.items():
+        refusal = None
         if fix and path in passed and any(f.fixable for f in found):
+            refusal = _fix_refusal(path, roots)
+            if refusal is not None:
+                note = core_finding(path, 1, 1, "PUNIE003", f"not fixed: {refusal}")
+                findings.append(replace(note, layer="fixes"))
+        if fix and path in passed and any(f.fixable for f in found) and refusal is None:
             started = time.perf_counter()
             source, found, fixed, notes = _apply_fixes(
                 path, passed[path], found, convention_validators, clock

@@ -70,6 +70,61 @@ def _link_maker(root: str | os.PathLike[str] | None) -> Callable[[str, Any, Any]
     return link
 
 
+def editor_link_checker(root: str | os.PathLike[str] | None) -> Callable[[str], bool]:
+    """Whether a link is one `editor_link` makes: the configured editor's form, for a file
+    whose real path is inside `root` (what `sanitize_html` keeps besides web links).
+
+    Without a root, or with `PUNIE_EDITOR=none`, no editor link is accepted.
+    """
+    import re
+    import string
+    from urllib.parse import unquote
+
+    choice = os.environ.get("PUNIE_EDITOR", "pycharm").strip() or "pycharm"
+    pattern = EDITORS.get(choice.lower(), choice)
+    if root is None or choice == "none":
+        return lambda href: False
+    base = os.path.realpath(root)
+    parts: list[str] = []
+    named: set[str] = set()
+    try:
+        for literal, name, _, _ in string.Formatter().parse(pattern):
+            parts.append(re.escape(literal))
+            if name in ("path", "relative"):
+                parts.append(f"(?P<{name}>[^?#&]+?)" if name not in named else f"(?P={name})")
+                named.add(name)
+            elif name in ("line", "column"):
+                parts.append(r"\d{1,9}")
+            elif name is not None:
+                return lambda href: False
+    except ValueError:  # a malformed template makes no links either
+        return lambda href: False
+    form = re.compile("".join(parts))
+
+    def inside(path: str) -> bool:
+        real = os.path.realpath(path)
+        return real == base or real.startswith(base.rstrip(os.sep) + os.sep)
+
+    def ok(href: str) -> bool:
+        match = form.fullmatch(href)
+        if match is None:
+            return False
+        found = match.groupdict()
+        if found.get("path") is not None:
+            path = unquote(found["path"])
+            if not posixpath.isabs(path) or "\x00" in path or not inside(path):
+                return False
+        if found.get("relative") is not None:
+            relative = unquote(found["relative"])
+            if "\x00" in relative or ".." in relative.split("/"):
+                return False
+            if not inside(os.path.join(base, relative.lstrip("/"))):
+                return False
+        return bool(found)
+
+    return ok
+
+
 def plural(count: int, word: str) -> str:
     """`1 test`, `2 tests`."""
     return f"{count} {word}" if count == 1 else f"{count} {word}s"
@@ -206,7 +261,8 @@ class ViewSet:
         if view is not None:
             try:
                 html = self._view_html(view, value, many, root)
-                return Rendered(sanitize_html(html), name, view.plugin or None)
+                html = sanitize_html(html, editor_link_checker(root))
+                return Rendered(html, name, view.plugin or None)
             except Exception as exc:  # a broken view must never break the page
                 notice = (
                     f"The view of {name} from plugin {view.plugin or '?'} failed "

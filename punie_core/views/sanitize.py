@@ -11,6 +11,7 @@ links, forms, `id`s (which could shadow the page's own elements) and inline styl
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from html import escape
 from html.parser import HTMLParser
 
@@ -54,23 +55,30 @@ TAG_ATTRIBUTES: dict[str, frozenset[str]] = {
 }
 DATA_ATTRIBUTE = re.compile(r"^(data|aria)-[a-z0-9-]{1,40}$")
 
-LINK_SCHEMES = frozenset({"http", "https", "zed", "vscode", "vscodium", "cursor", "jetbrains"})
-"""Addresses a view may link to: the web, and editors that open a file at a line."""
+WEB_SCHEMES = frozenset({"http", "https"})
+"""Addresses a view may always link to: the web."""
 
 _CONTROL = re.compile(r"[\x00-\x20\x7f]+")
 _SCHEME = re.compile(r"^([a-z][a-z0-9+.-]*):")
 
 
-def safe_href(value: str) -> str | None:
-    """`value` when it is a web or editor address or a path on this server; else None.
+def safe_href(value: str, editor_link_ok: Callable[[str], bool] | None = None) -> str | None:
+    """`value` when it is a web address, a path on this server, or an editor link that
+    `editor_link_ok` accepts; else None.
 
-    Browsers ignore whitespace and control characters inside a scheme (`java\\tscript:`), so
-    they are removed before the scheme is read.
+    Any other scheme is dropped: an editor's URI handler (`vscode://`, `cursor://`) reaches
+    its extensions too, so only the exact file links Punie itself makes (the configured
+    editor, a file inside the workspace) may pass. Browsers ignore whitespace and control
+    characters inside a scheme (`java\\tscript:`), so they are removed before it is read.
     """
     compact = _CONTROL.sub("", value).lower()
     match = _SCHEME.match(compact)
     if match:
-        return value.strip() if match.group(1) in LINK_SCHEMES else None
+        if match.group(1) in WEB_SCHEMES:
+            return value.strip()
+        if editor_link_ok is not None and editor_link_ok(value.strip()):
+            return value.strip()
+        return None
     if compact.startswith("#") or (
         compact.startswith("/") and not compact.startswith(("//", "/\\"))
     ):
@@ -79,8 +87,9 @@ def safe_href(value: str) -> str | None:
 
 
 class _Cleaner(HTMLParser):
-    def __init__(self) -> None:
+    def __init__(self, editor_link_ok: Callable[[str], bool] | None = None) -> None:
         super().__init__(convert_charrefs=True)
+        self.editor_link_ok = editor_link_ok
         self.out: list[str] = []
         self.open: list[str] = []
         self.skipping: list[str] = []  # the dropped element whose content is being skipped
@@ -125,7 +134,7 @@ class _Cleaner(HTMLParser):
             if name in seen or not (name in allowed or DATA_ATTRIBUTE.match(name)):
                 continue
             if name == "href":
-                href = safe_href(value)
+                href = safe_href(value, self.editor_link_ok)
                 if href is None:
                     continue
                 value = href
@@ -163,9 +172,15 @@ class _Cleaner(HTMLParser):
             self.out.append(f"</{self.open.pop()}>")
 
 
-def sanitize_html(html: str) -> str:
-    """`html` rebuilt with only allowed elements, attributes and links (see the module doc)."""
-    cleaner = _Cleaner()
+def sanitize_html(html: str, editor_link_ok: Callable[[str], bool] | None = None) -> str:
+    """`html` rebuilt with only allowed elements, attributes and links (see the module doc).
+
+    Args:
+        html: The rendered markup.
+        editor_link_ok: Whether a non-web link is one of Punie's own editor links (see
+            `punie_core.views.render.editor_link_checker`); without it, none is kept.
+    """
+    cleaner = _Cleaner(editor_link_ok)
     cleaner.feed(html)
     cleaner.close()
     return "".join(cleaner.out)

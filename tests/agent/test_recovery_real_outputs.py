@@ -196,3 +196,115 @@ def test_direct_mode_reads_a_python_block_of_plain_tool_calls(full_toolbox: Any)
     assert [(c.name, c.arguments) for c in recovery.calls] == [("read_file", {"path": "a.txt"})]
     looped = "```python\nfor p in list_files():\n    print(read_file(p))\n```"
     assert not recover_tool_calls(looped, direct).calls  # real code needs Code Mode
+
+
+def nudges_on() -> None:
+    """Nudges are on by default only for servers Punie starts; the scripted server is not one."""
+    import os
+
+    home = Path(os.environ["PUNIE_HOME"])
+    home.mkdir(parents=True, exist_ok=True)
+    (home / "config.toml").write_text("nudges = true\n")
+
+
+def test_an_unchecked_answer_about_the_project_is_nudged_once(
+    workspace: Path, full_toolbox: Any
+) -> None:
+    nudges_on()
+    script = [
+        {"text": "3"},  # a guess, recorded from the 1.5B on "How many lines does ... have?"
+        {
+            "tool_calls": [
+                {"name": "execute_code", "arguments": {"code": "print(read_file(path='a.txt'))"}}
+            ]
+        },
+        {"text": "1"},
+    ]
+    with ScriptedModelServer(script) as server:
+        session = Session(cwd=workspace, model=server.model_string, toolbox=full_toolbox)
+        outcome = run_async(session.prompt("How many lines does a.txt have?"))
+    assert outcome.output == "1" and outcome.tool_calls[0]["tool"] == "read_file"
+    assert "You answered without using any tool" in json.dumps(server.chat_requests[1].body)
+
+
+def test_a_general_question_is_not_nudged(workspace: Path, full_toolbox: Any) -> None:
+    nudges_on()
+    with ScriptedModelServer([{"text": "Not Found."}]) as server:
+        session = Session(cwd=workspace, model=server.model_string, toolbox=full_toolbox)
+        outcome = run_async(session.prompt("What does the HTTP status code 404 mean?"))
+    assert outcome.output == "Not Found." and len(server.chat_requests) == 1
+
+
+def test_new_code_shown_instead_of_written_is_nudged_once_then_accepted(
+    workspace: Path, full_toolbox: Any
+) -> None:
+    nudges_on()
+    shown = "```python\ndef health():\n    return {'status': 'ok'}\n```"
+    with ScriptedModelServer([{"text": shown}, {"text": shown}]) as server:
+        session = Session(cwd=workspace, model=server.model_string, toolbox=full_toolbox)
+        outcome = run_async(session.prompt("Create app/health.py with a function health()."))
+    assert outcome.output == shown and len(server.chat_requests) == 2
+    assert "nothing in the project changed" in json.dumps(server.chat_requests[1].body)
+
+
+def test_an_invented_tool_wrapping_indented_code_runs_that_code(
+    workspace: Path, full_toolbox: Any
+) -> None:
+    # Recorded from the 1.5B (add-health-function): an invented name, the code indented.
+    reply = '```json\n{"name": "create_app_health", "arguments": {"code": "\\n    print(read_file(path=\\"a.txt\\"))\\n    "}}\n```'
+    with ScriptedModelServer([{"text": reply}, {"text": "It says hello."}]) as server:
+        session = Session(cwd=workspace, model=server.model_string, toolbox=full_toolbox)
+        outcome = run_async(session.prompt("What does a.txt say?"))
+    assert outcome.output == "It says hello." and outcome.tool_calls[0]["tool"] == "read_file"
+    assert "hello" in server.chat_requests[1].body["messages"][-1]["content"]
+
+
+def test_an_invented_tool_with_a_real_tools_arguments_becomes_that_tool(
+    full_toolbox: Any,
+) -> None:
+    text = '{"name": "save_notes", "arguments": {"path": "notes.txt", "content": "hi"}}'
+    recovery = recover_tool_calls(text, code_mode(full_toolbox, "Save the notes."))
+    assert recovery.calls[0].arguments == {"code": "write_file(path='notes.txt', content='hi')"}
+    ambiguous = '{"name": "look", "arguments": {"path": "a.txt"}}'  # read_file? symbols? ...
+    assert recover_tool_calls(ambiguous, code_mode(full_toolbox, "Look.")).error
+
+
+def test_code_mode_says_what_to_use_instead_of_open_or_a_missing_module(
+    workspace: Path, full_toolbox: Any
+) -> None:
+    bad = 'with open("a.txt") as f:\n    print(f.read())'
+    script = [
+        {"tool_calls": [{"name": "execute_code", "arguments": {"code": bad}}]},
+        {"tool_calls": [{"name": "execute_code", "arguments": {"code": "import html"}}]},
+        {"text": "done"},
+    ]
+    with ScriptedModelServer(script) as server:
+        session = Session(cwd=workspace, model=server.model_string, toolbox=full_toolbox)
+        run_async(session.prompt("What is in a.txt?"))
+    first = json.dumps(server.chat_requests[1].body["messages"][-1])
+    assert "Files only through the tools: read_file(path=...)" in first
+    second = json.dumps(server.chat_requests[2].body["messages"][-1])
+    assert "Only json re math" in second
+
+
+def test_the_same_code_looping_without_progress_is_stopped(
+    workspace: Path, full_toolbox: Any
+) -> None:
+    # Recorded from the 1.5B (dataclass-user): a class definition, run again and again.
+    code = "from dataclasses import dataclass\n\n@dataclass\nclass User:\n    name: str"
+    call = {"tool_calls": [{"name": "execute_code", "arguments": {"code": code}}]}
+    with ScriptedModelServer([call], repeat_last=True) as server:
+        session = Session(cwd=workspace, model=server.model_string, toolbox=full_toolbox)
+        outcome = run_async(session.prompt("Turn User into a dataclass."))
+    assert outcome.stop_reason == "error" and "same failing code 3 times" not in outcome.error
+    assert "Punie stopped the model" in outcome.error and len(server.chat_requests) == 3
+    assert "called no tool, so nothing in the project changed" in json.dumps(
+        server.chat_requests[1].body["messages"][-1]
+    )
+
+
+def test_nudges_are_off_for_servers_punie_did_not_start(workspace: Path, full_toolbox: Any) -> None:
+    with ScriptedModelServer([{"text": "It has 3 lines."}]) as server:
+        session = Session(cwd=workspace, model=server.model_string, toolbox=full_toolbox)
+        outcome = run_async(session.prompt("How many lines does a.txt have?"))
+    assert outcome.output == "It has 3 lines." and len(server.chat_requests) == 1

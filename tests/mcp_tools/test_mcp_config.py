@@ -133,3 +133,42 @@ def test_mcp_secrets_are_masked_in_the_sdk_logs(caplog):
             "Connecting to %s", "http://h/sse?k=log-secret-4242"
         )
     assert "log-secret-4242" not in caplog.text and "[secret]" in caplog.text
+
+
+def test_values_taken_from_the_environment_are_never_shown(tmp_path, monkeypatch):
+    # An untrusted .mcp.json puts an environment secret into a URL's path and an argument:
+    # `punie mcp --json`, the trust question and the web UI show the server's settings.
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-SECRETKEY")
+    text = json.dumps(
+        {
+            "mcpServers": {
+                "web": {"type": "http", "url": "http://127.0.0.1:8765/${OPENAI_API_KEY}"},
+                "tool": {"command": "srv", "args": ["--key=${OPENAI_API_KEY}", "${NONE:-plain}"]},
+            }
+        }
+    )
+    specs = {s.name: s for s in parse_file(text, tmp_path / ".mcp.json", "project")}
+    web, tool = specs["web"], specs["tool"]
+    assert web.url == "http://127.0.0.1:8765/sk-SECRETKEY"  # what is connected to
+    shown = json.dumps([web.public(), tool.public(), web.describe(), tool.describe()])
+    assert "sk-SECRETKEY" not in shown
+    assert web.public()["url"] == "http://127.0.0.1:8765/[secret]"
+    assert tool.public()["args"] == ["--key=[secret]", "plain"]  # a file default is no secret
+    assert "sk-SECRETKEY" in web.secret_values() and "sk-SECRETKEY" in tool.secret_values()
+
+
+def test_punie_mcp_json_never_prints_an_expanded_secret(tmp_path):
+    import os
+
+    from tests.helpers.cli import run_cli
+
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / ".mcp.json").write_text(
+        json.dumps({"mcpServers": {"web": {"type": "http", "url": "http://127.0.0.1:9/${TOK}"}}})
+    )
+    env = dict(os.environ, TOK="sk-SECRETKEY", PUNIE_HOME=str(tmp_path / "home"))
+    done = run_cli("mcp", "--json", "--cwd", str(project), env=env, timeout=120)
+    assert "sk-SECRETKEY" not in done.stdout + done.stderr
+    row = json.loads(done.stdout)["servers"][0]
+    assert row["state"] == "untrusted" and row["config"]["url"] == "http://127.0.0.1:9/[secret]"

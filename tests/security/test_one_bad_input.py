@@ -99,6 +99,55 @@ def test_a_fifo_is_refused_for_reads_writes_and_diffs_without_blocking(fifo_work
     assert Workspace.at(fifo_workspace).writable("other.py")  # the rest still works
 
 
+@pytest.fixture
+def fifo_sources(tmp_path: Path, monkeypatch) -> Path:
+    """A workspace where ruff's walk meets FIFOs named like sources (one behind a link)."""
+    import punie_quality.ruff_tool
+
+    monkeypatch.setattr(punie_quality.ruff_tool, "RUFF_TIMEOUT", 10.0)  # fail fast unfixed
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "app.py").write_text("import os\nx=1\n")
+    os.mkfifo(tmp_path / "fifo.py")
+    os.mkfifo(tmp_path / "pkg" / "w[e]ird*{x}.py")
+    os.mkfifo(tmp_path / "pkg" / "target")
+    (tmp_path / "pkg" / "link.pyi").symlink_to(tmp_path / "pkg" / "target")
+    return tmp_path
+
+
+@pytest.mark.parametrize("tool", ["ruff_check", "ruff_format"])
+@pytest.mark.timeout(60)
+def test_ruff_never_waits_on_a_fifo_named_like_a_source(fifo_sources, tool: str) -> None:
+    gate = Gate(fifo_sources, permissions=AutoApprove())
+    for paths in (None, "pkg", "."):
+        result = gate.call(tool, paths=paths)
+        assert not isinstance(result, Exception), result
+        assert result.tool_error is None, result.tool_error
+    result = gate.call(tool)
+    if tool == "ruff_check":
+        assert {v.file for v in result.violations} == {"app.py"}
+    else:
+        assert result.files == ["app.py"]
+    named = gate.call(tool, paths=["fifo.py"])
+    assert isinstance(named, PermissionError) and "not a regular file" in str(named)
+    fixed = gate.call(tool, **({"fix": True} if tool == "ruff_check" else {"check": False}))
+    assert not isinstance(fixed, Exception) and fixed.tool_error is None, fixed
+
+
+@pytest.mark.timeout(60)
+def test_a_fifo_named_like_a_ruff_config_is_refused_not_waited_on(tmp_path: Path) -> None:
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "app.py").write_text("x = 1\n")
+    os.mkfifo(tmp_path / "sub" / "pyproject.toml")
+    result = Gate(tmp_path, permissions=AutoApprove()).call("ruff_check")
+    assert isinstance(result, PermissionError), result
+    assert "sub/pyproject.toml is not a regular file" in str(result)
+
+
+def test_list_files_never_lists_a_fifo(fifo_sources) -> None:
+    listed = Gate(fifo_sources, permissions=AutoApprove()).call("list_files")
+    assert listed == ["app.py"], listed
+
+
 MEASURE = textwrap.dedent(
     """
     import asyncio, json, resource, sys

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import builtins
+import json
+import os
 import subprocess
 import sys
 import textwrap
@@ -211,3 +213,81 @@ def test_a_validator_that_prints_and_exits_is_a_finding_not_the_end(tmp_path: Pa
     assert any("SystemExit" in f.message for f in report.findings), report.findings
     out, err = capfd.readouterr()
     assert "VALIDATOR NOISE" not in out and "VALIDATOR NOISE" in err
+
+
+RAW_WRITER = '''
+import os, subprocess, sys
+from punie_core import Tool, hookimpl, Validator
+
+os.write(1, b"RAW-AT-IMPORT\\n")
+
+
+def raw_echo(text: str) -> str:
+    """Echo, after writing to file descriptor 1 directly and through a child process.
+
+    Args:
+        text: What to return.
+    """
+    os.write(1, b"RAW-IN-TOOL\\n")
+    subprocess.run(["echo", "CHILD-ECHO"], check=True)
+    return text
+
+
+def check(path: str, source: str) -> list:
+    os.write(1, b"RAW-IN-VALIDATOR\\n")
+    subprocess.run(["echo", "CHILD-IN-VALIDATOR"], check=True)
+    return []
+
+
+@hookimpl
+def punie_tools():
+    yield Tool(raw_echo, kind="read")
+
+
+@hookimpl
+def punie_validators():
+    yield Validator(name="raw", layer="conventions", rules={}, check=check)
+'''
+
+
+@pytest.fixture
+def raw_writer_env(tmp_path: Path) -> dict[str, str]:
+    """A real installed plugin (module + dist-info entry point) that writes to fd 1 itself."""
+    site = tmp_path / "site"
+    (site / "rt_raw-0.1.dist-info").mkdir(parents=True)
+    (site / "rt_raw.py").write_text(RAW_WRITER)
+    (site / "rt_raw-0.1.dist-info" / "METADATA").write_text(
+        "Metadata-Version: 2.1\nName: rt_raw\nVersion: 0.1\n"
+    )
+    (site / "rt_raw-0.1.dist-info" / "entry_points.txt").write_text("[punie]\nrt_raw = rt_raw\n")
+    env = dict(os.environ)
+    env["PYTHONPATH"] = str(site) + os.pathsep + env.get("PYTHONPATH", "")
+    env["PUNIE_HOME"] = str(tmp_path / "home")
+    env["PUNIE_TRACES"] = "0"
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / "views.py").write_text("x = 1\n")
+    return env
+
+
+@pytest.mark.parametrize(
+    ("args", "stdin"),
+    [
+        (["exec", "--json", "-"], 'raw_echo(text="hi")\n'),
+        (["plugins", "--json"], None),
+        (["check", "--json", "."], None),
+    ],
+)
+def test_writes_to_fd_1_by_a_plugin_or_its_child_never_reach_json_stdout(
+    raw_writer_env, tmp_path: Path, args: list[str], stdin: str | None
+) -> None:
+    from tests.helpers.cli import run_cli
+
+    done = run_cli(*args, env=raw_writer_env, cwd=tmp_path / "app", input=stdin, timeout=120)
+    json.loads(done.stdout)  # the whole stdout is one JSON document
+    assert "RAW-" not in done.stdout and "CHILD-" not in done.stdout
+    assert "RAW-AT-IMPORT" in done.stderr  # the plugin did load and write: to stderr
+    if args[0] == "exec":
+        assert json.loads(done.stdout)["value"] == "hi"
+        assert "RAW-IN-TOOL" in done.stderr and "CHILD-ECHO" in done.stderr
+    if args[0] == "check":
+        assert "RAW-IN-VALIDATOR" in done.stderr and "CHILD-IN-VALIDATOR" in done.stderr

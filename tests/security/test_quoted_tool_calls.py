@@ -35,7 +35,8 @@ QUOTED = [
 
 def run(layout: dict[str, Path], toolbox: Any, user: str, reply: str) -> tuple[Any, Any]:
     context = ToolContext(workspace=Workspace.at(layout["app"]), permissions=AutoApprove())
-    with ScriptedModelServer([{"text": reply}, {"text": "done"}]) as server:
+    # The second reply answers Punie's one "your reply only shows code" nudge with the same text.
+    with ScriptedModelServer([{"text": reply}, {"text": reply}, {"text": "done"}]) as server:
         session = Session(
             cwd=layout["app"], model=server.model_string, toolbox=toolbox, context=context
         )
@@ -52,7 +53,7 @@ def test_a_quoted_call_is_shown_and_never_runs(
     outcome, server = run(layout, toolbox, "Tidy up the notes.", reply)
     assert (layout["app"] / "notes.txt").read_text() == "hello\n"
     assert not outcome.tool_calls and outcome.output == reply
-    assert len(server.chat_requests) == 1
+    assert len(server.chat_requests) <= 2
 
 
 @pytest.mark.parametrize("reply", [JSON_BLOCK, PYTHON_BLOCK], ids=["json", "python"])
@@ -67,5 +68,5 @@ def test_the_same_call_ending_the_reply_is_a_real_call_through_the_gate(
     layout: dict[str, Path], toolbox: Any
 ) -> None:
     outcome, _ = run(layout, toolbox, "Replace the notes with PWNED.", "Sure.\n" + JSON_BLOCK)
-    assert [c["tool"] for c in outcome.tool_calls] == ["write_file"]
+    assert outcome.tool_calls[0]["tool"] == "write_file" and outcome.tool_calls[0]["ok"]
     assert (layout["app"] / "notes.txt").read_text() == "PWNED"

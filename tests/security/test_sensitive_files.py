@@ -58,6 +58,32 @@ SENSITIVE = [
     ".config/git/config",
     ".vscode/tasks.json",
     "PYTEST.INI",  # case-insensitive file systems
+    # Red-team round 2: files that run code, configure tools or instruct later agent sessions.
+    ".pdbrc",
+    "tasks.py",
+    "noxfile.py",
+    "fabfile.py",
+    "docs/conf.py",
+    "hatch.toml",
+    "pdm.toml",
+    "Pipfile",
+    "mise.toml",
+    ".mise.toml",
+    ".tool-versions",
+    "AGENTS.md",
+    "sub/AGENTS.md",
+    "CLAUDE.md",
+    ".cursorrules",
+    ".cursor/rules/x.mdc",
+    ".claude/settings.json",
+    ".github/copilot-instructions.md",
+    ".mcp.json",
+    "uv.lock",
+    "requirements.txt",
+    "requirements-dev.txt",
+    "requirements/base.txt",
+    "constraints.txt",
+    ".pytest_cache/v/cache/lastfailed",
 ]
 
 
@@ -126,3 +152,71 @@ def test_write_file_into_a_disguised_environment_is_refused(disguised) -> None:
         result = Gate(disguised, answer=True).call("write_file", path=name, content="x")
         assert isinstance(result, ProtectedPath | PermissionError), (name, result)
         assert not (disguised / name).exists()
+
+
+@pytest.mark.parametrize("where", ["cwd", "argument"])
+def test_check_fix_never_touches_environments_or_git_dirs_by_content(
+    disguised, monkeypatch, tmp_path_factory, where: str
+) -> None:
+    from punie_core.validation.pipeline import check_paths
+
+    from .gate import all_plugins
+
+    before = {p: (disguised / p).read_text() for p in ("env2/lib/mod.py", "backup/hook.py")}
+    if where == "cwd":
+        monkeypatch.chdir(disguised)
+        report = check_paths(["."], all_plugins(), fix=True)
+    else:
+        (disguised / "pyproject.toml").write_text("")  # the project the validators find
+        monkeypatch.chdir(tmp_path_factory.mktemp("elsewhere"))
+        report = check_paths([disguised], all_plugins(), fix=True)
+    assert {p: (disguised / p).read_text() for p in before} == before
+    fixed_app = (disguised / "app.py").read_text()
+    assert fixed_app == "x=1\n", [f.message for f in report.findings]  # fixed (no format)
+    refused = sorted(Path(f.path).name for f in report.findings if f.rule == "PUNIE003")
+    assert refused == ["hook.py", "mod.py"]
+
+
+@pytest.fixture
+def hard_linked(tmp_path: Path) -> dict[str, Path]:
+    """A workspace file that is a hard link to a file outside the workspace."""
+    app = tmp_path / "app"
+    outside = tmp_path / "outside"
+    app.mkdir()
+    outside.mkdir()
+    (outside / "hl.py").write_text("import os\nx=1\n")
+    (app / "hl.py").hardlink_to(outside / "hl.py")
+    (app / "own.py").write_text("import os\nx=1\n")
+    return {"app": app, "victim": outside / "hl.py"}
+
+
+def test_ruff_fix_never_rewrites_a_hard_linked_file(hard_linked) -> None:
+    result = Gate(hard_linked["app"], permissions=AutoApprove()).call(
+        "ruff_check", paths=["hl.py", "own.py"], fix=True
+    )
+    assert not isinstance(result, Exception), result
+    assert hard_linked["victim"].read_text() == "import os\nx=1\n"
+    assert (hard_linked["app"] / "own.py").read_text() == "x=1\n"  # the ordinary file is fixed
+    assert {v.file for v in result.violations} == {"hl.py"}  # still reported, not fixed
+
+
+def test_ruff_format_never_rewrites_a_hard_linked_file(hard_linked) -> None:
+    result = Gate(hard_linked["app"], permissions=AutoApprove()).call(
+        "ruff_format", paths=["hl.py", "own.py"], check=False
+    )
+    assert not isinstance(result, Exception), result
+    assert hard_linked["victim"].read_text() == "import os\nx=1\n"
+    assert result.files == ["own.py"]
+    assert any("hl.py" in e and "hard links" in e for e in result.errors), result.errors
+
+
+def test_check_fix_never_rewrites_a_hard_linked_file(hard_linked, monkeypatch) -> None:
+    from punie_core.validation.pipeline import check_paths
+
+    from .gate import all_plugins
+
+    monkeypatch.chdir(hard_linked["app"])
+    report = check_paths(["."], all_plugins(), fix=True)
+    assert hard_linked["victim"].read_text() == "import os\nx=1\n"
+    assert (hard_linked["app"] / "hl.py").samefile(hard_linked["victim"])
+    assert [f.path for f in report.findings if f.rule == "PUNIE003"] == ["hl.py"]

@@ -112,3 +112,37 @@ def test_the_commands_refuse_an_unsafe_workspace_with_a_clear_message(tmp_path: 
         )
         assert done.returncode == 2 and words in done.stderr, done.stderr
         assert "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize(
+    "folder", ["/etc", "/usr", "/usr/lib", "/var", "/var/log", "/proc", "/dev"]
+)
+def test_system_folders_are_refused_as_a_workspace(folder: str) -> None:
+    if not Path(folder).is_dir():
+        pytest.skip(f"{folder} does not exist here")
+    with pytest.raises(UnsafeWorkspace, match="system folder"):
+        Workspace.at(folder)
+
+
+@pytest.mark.parametrize("folder", ["/home", "/Users"])
+def test_the_folder_of_every_home_is_refused_as_a_workspace(folder: str) -> None:
+    if not Path(folder).is_dir() or Path(folder).resolve() != Path(folder):
+        pytest.skip(f"{folder} is not a plain folder here")
+    with pytest.raises(UnsafeWorkspace, match="holds home directories"):
+        Workspace.at(folder)
+
+
+def test_projects_under_project_trees_and_the_home_are_accepted(
+    tmp_path: Path, monkeypatch
+) -> None:
+    from punie_core.workspace import check_root
+
+    for folder in ("/srv/app", "/opt/site", "/var/www/shop", "/var/tmp/p", "/usr/src/x"):
+        check_root(Path(folder))  # the rule reads paths; these need not exist
+    (tmp_path / "project").mkdir()
+    assert Workspace.at(tmp_path / "project").root == (tmp_path / "project").resolve()
+    # A service account's home under /var/lib: its projects are the person's own.
+    monkeypatch.setenv("HOME", "/var/lib/jenkins")
+    check_root(Path("/var/lib/jenkins/workspace/job"))
+    with pytest.raises(UnsafeWorkspace, match="system folder /var"):
+        check_root(Path("/var/lib/postgresql"))

@@ -39,6 +39,8 @@ def test_folders_a_session_may_not_open_are_refused_with_the_reason(workplace, t
         ({"cwd": str(a_file)}, "not a directory"),
         ({"cwd": "/"}, "whole file system"),
         ({"cwd": str(Path.home())}, "home directory"),
+        ({"cwd": "/etc"}, "system folder /etc"),
+        ({"cwd": "/usr/lib"}, "system folder /usr"),
         ({}, "cwd must be"),
         ({"cwd": 7}, "cwd must be"),
         ({"cwd": str(tmp_path / "project"), "mode": "yolo"}, "mode must be one of"),

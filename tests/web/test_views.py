@@ -207,3 +207,28 @@ def test_a_failing_view_falls_back_to_the_generic_view_with_a_notice(template):
 )
 def test_the_allowlist_rebuilds_markup_without_anything_that_runs(markup, expected):
     assert sanitize_html(markup) == expected
+
+
+def test_editor_links_pass_only_in_the_form_punie_makes_for_a_workspace_file(
+    tmp_path, monkeypatch
+) -> None:
+    from punie_core.views.render import editor_link, editor_link_checker
+
+    (tmp_path / "app.py").write_text("x = 1\n")
+    (tmp_path / "out.py").symlink_to("/etc/hostname")
+    for editor in ("vscode", "zed", "cursor://file/{path}:{line}"):
+        monkeypatch.setenv("PUNIE_EDITOR", editor)
+        ok = editor_link_checker(tmp_path)
+        own = editor_link(tmp_path, "app.py", 3)
+        html = sanitize_html(
+            f'<a href="{own}">mine</a>'
+            '<a href="vscode://ms-vscode.remote/run?cmd=curl%20evil">ext</a>'
+            '<a href="cursor://anysphere.cursor-retrieval/x">ext</a>'
+            '<a href="zed://file/etc/passwd:1:1">abs</a>'
+            f'<a href="{editor_link(tmp_path, "../../etc/passwd")}">up</a>'
+            f'<a href="{editor_link(tmp_path, "out.py")}">link</a>',
+            ok,
+        )
+        assert [a for a in re.findall(r'href="([^"]*)"', html)] == [own], (editor, html)
+    assert "vscode:" not in sanitize_html('<a href="vscode://file//tmp/a.py:1:1">x</a>')
+    assert safe_href("vscode://file//tmp/a.py:1:1") is None  # no workspace: no editor link

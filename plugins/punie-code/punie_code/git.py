@@ -9,6 +9,14 @@ Safety, because a repository is untrusted input:
   no textconv, no filter drivers (each one configured is overridden), no pager, no signature
   checks; system and global configuration are not read, and `GIT_*` variables of Punie's own
   environment are dropped so the workspace decides which repository is read.
+- Git reads only the workspace's own repository: Punie finds the `.git` entry itself, checks
+  that the git directory belongs to that work tree (a `.git` file or link pointing at another
+  repository is refused; a linked worktree or submodule must point back at it) and passes both
+  as `--git-dir`/`--work-tree`, so `core.worktree` cannot move the work tree elsewhere.
+- Configuration naming files is fenced: `include.path`/`includeIf` are refused, and
+  `blame.ignoreRevsFile`, `diff.orderFile`, `mailmap.file`, and a repository's own
+  `core.excludesFile`/`core.attributesFile` are overridden, so no file outside is read (or
+  quoted in an error).
 - Only paths inside the workspace appear in results (the workspace may be a folder of a
   larger repository).
 """
@@ -52,7 +60,15 @@ SAFE_CONFIG = (
     "status.submoduleSummary=false",
     "gc.auto=0",
     "maintenance.auto=false",
+    # Files named by configuration: only the global configuration (never read) could name
+    # them legitimately, so the repository's own values are replaced.
+    f"diff.orderFile={os.devnull}",
+    f"mailmap.file={os.devnull}",
+    "mailmap.blob=",
+    "log.mailmap=false",
 )
+PATH_KEYS = {"core.excludesfile": "core.excludesFile", "core.attributesfile": "core.attributesFile"}
+"""Keys whose default (a file of the person's own) must stay unless the repository sets them."""
 
 
 class GitError(RuntimeError):
@@ -67,11 +83,15 @@ class Repository:
         root: The workspace root.
         prefix: The workspace's folder inside the repository (`""` at its top).
         git_dir: The repository's git directory (absolute).
+        work_tree: The repository's work tree (the workspace or a folder above it).
+        marker: Inode and modification time of its `.git`, to notice it being replaced.
     """
 
     root: Path
     prefix: str
     git_dir: Path
+    work_tree: Path
+    marker: tuple[int, int]
 
     def shown(self, repo_path: str) -> str | None:
         """A repository path as a workspace path; None when it is outside the workspace."""
@@ -110,7 +130,10 @@ def run_git(
         GitError: Git is missing, timed out, or exited with a status not in `ok`.
     """
     argv = ["git", "--no-pager", "--no-optional-locks"]
-    overrides = filter_overrides(repo) if repo is not None else ()
+    if repo is not None:
+        # Ours, checked by `repository()`: the repository's `core.worktree` never applies.
+        argv += [f"--git-dir={repo.git_dir}", f"--work-tree={repo.work_tree}"]
+    overrides = config_overrides(repo) if repo is not None else ()
     for setting in SAFE_CONFIG + overrides:
         argv += ["-c", setting]
     try:
@@ -137,29 +160,54 @@ def git(repo: Repository, args: list[str]) -> str:
     return run_git(repo.root, args, repo)
 
 
-def filter_overrides(repo: Repository) -> tuple[str, ...]:
-    """`-c` settings that neutralise every filter driver the repository configures.
+def config_overrides(repo: Repository) -> tuple[str, ...]:
+    """`-c` settings that neutralise what the repository's own configuration names.
 
-    `git status` may run a file's clean filter to compare it with the index; a repository's
-    own `.git/config` can name any program there. Read again when that file changes.
+    Every filter driver (`git status` may run a file's clean filter to compare it with the
+    index; `.git/config` can name any program there) and the ignore and attributes files.
+    Read again when the configuration changes.
+
+    Raises:
+        GitError: The configuration includes other files (they could set anything).
     """
-    try:
-        stamp = (repo.git_dir / "config").stat().st_mtime_ns
-    except OSError:
-        stamp = 0
+    stamps = []
+    for name in ("config", "config.worktree"):
+        try:
+            stamps.append((repo.git_dir / name).stat().st_mtime_ns)
+        except OSError:
+            stamps.append(0)
+    stamp = hash(tuple(stamps))
     cached = _filters.get(repo.git_dir)
     if cached is not None and cached[0] == stamp:
         return cached[1]
     try:
-        names = run_git(
+        listed = run_git(
             repo.root,
-            ["config", "--name-only", "--get-regexp", r"^filter\..*\.(clean|smudge|process)$"],
+            [
+                f"--git-dir={repo.git_dir}",
+                f"--work-tree={repo.work_tree}",
+                "config",
+                "--no-includes",
+                "--list",
+                "--name-only",
+            ],
             ok=(0, 1),
         )
     except GitError:
-        names = ""
-    drivers = {name.rsplit(".", 1)[0] for name in names.split()}
-    settings: list[str] = []
+        listed = ""
+    names = {name.lower() for name in listed.split()}
+    included = sorted(n for n in names if n.startswith(("include.", "includeif.")))
+    if included:
+        raise GitError(
+            f"the repository's configuration includes other files ({included[0]}): Punie's "
+            "git tools read only the repository's own configuration; remove the include"
+        )
+    drivers = {
+        name.rsplit(".", 1)[0]
+        for name in names
+        if re.fullmatch(r"filter\..*\.(clean|smudge|process)", name)
+    }
+    settings: list[str] = [f"{PATH_KEYS[n]}={os.devnull}" for n in sorted(names & PATH_KEYS.keys())]
     for driver in sorted(drivers):
         settings += [
             f"{driver}.clean=cat",
@@ -171,24 +219,104 @@ def filter_overrides(repo: Repository) -> tuple[str, ...]:
     return tuple(settings)
 
 
-def repository() -> Repository:
-    """The repository of the current workspace (remembered once found).
+def _inside(path: Path, folder: Path) -> bool:
+    return path == folder or path.is_relative_to(folder)
+
+
+def _points_back(git_dir: Path, dot_git: Path, work_tree: Path) -> bool:
+    """True for a linked worktree's or a submodule's git dir that names this work tree."""
+    backlink = git_dir / "gitdir"  # `git worktree add`: the path of the worktree's `.git` file
+    try:
+        named = backlink.read_text(encoding="utf-8", errors="replace").strip()
+    except OSError:
+        named = ""
+    if named and Path(os.path.realpath(git_dir / named)) == Path(os.path.realpath(dot_git)):
+        return True
+    try:  # a submodule: its git dir's own configuration sets the work tree
+        worktree = run_git(
+            work_tree, ["config", "--file", str(git_dir / "config"), "--get", "core.worktree"]
+        ).strip()
+    except GitError:
+        return False
+    return bool(worktree) and Path(os.path.realpath(git_dir / worktree)) == work_tree
+
+
+def find_repository(root: Path) -> tuple[Path, Path, Path]:
+    """The work tree, git dir and `.git` entry holding `root`, checked to belong together.
 
     Raises:
-        GitError: The workspace is not inside a git repository.
+        GitError: No `.git` above `root`, or one pointing at another repository.
+    """
+    for work_tree in (root, *root.parents):
+        dot_git = work_tree / ".git"
+        if os.path.lexists(dot_git):
+            break
+    else:
+        raise GitError("the workspace is not in a git repository (no .git found above it)")
+    if dot_git.is_file():
+        try:
+            line = dot_git.read_text(encoding="utf-8", errors="replace").partition("\n")[0]
+        except OSError as exc:
+            raise GitError(f"cannot read {dot_git}: {exc.strerror}") from None
+        if not line.startswith("gitdir: "):
+            raise GitError(f"{dot_git} is a file but not a `gitdir:` link")
+        git_dir = Path(os.path.realpath(work_tree / line.removeprefix("gitdir: ").strip()))
+    else:
+        git_dir = Path(os.path.realpath(dot_git))
+    if not git_dir.is_dir():
+        raise GitError(f"the git directory named by {dot_git} does not exist")
+    own = _inside(git_dir, work_tree) and (not dot_git.is_file() or _inside(git_dir, root))
+    if not own and not _points_back(git_dir, dot_git, work_tree):
+        raise GitError(
+            f"{dot_git} points at a git directory outside the workspace ({git_dir}) that is not "
+            "a worktree or submodule of it: Punie's git tools read only the workspace's own "
+            "repository"
+        )
+    return work_tree, git_dir, dot_git
+
+
+def _marker(dot_git: Path) -> tuple[int, int]:
+    try:
+        info = dot_git.lstat()
+    except OSError:
+        return (0, 0)
+    return (info.st_ino, info.st_mtime_ns)
+
+
+def repository() -> Repository:
+    """The repository of the current workspace (remembered while its `.git` stays the same).
+
+    Raises:
+        GitError: The workspace is not inside a git repository, or its `.git` or configuration
+            would make git read outside it.
     """
     root = workspace_root()
     known = _repositories.get(root)
-    if known is not None and known.git_dir.is_dir():
+    if (
+        known is not None
+        and known.git_dir.is_dir()
+        and _marker(known.work_tree / ".git") == known.marker
+    ):
         return known
-    try:
-        out = run_git(root, ["rev-parse", "--show-prefix", "--absolute-git-dir"])
+    work_tree, git_dir, dot_git = find_repository(root)
+    try:  # git's own discovery must agree (and applies its ownership check)
+        found = run_git(root, ["rev-parse", "--absolute-git-dir"]).strip()
     except GitError as exc:
         raise GitError(f"the workspace is not in a git repository ({exc})") from None
-    prefix, git_dir = (out.splitlines() + ["", ""])[:2]
-    if not git_dir:  # at the top, --show-prefix prints an empty line
-        prefix, git_dir = "", prefix
-    repo = Repository(root, prefix.strip(), Path(git_dir.strip()))
+    if Path(os.path.realpath(found)) != git_dir:
+        raise GitError(
+            "git finds another repository than the workspace's own .git "
+            f"({found}); Punie's git tools refuse to read it"
+        )
+    prefix = root.relative_to(work_tree).as_posix()
+    repo = Repository(
+        root,
+        "" if prefix == "." else prefix + "/",
+        git_dir,
+        work_tree,
+        _marker(dot_git),
+    )
+    config_overrides(repo)  # refuse an including configuration before the first command
     _repositories[root] = repo
     return repo
 
@@ -464,6 +592,8 @@ def git_blame(path: str, start: int, end: int) -> list[BlameLine]:
         [
             "blame",
             "--porcelain",
+            # A configured `blame.ignoreRevsFile` names any file (and quotes it in errors).
+            "--no-ignore-revs-file",
             "--no-textconv",
             f"-L{start},{end}",
             "--",

@@ -3,6 +3,10 @@
 Every tool takes and returns 1-based lines and columns (columns count characters). The
 server is brought up to date with the files before each query (see `punie_code.server`), so
 an answer always reflects what is on disk and what Punie just wrote.
+
+Results come only from the workspace and the Python environment: a location in a file whose
+real path is outside the workspace (a link out) is dropped, and so is one outside that is not
+the standard library, an installed package or a bundled stub.
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ from punie_code.nouns import (
     Symbol,
 )
 from punie_code.server import TRACKED_SUFFIXES, ServerUnavailable, TyServer, scan, server_for
-from punie_code.workspace import workspace_root
+from punie_code.workspace import environment_file, inside, workspace_root
 
 MAX_DEPTH = 5
 SYMBOL_KINDS = {
@@ -105,6 +109,8 @@ class Navigator:
             ValueError: Not a Python file.
         """
         target = (self.root / path).resolve()
+        if not inside(self.root, target):
+            raise PermissionError(f"{path} is outside the workspace (a link out)")
         if not target.is_file():
             raise FileNotFoundError(f"{path} does not exist or is not a file")
         if target.suffix not in TRACKED_SUFFIXES:
@@ -167,6 +173,16 @@ class Navigator:
         if target is None:
             return uri, None
         return self.relative(target), target
+
+    def visible(self, uri: str) -> bool:
+        """True when a result in `uri` may be shown: a workspace file whose real path is in the
+        workspace, or a module of the Python environment (never a file reached by a link out)."""
+        target = uri_path(uri)
+        if target is None:
+            return not uri.startswith("file:")  # ty's own virtual documents (vendored stubs)
+        if target == self.root or target.is_relative_to(self.root):
+            return inside(self.root, target)
+        return environment_file(target)
 
     def location(self, uri: str, range_: dict[str, Any]) -> Location:
         shown, target = self.uri_target(uri)
@@ -276,6 +292,7 @@ def definition(path: str, line: int, column: int) -> list[Location] | NavUnavail
                     item.get("range") or item["targetSelectionRange"],
                 )
                 for item in items
+                if nav.visible(item.get("uri") or item["targetUri"])
             ]
         )
 
@@ -297,7 +314,13 @@ def references(path: str, line: int, column: int) -> References | NavUnavailable
     def query(nav: Navigator) -> References:
         params = nav.document(path, line, column) | {"context": {"includeDeclaration": True}}
         result = nav.request("textDocument/references", params) or []
-        locations = _sorted([nav.location(item["uri"], item["range"]) for item in result])
+        locations = _sorted(
+            [
+                nav.location(item["uri"], item["range"])
+                for item in result
+                if nav.visible(item["uri"])
+            ]
+        )
         return References(locations=locations, count=len(locations))
 
     return navigate(query)
@@ -373,7 +396,7 @@ def find_symbol(
         files: list[Path] = []
         for item in result:
             shown, target = nav.uri_target(item["location"]["uri"])
-            if target is None or shown == str(target):
+            if target is None or shown == str(target) or not nav.visible(item["location"]["uri"]):
                 continue  # outside the workspace
             wanted.add((shown, item["name"]))
             if target not in files:
@@ -410,7 +433,7 @@ def _hierarchy(
         )
         calls: list[Call] = []
         seen: set[tuple[str, int, int]] = set()
-        frontier = [item for item in prepared or []]
+        frontier = [item for item in prepared or [] if nav.visible(item["uri"])]
         for item in frontier:
             start = item["selectionRange"]["start"]
             seen.add((item["uri"], start["line"], start["character"]))
@@ -419,6 +442,8 @@ def _hierarchy(
             for item in frontier:
                 for edge in nav.request(method, {"item": item}) or []:
                     other = edge[side]
+                    if not (nav.visible(other["uri"]) and nav.visible(item["uri"])):
+                        continue
                     # Call sites are in the caller's file: the other item's for incoming calls,
                     # this item's for outgoing ones.
                     site_uri = other["uri"] if incoming else item["uri"]
@@ -501,6 +526,8 @@ def _expand(nav: Navigator, paths: list[str]) -> list[Path]:
     targets: list[Path] = []
     for path in paths:
         target = (nav.root / path).resolve()
+        if not inside(nav.root, target):
+            raise PermissionError(f"{path} is outside the workspace (a link out)")
         if target.is_dir():
             targets += sorted(
                 target / relative

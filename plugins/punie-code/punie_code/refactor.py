@@ -15,6 +15,10 @@ Applying a plan goes through the toolbox gate's permission policy once for the w
 that no file changed since the plan was made, writes every file atomically through the
 session's file backend and, if any write fails, restores the files already written. Then the
 language server is told about the new text and the touched files are type-checked and linted.
+
+A file whose real path is outside the workspace (a link out) is never read, shown or changed:
+rope's copy leaves it out, and a plan touching it has a conflict. Neither is a file with more
+than one hard link (the other name may be outside the workspace, and sees every change).
 """
 
 from __future__ import annotations
@@ -35,7 +39,7 @@ from typing import Any
 from punie_code.navigation import Navigator, diagnostic
 from punie_code.nouns import RefactorPlan
 from punie_code.server import TRACKED_SUFFIXES, ServerUnavailable, scan, server_for
-from punie_code.workspace import workspace_root
+from punie_code.workspace import inside, workspace_root
 from punie_core import PermissionRequest, current_call_id, require_approval, tool_context
 
 
@@ -92,6 +96,23 @@ def _read(root: Path, relative: str) -> str:
     return (root / relative).read_text(encoding="utf-8")
 
 
+def out_of_scope(root: Path, relative: str) -> str | None:
+    """Why a refactoring may not read or change a workspace file, or None when it may."""
+    path = root / relative
+    if not inside(root, path):
+        return f"{relative} is a link to a file outside the workspace: it is left alone"
+    try:
+        links = path.stat().st_nlink
+    except OSError:
+        return None  # created by the plan
+    if links > 1:
+        return (
+            f"{relative} has {links} hard links (another name may be outside the workspace "
+            "and would change too): it is never rewritten"
+        )
+    return None
+
+
 # -- rename (ty) -----------------------------------------------------------------------------
 
 
@@ -111,6 +132,11 @@ def plan_rename(root: Path, path: str, line: int, column: int, new_name: str) ->
         shown, target = nav.uri_target(uri)
         if target is None or shown == str(target):
             plan.conflicts.append(f"the symbol is also used outside the workspace ({shown})")
+            continue
+        if not inside(root, target):
+            plan.conflicts.append(
+                f"the symbol is also used in {shown}, a link out of the workspace"
+            )
             continue
         per_file.setdefault(shown, []).extend(edits)
     old_name = ""
@@ -240,7 +266,7 @@ def _mirror(root: Path, only: list[str] | None = None) -> Path:
     )
     for relative in files:
         source = root / relative
-        if source.is_file():
+        if source.is_file() and inside(root, source):
             target = mirror / relative
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(source, target)
@@ -400,6 +426,8 @@ def _imports(text: str, relative: str) -> bool:
 
 def _source(root: Path, path: str) -> str:
     target = (root / path).resolve()
+    if not inside(root, target):
+        raise PermissionError(f"{path} is outside the workspace (a link out)")
     if not target.is_file():
         raise FileNotFoundError(f"{path} does not exist or is not a file")
     if target.suffix != ".py":
@@ -435,6 +463,11 @@ def _defined_at_top(text: str, name: str) -> bool:
 
 async def finish(plan: Plan, apply: bool) -> RefactorPlan:
     """The plan as a noun; with `apply`, written after one permission for all of it."""
+    root = workspace_root()
+    for relative in sorted(plan.after):
+        problem = out_of_scope(root, relative)
+        if problem and problem not in plan.conflicts:
+            plan.conflicts.append(problem)
     if not apply or plan.conflicts or not plan.after:
         return plan.noun()
     await apply_plan(plan)
@@ -466,7 +499,11 @@ async def apply_plan(plan: Plan) -> None:
         edits=dict(sorted(plan.after.items())),
     )
     await require_approval(request)
+    root = workspace_root()
     for relative, target in targets.items():
+        problem = out_of_scope(root, relative)  # a link made while the person decided
+        if problem:
+            raise OSError(f"{plan.operation} was not applied: {problem}")
         now = await asyncio.to_thread(_current_text, target)
         if now != plan.before.get(relative):
             raise OSError(f"{relative} changed since the plan was made; plan again")

@@ -14,6 +14,12 @@ Two paths keep the server current:
   from the modification time whether to read a closed file again; deletions close the
   document. Every change is also reported with `workspace/didChangeWatchedFiles`.
 
+Nothing outside the workspace reaches the server through the workspace: it does not start
+while the ty configuration names a place outside (`punie_code.ty_config`, checked again when a
+config file changes), and every Python file that is a link to a file outside, or lies in a
+linked folder outside, is opened in the server as an empty document, so ty never reads the
+real one (its values cannot show up in hover, its names in symbols or renames).
+
 The server starts on the first query and stops with the process (it also exits by itself when
 Punie's end of its stdin closes, even if Punie is killed) or after 15 idle minutes. It is
 restarted once if it dies; if the restart fails or it dies a second time, queries answer
@@ -36,6 +42,8 @@ from pathlib import Path
 from typing import Any
 
 from punie_code.lsp import LspConnection, ServerDied, child_env
+from punie_code.ty_config import config_problem
+from punie_code.workspace import inside
 
 TRACKED_SUFFIXES = (".py", ".pyi")
 TRACKED_NAMES = frozenset({"pyproject.toml", "ty.toml"})
@@ -63,6 +71,8 @@ IDLE_STOP = 900.0
 UNAVAILABLE_FOR = 60.0
 """Seconds a server that died twice is reported unavailable before a new start is tried."""
 CREATED, CHANGED, DELETED = 1, 2, 3
+LINKED_LIMIT = 5_000
+"""Most files masked inside folders linked from outside (more: the server does not start)."""
 
 
 class ServerUnavailable(RuntimeError):
@@ -131,6 +141,7 @@ class TyServer:
         self._lock = threading.RLock()
         self._known: dict[str, FileState] = {}
         self._open: dict[str, int] = {}  # uri -> version
+        self._masked: set[str] = set()  # relative paths of files whose real path is outside
         self._deaths = 0
         self._unavailable_until = 0.0
         self._reason = ""
@@ -143,7 +154,7 @@ class TyServer:
         """True while the server process is up."""
         return self._connection is not None and self._connection.alive
 
-    def _start(self) -> None:
+    def _start(self, masked: set[str]) -> None:
         started = time.perf_counter()
         argv = [ty_binary(), "server"]
         try:
@@ -154,6 +165,7 @@ class TyServer:
         # Record the disk as the server will first read it, before it starts reading.
         self._known = dict(scan(self.root))
         self._open.clear()
+        self._masked = set()
         result = connection.request(
             "initialize",
             {
@@ -169,6 +181,7 @@ class TyServer:
         self.encoding = (result or {}).get("capabilities", {}).get("positionEncoding", "utf-16")
         connection.notify("initialized", {})
         self._connection = connection
+        self._mask(masked, set(self._known))
         self.start_seconds = time.perf_counter() - started
 
     def _on_request(self, method: str, params: Any) -> Any:
@@ -199,8 +212,12 @@ class TyServer:
             self._deaths += 1
             if self._deaths > 1:
                 self._give_up("ty server died again after a restart")
+        problem = config_problem(self.root, SKIPPED_DIRS)
+        if problem:  # not a failure to give up on: it starts once the configuration is fixed
+            raise ServerUnavailable(f"refusing to start ty server: {problem}")
+        masked = outside_files(self.root)
         try:
-            self._start()
+            self._start(masked)
         except (ServerDied, TimeoutError, OSError, ServerUnavailable) as exc:
             self._give_up(f"ty server failed to start: {exc}")
         assert self._connection is not None
@@ -274,11 +291,15 @@ class TyServer:
                 return
             assert self._connection is not None
             events = []
+            config_changed = False
             try:
                 for relative, kind, text in changes:
                     path = self.root / relative
                     if not _tracked_name(path.name):
                         continue
+                    config_changed = config_changed or path.name in TRACKED_NAMES
+                    if kind != "deleted" and not inside(self.root, path):
+                        continue  # written through a link: what is outside stays unread
                     uri = path.as_uri()
                     if kind == "deleted":
                         self._close(uri)
@@ -295,6 +316,8 @@ class TyServer:
                     self._connection.notify("workspace/didChangeWatchedFiles", {"changes": events})
             except ServerDied:
                 pass  # the next query restarts it, and the restart reads the disk
+            if config_changed and config_problem(self.root, SKIPPED_DIRS):
+                self.stop()  # the next query says why it does not start
 
     def _send_text(self, uri: str, text: str) -> None:
         assert self._connection is not None
@@ -320,9 +343,41 @@ class TyServer:
         if self._open.pop(uri, None) is not None:
             self._connection.notify("textDocument/didClose", {"textDocument": {"uri": uri}})
 
+    def _mask(self, masked: set[str], plain: set[str]) -> None:
+        """Open files whose real path is outside as empty documents; close those no longer.
+
+        Args:
+            masked: The files to hide now.
+            plain: The workspace's own tracked files (their text is sent by `_sync_disk`).
+        """
+        for relative in sorted(masked - self._masked):
+            self._send_text((self.root / relative).as_uri(), "")
+        for relative in self._masked - masked:
+            if relative not in plain:
+                self._close((self.root / relative).as_uri())
+        self._masked = masked
+
     def _sync_disk(self, connection: LspConnection) -> None:
-        """Report every tracked file created, changed or deleted since the last report."""
-        current = dict(scan(self.root, self._known))
+        """Report every tracked file created, changed or deleted since the last report.
+
+        Raises:
+            ServerUnavailable: The ty configuration changed to name a place outside the
+                workspace (the server is stopped).
+        """
+        links: list[str] = []
+        current = dict(scan(self.root, self._known, links))
+        touched = {
+            relative
+            for relative, state in current.items()
+            if relative not in self._known or not _same(self._known[relative], state)
+        }
+        touched |= (self._known.keys() - current.keys()) | set(links)
+        if any(Path(relative).name in TRACKED_NAMES for relative in touched):
+            problem = config_problem(self.root, SKIPPED_DIRS)
+            if problem:
+                self.stop()
+                raise ServerUnavailable(f"refusing to run ty server: {problem}")
+        self._mask(outside_files(self.root, links), set(current))
         events = []
         for relative, state in current.items():
             before = self._known.get(relative)
@@ -342,6 +397,9 @@ class TyServer:
             events.append({"uri": uri, "type": CHANGED if before is not None else CREATED})
         for relative in self._known.keys() - current.keys():
             uri = (self.root / relative).as_uri()
+            if relative in self._masked:  # replaced by a link out: it stays an empty document
+                events.append({"uri": uri, "type": CHANGED})
+                continue
             self._close(uri)
             events.append({"uri": uri, "type": DELETED})
         self._known = current
@@ -382,8 +440,13 @@ def file_state(path: Path, known: FileState | None = None) -> FileState | None:
     return FileState(info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino, digest)
 
 
-def scan(root: Path, known: dict[str, FileState] | None = None) -> Iterator[tuple[str, FileState]]:
-    """Every tracked file under `root` with its state (skipping virtualenvs, caches, VCS)."""
+def scan(
+    root: Path, known: dict[str, FileState] | None = None, links: list[str] | None = None
+) -> Iterator[tuple[str, FileState]]:
+    """Every tracked file under `root` with its state (skipping virtualenvs, caches, VCS).
+
+    Links are not followed; with `links`, the relative path of each one met is added to it.
+    """
     known = known or {}
     stack = [root]
     while stack:
@@ -395,6 +458,10 @@ def scan(root: Path, known: dict[str, FileState] | None = None) -> Iterator[tupl
         for entry in entries:
             name = entry.name
             try:
+                if entry.is_symlink():
+                    if links is not None and name not in SKIPPED_DIRS:
+                        links.append(os.path.relpath(entry.path, root).replace(os.sep, "/"))
+                    continue
                 if entry.is_dir(follow_symlinks=False):
                     if name not in SKIPPED_DIRS and not name.endswith(".egg-info"):
                         stack.append(Path(entry.path))
@@ -407,6 +474,69 @@ def scan(root: Path, known: dict[str, FileState] | None = None) -> Iterator[tupl
             state = file_state(Path(entry.path), known.get(relative))
             if state is not None:
                 yield relative, state
+
+
+def outside_files(root: Path, links: list[str] | None = None) -> set[str]:
+    """Python files of the workspace whose real path is outside it (relative paths).
+
+    Files that are links out, and the files inside folders that are links out (ty would
+    read them when an import names them).
+
+    Args:
+        root: The resolved workspace root.
+        links: The links under `root` (found by walking it when None).
+
+    Raises:
+        ServerUnavailable: A linked folder outside holds more than `LINKED_LIMIT` files.
+    """
+    if links is None:
+        links = []
+        for _ in scan(root, None, links):
+            pass
+    found: set[str] = set()
+    for relative in links:
+        path = root / relative
+        if inside(root, path):
+            continue  # a link within the workspace: ty reads workspace files
+        if relative.endswith(TRACKED_SUFFIXES):
+            found.add(relative)
+            continue
+        if path.is_dir():
+            found |= _linked_folder_files(root, relative)
+    return found
+
+
+def _linked_folder_files(root: Path, relative: str) -> set[str]:
+    """The Python files under a linked folder, as workspace paths (each real folder once)."""
+    found: set[str] = set()
+    seen: set[str] = set()
+    stack = [relative]
+    while stack:
+        folder = stack.pop()
+        real = os.path.realpath(root / folder)
+        if real in seen:
+            continue
+        seen.add(real)
+        try:
+            entries = list(os.scandir(root / folder))
+        except OSError:
+            continue
+        for entry in entries:
+            shown = f"{folder}/{entry.name}"
+            try:
+                if entry.is_dir():
+                    if entry.name not in SKIPPED_DIRS:
+                        stack.append(shown)
+                elif entry.name.endswith(TRACKED_SUFFIXES):
+                    found.add(shown)
+            except OSError:
+                continue
+        if len(found) + len(seen) > LINKED_LIMIT:
+            raise ServerUnavailable(
+                f"{relative} links to a large folder outside the workspace; navigation never "
+                "reads outside the workspace: remove the link"
+            )
+    return found
 
 
 _servers: dict[Path, TyServer] = {}

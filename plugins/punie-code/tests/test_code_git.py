@@ -221,3 +221,121 @@ def test_punies_own_git_environment_does_not_leak_in(
     monkeypatch.setenv("GIT_WORK_TREE", str(other))
     status = caller(repo)("git_status")
     assert "app.py" in [f.path for f in status.files]
+
+
+# -- a repository's configuration must not make git read outside the workspace ---------------
+
+
+SECRET = "SECRET-OUTSIDE-123"
+
+
+def _outside(tmp_path: Path) -> Path:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "secret.txt").write_text(SECRET + "\nMORE\n")
+    return outside
+
+
+def test_core_worktree_cannot_move_the_work_tree_outside(
+    repo: Path, tmp_path: Path, caller
+) -> None:
+    outside = _outside(tmp_path)
+    (repo / "secret.txt").write_text("placeholder\n")
+    git(repo, "add", "secret.txt")
+    git(repo, "commit", "-qm", "placeholder")
+    git(repo, "config", "core.worktree", str(outside))
+
+    call = caller(repo)
+    results = [call("git_diff"), call("git_status"), call("git_diff", paths=["secret.txt"])]
+    shown = repr(results)
+    assert SECRET not in shown and "MORE" not in shown
+    # The workspace's own files are what git compares with the index.
+    assert "app.py" in [f.path for f in results[1].files]
+    assert "secret.txt" not in [f.path for f in results[0].files]
+
+
+def test_a_gitdir_file_pointing_at_another_repository_is_refused(tmp_path: Path, caller) -> None:
+    private = new_repo(tmp_path / "private")
+    (private / "settings.py").write_text("password = 'hunter2'\n")
+    git(private, "add", "-A")
+    git(private, "commit", "-qm", "private settings")
+    (private / "settings.py").write_text("password = 'changed'\n")
+    git(private, "commit", "-qam", "rotate password")
+    work = tmp_path / "work"
+    work.mkdir()
+    (work / ".git").write_text(f"gitdir: {private / '.git'}\n")
+    (work / "settings.py").write_text("x = 1\n")
+
+    for tool, arguments in [
+        ("git_log", {}),
+        ("git_diff", {"ref": "HEAD~1..HEAD"}),
+        ("git_status", {}),
+    ]:
+        with pytest.raises(GitError, match="outside the workspace") as caught:
+            caller(work)(tool, **arguments)
+        assert "hunter2" not in str(caught.value) and "rotate" not in str(caught.value)
+
+
+def test_a_git_link_to_another_repository_is_refused(tmp_path: Path, caller) -> None:
+    private = new_repo(tmp_path / "private")
+    (private / "a.py").write_text("A = 1\n")
+    git(private, "add", "-A")
+    git(private, "commit", "-qm", "private history")
+    work = tmp_path / "work"
+    work.mkdir()
+    (work / ".git").symlink_to(private / ".git")
+    with pytest.raises(GitError, match="outside the workspace"):
+        caller(work)("git_log")
+
+
+def test_a_linked_worktree_of_the_workspace_still_works(repo: Path, tmp_path: Path, caller) -> None:
+    git(repo, "commit", "-qam", "third")
+    linked = tmp_path / "linked"
+    git(repo, "worktree", "add", "-q", str(linked), "HEAD")
+    assert [c.subject for c in caller(linked)("git_log", limit=1)] == ["third"]
+    (linked / "app.py").write_text("changed\n")
+    assert [f.path for f in caller(linked)("git_diff").files] == ["app.py"]
+
+
+def test_blame_ignore_revs_file_outside_is_never_read(repo: Path, tmp_path: Path, caller) -> None:
+    outside = _outside(tmp_path)
+    git(repo, "config", "blame.ignoreRevsFile", str(outside / "secret.txt"))
+    lines = caller(repo)("git_blame", path="app.py", start=1, end=1)
+    assert [line.text for line in lines] == ["def main():"]
+    assert SECRET not in repr(lines)
+
+
+@pytest.mark.parametrize("key", ["include.path", "includeIf.gitdir:/.path"])
+def test_a_configuration_including_other_files_is_refused(
+    repo: Path, tmp_path: Path, caller, key: str
+) -> None:
+    outside = _outside(tmp_path)
+    included = outside / "inc.cfg"
+    included.write_text(f"[blame]\n\tignoreRevsFile = {outside / 'secret.txt'}\n")
+    git(repo, "config", key, str(included))
+    with pytest.raises(GitError, match="includes other files") as caught:
+        caller(repo)("git_blame", path="app.py", start=1, end=1)
+    assert SECRET not in str(caught.value)
+
+
+def test_ignore_and_attribute_files_named_by_the_repository_are_not_read(
+    repo: Path, tmp_path: Path, caller
+) -> None:
+    outside = _outside(tmp_path)
+    (outside / "ignore").write_text("spaced dir/\n")
+    git(repo, "config", "core.excludesFile", str(outside / "ignore"))
+    status = caller(repo)("git_status")
+    # The outside ignore file would hide the untracked folder if git read it.
+    assert "spaced dir/new file.py" in [f.path for f in status.files]
+
+
+def test_a_submodule_reads_its_own_history(tmp_path: Path, caller) -> None:
+    library = new_repo(tmp_path / "library")
+    (library / "lib.py").write_text("L = 1\n")
+    git(library, "add", "-A")
+    git(library, "commit", "-qm", "library commit")
+    parent = new_repo(tmp_path / "parent")
+    git(parent, "-c", "protocol.file.allow=always", "submodule", "add", "-q", str(library), "lib")
+    git(parent, "commit", "-qm", "add the submodule")
+    assert (parent / "lib" / ".git").is_file()
+    assert [c.subject for c in caller(parent / "lib")("git_log")] == ["library commit"]

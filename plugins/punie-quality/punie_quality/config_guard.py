@@ -12,14 +12,18 @@ repository can point both tools elsewhere through their configuration:
 `config_problem` finds the first such setting in any `ruff.toml`, `.ruff.toml`, `ty.toml` or
 `pyproject.toml` of the workspace; the tools then refuse to run and say which file and rule.
 ruff's `cache-dir` needs no check: the tools always pass their own `--cache-dir`.
+
+The same walk notes special files (a FIFO, device or socket, or a link to one) that ruff would
+open: a config file is refused (ruff would wait on it forever), and sources named `*.py`,
+`*.pyi` or `*.ipynb` are listed (`special_sources`) so the tools exclude them from ruff's walk.
 """
 
 from __future__ import annotations
 
 import os
+import stat
 import time
 import tomllib
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +34,9 @@ RULE = (
     "files inside it"
 )
 CONFIG_NAMES = ("ruff.toml", ".ruff.toml", "ty.toml", "pyproject.toml")
+SOURCE_SUFFIXES = (".py", ".pyi", ".ipynb")
+"""What ruff opens when it walks a directory (it never walks the directories in SKIP_DIRS:
+the tools exclude them, so this walk covers every file ruff opens)."""
 SKIP_DIRS = PROTECTED_PARTS | {".mypy_cache", ".ruff_cache", ".pytest_cache", "build", "dist"}
 WALK_LIMIT = 20_000
 """Most directories looked at (a monorepo larger than this is checked at its top levels)."""
@@ -50,7 +57,7 @@ class UnsafeConfig(PermissionError):
 CACHE_SECONDS = 2.0
 """How long one answer is reused: a write's validation runs ruff twice and ty once."""
 
-_recent: dict[Path, tuple[float, str | None]] = {}
+_recent: dict[Path, tuple[float, str | None, tuple[str, ...]]] = {}
 
 
 def config_problem(root: Path, *, cached: bool = False) -> str | None:
@@ -60,20 +67,32 @@ def config_problem(root: Path, *, cached: bool = False) -> str | None:
         root: The workspace (or project) root.
         cached: Reuse an answer up to `CACHE_SECONDS` old (the validators after a write).
     """
+    return _scan(root, cached=cached)[0]
+
+
+def special_sources(root: Path) -> tuple[str, ...]:
+    """Source files (workspace-relative, `/`-separated) that are FIFOs, devices, sockets or
+    links to one: ruff would block on or misread them, so the tools exclude them. The answer
+    of the `config_problem` call just made is reused."""
+    return _scan(root, cached=True)[1]
+
+
+def _scan(root: Path, *, cached: bool) -> tuple[str | None, tuple[str, ...]]:
     now = time.monotonic()
     recent = _recent.get(root)
     if cached and recent is not None and now - recent[0] < CACHE_SECONDS:
-        return recent[1]
+        return recent[1], recent[2]
     found = None
-    for config in _config_files(root):
+    configs, special = _walk(root)
+    for config in configs:
         problem = _file_problem(root, config)
         if problem:
             found = f"{problem}; rule: {RULE}"
             break
     if len(_recent) > 64:
         _recent.clear()
-    _recent[root] = (now, found)
-    return found
+    _recent[root] = (now, found, tuple(special))
+    return found, tuple(special)
 
 
 def check_config(root: Path) -> None:
@@ -83,16 +102,38 @@ def check_config(root: Path) -> None:
         raise UnsafeConfig(f"refusing to run: {problem}")
 
 
-def _config_files(root: Path) -> Iterator[Path]:
+def _walk(root: Path) -> tuple[list[Path], list[str]]:
+    """(config files, special source files) under `root`, without following directory links."""
+    configs: list[Path] = []
+    special: list[str] = []
+    pending = [root]
     seen = 0
-    for directory, subdirs, files in os.walk(root):
+    while pending:
+        directory = pending.pop()
         seen += 1
-        subdirs[:] = (
-            [] if seen > WALK_LIMIT else [d for d in subdirs if d.casefold() not in SKIP_DIRS]
-        )
-        for name in files:
-            if name.casefold() in CONFIG_NAMES:
-                yield Path(directory) / name
+        try:
+            entries = list(os.scandir(directory))
+        except OSError:
+            continue
+        for entry in entries:
+            name = entry.name.casefold()
+            try:
+                if entry.is_dir(follow_symlinks=False):
+                    if seen <= WALK_LIMIT and name not in SKIP_DIRS:
+                        pending.append(Path(entry.path))
+                    continue
+                if name not in CONFIG_NAMES and not name.endswith(SOURCE_SUFFIXES):
+                    continue
+                regular = entry.is_file(follow_symlinks=False) or (
+                    entry.is_symlink() and stat.S_ISREG(os.stat(entry.path).st_mode)
+                )
+            except OSError:
+                regular = False  # a dangling link or a loop: nothing ruff can read either
+            if name in CONFIG_NAMES:
+                configs.append(Path(entry.path))
+            if not regular and name.endswith(SOURCE_SUFFIXES):
+                special.append(Path(entry.path).relative_to(root).as_posix())
+    return sorted(configs), sorted(special)
 
 
 def _inside(root: Path, path: Path) -> bool:
@@ -104,6 +145,11 @@ def _file_problem(root: Path, config: Path) -> str | None:
     shown = config.relative_to(root).as_posix()
     if not _inside(root, config):
         return f"{shown} is a link to a file outside the workspace"
+    try:
+        if not stat.S_ISREG(os.stat(config).st_mode):
+            return f"{shown} is not a regular file (a FIFO or device would block ruff and ty)"
+    except OSError:
+        return None  # a dangling link: the tool reports it
     try:
         with open(config, "rb") as handle:
             data = tomllib.loads(handle.read(1_000_000).decode("utf-8", errors="replace"))

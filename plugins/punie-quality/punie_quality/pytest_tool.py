@@ -18,7 +18,7 @@ from punie_core import tool_context
 from punie_quality.environment import Python, project_python, run_process, tail
 from punie_quality.pytest_args import checked_args
 from punie_quality.results import CollectionError, TestCase, TestResult
-from punie_quality.workspace_paths import target_paths
+from punie_quality.workspace_paths import operands, target_paths
 
 DEFAULT_TIMEOUT = 120.0
 MAX_TIMEOUT = 600.0
@@ -33,7 +33,7 @@ NOT_PASSING = ("failed", "error", "skipped", "xfailed", "xpassed")
 
 def pytest_argv(python: Python, targets: list[str], args: list[str]) -> list[str]:
     """The command line: the project's Python, pytest, our collector, then the caller's args."""
-    return [*python.argv, "-m", "pytest", "-p", COLLECTOR_MODULE, *args, *targets]
+    return [*python.argv, "-m", "pytest", "-p", COLLECTOR_MODULE, *args, *operands(targets)]
 
 
 def pytest_env(report: Path, python: Python) -> dict[str, str]:

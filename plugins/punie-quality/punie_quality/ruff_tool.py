@@ -11,7 +11,8 @@ own ruff runs (never the project's), the project's configuration is checked firs
 (`config_guard`: no `extend` or config link leading outside), the cache goes to Punie's own
 cache directory, findings for files that are links out of the workspace are dropped, output
 is bounded, and fixes never touch a protected place (a virtual environment or git directory,
-by name or by content).
+by name or by content), never rewrite a hard-linked file, and never open a FIFO or device
+(`walk_exclusions`).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from typing import Any
 from pydantic import TypeAdapter
 
 from punie_core import tool_context
-from punie_quality.config_guard import check_config
+from punie_quality.config_guard import SKIP_DIRS, check_config, special_sources
 from punie_quality.environment import (
     Binary,
     RelativePaths,
@@ -38,7 +39,13 @@ from punie_quality.environment import (
     tail,
 )
 from punie_quality.results import FormatResult, RuffResult, Violation
-from punie_quality.workspace_paths import ask_to_modify, target_paths, writable_files
+from punie_quality.workspace_paths import (
+    ask_to_modify,
+    operands,
+    refused_files,
+    target_paths,
+    writable_files,
+)
 
 RUFF_TIMEOUT = 60.0
 """Seconds one ruff process may run before the result reports a timeout."""
@@ -92,7 +99,27 @@ def _ruff_sort_key(violation: Violation) -> tuple[str, int, int, str]:
     return (violation.file, violation.line, violation.column, violation.code)
 
 
-def check_argv(binary: Binary, targets: list[str], *, fix: bool) -> list[str]:
+def walk_exclusions(root: Path) -> list[str]:
+    """`--extend-exclude` options that keep ruff's walk to what `config_guard` walked.
+
+    ruff opens every `*.py` it walks to: a FIFO named `fifo.py` would stall it until the
+    timeout (and a killed Punie would leave it blocked). The directories the guard skips are
+    excluded (a project's `exclude = []` cannot bring them back), and so is every special
+    file the guard found. Call after `check_config` (its walk is reused).
+    """
+    patterns = sorted(SKIP_DIRS) + [_glob_literal(name) for name in special_sources(root)]
+    return [option for pattern in patterns for option in ("--extend-exclude", pattern)]
+
+
+def _glob_literal(path: str) -> str:
+    """A ruff (globset) pattern matching `path`: metacharacters in brackets, a backslash as
+    `?` (any one character: an escape's meaning depends on the platform)."""
+    return "".join("?" if c == "\\" else f"[{c}]" if c in "[]*?{}" else c for c in path)
+
+
+def check_argv(
+    binary: Binary, targets: list[str], *, fix: bool, exclude: list[str] | None = None
+) -> list[str]:
     """The `ruff check` command line (shared with the benchmark's raw baseline)."""
     mode = "--fix" if fix else "--no-fix"
     return [
@@ -103,7 +130,8 @@ def check_argv(binary: Binary, targets: list[str], *, fix: bool) -> list[str]:
         "--no-unsafe-fixes",
         "--cache-dir",
         ruff_cache_dir(),
-        *targets,
+        *(exclude or []),
+        *operands(targets),
     ]
 
 
@@ -122,7 +150,8 @@ async def _run_check(
     binary: Binary, root: Path, targets: list[str]
 ) -> tuple[list[Violation], RuffResult | None]:
     """One read-only ruff check: (violations, None), or ([], a failed result) when ruff failed."""
-    done = await run_process(check_argv(binary, targets, fix=False), root, RUFF_TIMEOUT)
+    argv = check_argv(binary, targets, fix=False, exclude=walk_exclusions(root))
+    done = await run_process(argv, root, RUFF_TIMEOUT)
     if done.overflow:
         error = overflow_message("ruff")
     elif done.timed_out:
@@ -197,15 +226,18 @@ async def ruff_check(paths: str | list[str] | None = None, fix: bool = False) ->
 def fix_argv(binary: Binary, files: list[str]) -> list[str]:
     """`ruff check --fix-only`: apply safe fixes, print how many ("Fixed 5 errors.")."""
     cache = ["--cache-dir", ruff_cache_dir()]
-    return [binary.path, "check", "--fix-only", "--no-unsafe-fixes", *cache, *files]
+    return [binary.path, "check", "--fix-only", "--no-unsafe-fixes", *cache, *operands(files)]
 
 
-def format_argv(binary: Binary, targets: list[str], *, check: bool) -> list[str]:
+def format_argv(
+    binary: Binary, targets: list[str], *, check: bool, exclude: list[str] | None = None
+) -> list[str]:
     """The `ruff format` command line (shared with the benchmark's raw baseline)."""
-    cache = ["--cache-dir", ruff_cache_dir()]
+    cache = ["--cache-dir", ruff_cache_dir(), *(exclude or [])]
     if check:
-        return [binary.path, "format", "--check", "--output-format=json", *cache, *targets]
-    return [binary.path, "format", *cache, *targets]
+        argv = [binary.path, "format", "--check", "--output-format=json", *cache]
+        return [*argv, *operands(targets)]
+    return [binary.path, "format", *cache, *operands(targets)]
 
 
 async def ruff_format(paths: str | list[str] | None = None, check: bool = True) -> FormatResult:
@@ -224,7 +256,8 @@ async def ruff_format(paths: str | list[str] | None = None, check: bool = True) 
     targets = target_paths(paths)
     check_config(root)
     binary = find_binary("ruff", root)
-    done = await run_process(format_argv(binary, targets, check=True), root, RUFF_TIMEOUT)
+    argv = format_argv(binary, targets, check=True, exclude=walk_exclusions(root))
+    done = await run_process(argv, root, RUFF_TIMEOUT)
     common: dict[str, Any] = {"tool": binary.label, "checked": check, "exit_code": done.exit_code}
     if done.overflow:
         return FormatResult(success=False, tool_error=overflow_message("ruff format"), **common)
@@ -239,10 +272,16 @@ async def ruff_format(paths: str | list[str] | None = None, check: bool = True) 
         error = tail(done.stderr or done.stdout) or f"ruff format exited {done.exit_code}"
         return FormatResult(success=False, tool_error=error, **common)
     files = sorted({m.file for m in messages if m.code == "unformatted"})
-    if not check:
-        files = writable_files(files)
     unformattable = [m for m in messages if m.code != "unformatted"]
     errors = [f"{m.file}:{m.line}:{m.column}: {m.message}" for m in unformattable]
+    if not check:
+        refused = refused_files(files)
+        # Hard-linked files are named (a person may want them formatted another way); files in
+        # environments and git directories are simply not the project's.
+        errors += [
+            f"{name}: not reformatted: {why}" for name, why in refused.items() if "hard link" in why
+        ]
+        files = [name for name in files if name not in refused]
     if check or not files:
         return FormatResult(success=not files and not errors, files=files, errors=errors, **common)
 

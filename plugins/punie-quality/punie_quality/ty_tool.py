@@ -33,7 +33,7 @@ from punie_quality.environment import (
     tail,
 )
 from punie_quality.results import Severity, TypeCheckResult, TypeDiagnostic
-from punie_quality.workspace_paths import target_paths
+from punie_quality.workspace_paths import operands, target_paths
 
 TY_TIMEOUT = 120.0
 """Seconds one ty process may run before the result reports a timeout."""
@@ -99,7 +99,7 @@ def typecheck_argv(binary: Binary, python: Python, targets: list[str]) -> list[s
     argv = [binary.path, "check", "--output-format", "gitlab", "--no-progress"]
     if python.venv is not None:
         argv += ["--python", str(python.venv)]
-    return argv + targets
+    return argv + operands(targets)
 
 
 async def typecheck(paths: str | list[str] | None = None) -> TypeCheckResult:

@@ -25,6 +25,7 @@ def target_paths(paths: str | list[str] | None, *, node_ids: bool = False) -> li
     Raises:
         OutsideWorkspace: A path leaves the workspace.
         FileNotFoundError: A path does not exist.
+        PermissionError: A path is a FIFO, device or socket.
     """
     workspace = tool_context().workspace
     given = [paths] if isinstance(paths, str) else list(paths or [])
@@ -34,19 +35,52 @@ def target_paths(paths: str | list[str] | None, *, node_ids: bool = False) -> li
         resolved = workspace.resolve(file_part)
         if not resolved.exists():
             raise FileNotFoundError(f"{file_part} does not exist in the workspace")
+        if not resolved.is_dir() and not resolved.is_file():
+            # A FIFO would stall the tool reading it; a device or socket is no source file.
+            raise PermissionError(
+                f"refusing {file_part}: not a regular file or directory (a FIFO, device "
+                "or socket); tools only read regular files"
+            )
         found.append(workspace.relative(resolved) + sep + rest)
     return found
 
 
+def operands(targets: list[str]) -> list[str]:
+    """Workspace paths as a program's operands: `--`, then each path, never read as an option.
+
+    A hostile repository may hold a file named `-ocache_dir=~` or `@args`: given bare to pytest
+    (argparse, `@` reads arguments from a file), ruff or ty (clap), it would be an option. Such
+    names get `./` in front (pytest 9 silently drops `-`-names after `--`, so `--` alone is not
+    enough), and `--` ends the options for every program that honours it.
+    """
+    if not targets:
+        return []
+    return ["--", *(f"./{t}" if t.startswith(("-", "@")) else t for t in targets)]
+
+
+def refused_files(files: list[str]) -> dict[str, str]:
+    """Of `files` (workspace-relative), those a fix must not rewrite, each with the reason
+    (`Workspace.rewritable`): a protected place, a special file, a hard-linked file."""
+    workspace = tool_context().workspace
+    refused = {}
+    for name in files:
+        try:
+            workspace.rewritable(name)
+        except (OSError, ValueError) as exc:
+            refused[name] = str(exc)
+    return refused
+
+
 def writable_files(files: list[str]) -> list[str]:
-    """The files (workspace-relative) a fix may rewrite: those inside the workspace and not in
-    a protected place (`.git`, a virtual environment, by name or by content); others are left
-    as they are (ruff walks into a `env/` holding `pyvenv.cfg` as into any directory)."""
+    """The files (workspace-relative) a fix may rewrite: those inside the workspace, not in
+    a protected place (`.git`, a virtual environment, by name or by content) and not hard-linked
+    (`Workspace.rewritable`); others are left as they are (ruff walks into a `env/` holding
+    `pyvenv.cfg` as into any directory)."""
     workspace = tool_context().workspace
     kept = []
     for name in files:
         try:
-            workspace.writable(name)
+            workspace.rewritable(name)  # also skips hard-linked files (ruff writes in place)
         except (OSError, ValueError):
             continue
         kept.append(name)
@@ -68,12 +102,10 @@ async def ask_to_modify(tool: str, files: list[str], arguments: dict[str, object
     for name in files:
         try:
             # Inside, not protected by name or by content (a venv or git dir under any name),
-            # and a regular file.
-            path = workspace.writable(name)
-        except ProtectedPath:
-            raise ProtectedPath(
-                f"refusing to let {tool} write {name}: protected location"
-            ) from None
+            # a regular file, and not hard-linked (ruff rewrites in place).
+            path = workspace.rewritable(name)
+        except ProtectedPath as exc:
+            raise ProtectedPath(f"refusing to let {tool} write {name}: {exc}") from None
         resolved.append(path)
     sensitive = any(workspace.is_sensitive(p) for p in resolved)
     title = f"{tool}({', '.join(files)})"
