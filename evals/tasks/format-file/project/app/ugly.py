@@ -1,2 +1,3 @@
-def f(a, b):
-    return {"a": a, "b": b}
+def f( a,b ):
+  return {'a':a,
+     'b':b}

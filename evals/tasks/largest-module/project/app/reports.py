@@ -116,3 +116,5 @@ def report_28():
 
 def report_29():
     return 29
+
+

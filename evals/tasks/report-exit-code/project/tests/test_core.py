@@ -2,4 +2,4 @@ from app.core import ping
 
 
 def test_ping():
-    assert ping() == "pong"
+    assert ping() == 'pong'
