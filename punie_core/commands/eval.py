@@ -127,11 +127,20 @@ def _task_selection(args: argparse.Namespace) -> tuple[Path | None, list[str] | 
     folder: Path | None = args.tasks_dir
     only = list(args.only or [])
     if args.tasks:
-        if Path(args.tasks).is_dir() or "/" in args.tasks or args.tasks.startswith("."):
+        if "," not in args.tasks and (
+            "/" in args.tasks or args.tasks.startswith(".") or _is_dir(args.tasks)
+        ):
             folder = Path(args.tasks)
         else:
             only += [part.strip() for part in args.tasks.split(",") if part.strip()]
     return folder, only or None
+
+
+def _is_dir(text: str) -> bool:
+    try:
+        return Path(text).is_dir()
+    except (OSError, ValueError):  # a name too long for the file system is no folder
+        return False
 
 
 def _out_problem(out: Path) -> str | None:

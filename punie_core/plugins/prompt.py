@@ -35,9 +35,22 @@ read_file it, then write_file(path=..., content=...) with its whole new text: sh
 changes nothing. When the work is done, answer in plain text; a general question, or a request
 to see code, you answer directly."""
 
-CODE_MODE = """\
+IMPORTABLE = (
+    "json",
+    "re",
+    "math",
+    "datetime",
+    "collections",
+    "itertools",
+    "functools",
+    "dataclasses",
+    "typing",
+)
+"""Modules the prompt tells the model it may import in Code Mode (model-written tools too)."""
+
+CODE_MODE = f"""\
 Code Mode is a Python subset, fresh for each call. No open(): use read_file and write_file.
-Importable: json re math datetime collections itertools functools dataclasses typing. A failed
+Importable: {" ".join(IMPORTABLE)}. A failed
 tool call raises an exception you can catch; print(result) shows a short summary.
 Example:
 for path in list_files(pattern="**/*.py"):

@@ -24,18 +24,14 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from punie_core.plugins.context import tool_context
 from punie_core.plugins.contract import tool_problems
+from punie_core.plugins.prompt import IMPORTABLE as PROMPT_MODULES
 from punie_core.plugins.records import NAME_PATTERN, RecordError, Tool
 from punie_core.plugins.stubs import render_tool, signature_line
 from punie_core.plugins.toolbox import current_toolbox
 from punie_core.sandbox.runner import execute_code
 
-IMPORTABLE = frozenset(
-    (
-        "json re math datetime collections itertools functools dataclasses typing random "
-        "hashlib csv"
-    ).split()
-)
-"""Modules a made tool may import: the Code Mode subset's (the system prompt lists the same)."""
+IMPORTABLE = frozenset(PROMPT_MODULES)
+"""Modules a made tool may import: the ones the system prompt offers every snippet."""
 
 UNSAFE_BUILTINS = frozenset(
     "open exec eval compile __import__ input globals locals vars breakpoint help exit quit "

@@ -33,3 +33,12 @@ def test_a_bad_time_limit_or_subset_is_a_usage_error(tmp_path: Path, capsys) -> 
     assert "--task-timeout must be a positive" in capsys.readouterr().err
     assert main(["eval", "--reference", "--tasks", "no-such-task", "--out", out]) == 2
     assert "no task id or tag matches no-such-task" in capsys.readouterr().err
+
+
+def test_a_long_subset_is_never_mistaken_for_a_folder(tmp_path: Path, capsys) -> None:
+    tasks = sorted(
+        p.name for p in (Path(__file__).resolve().parents[2] / "evals" / "tasks").iterdir()
+    )
+    out = tmp_path / "many.json"
+    assert main(["eval", "--reference", "--tasks", ",".join(tasks[:12]), "--out", str(out)]) == 0
+    assert len(json.loads(out.read_text())["tasks"]) == 12
