@@ -122,7 +122,7 @@ async def run_load(
     from punie_core.plugins.context import ToolContext
     from punie_core.plugins.loader import load_toolbox
     from punie_core.web import WebUI
-    from punie_core.workspace import Workspace
+    from punie_core.security.workspace import Workspace
 
     toolbox = load_toolbox()
     web = WebUI(project=workspace, model="scripted", announce=False, register=False)

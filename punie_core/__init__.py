@@ -77,7 +77,7 @@ if TYPE_CHECKING:
         parameters,
     )
     from punie_core.validation.syntax import syntax_findings
-    from punie_core.workspace import PROTECTED_PARTS, ProtectedPath
+    from punie_core.security.workspace import PROTECTED_PARTS, ProtectedPath
 
 # Public name -> the module defining it. Loaded on first use (PEP 562), so `punie --help` does
 # not pay for pluggy, pydantic or libcst, and a plugin pays only for what it uses.
@@ -125,7 +125,7 @@ _LAZY: dict[str, str] = {
         ),
         "punie_core.plugins.toolbox",
     ),
-    **dict.fromkeys(("PROTECTED_PARTS", "ProtectedPath"), "punie_core.workspace"),
+    **dict.fromkeys(("PROTECTED_PARTS", "ProtectedPath"), "punie_core.security.workspace"),
     # Validators: findings, the pipeline, project files, libcst helpers.
     **dict.fromkeys(("Diagnostic", "format_finding"), "punie_core.validation.findings"),
     **dict.fromkeys(("check_paths", "validate_source"), "punie_core.validation.pipeline"),

@@ -57,7 +57,7 @@ from punie_core.acp.permissions import AcpPermissions
 from punie_core.acp.reporting import ToolCallReporter
 from punie_core.agent.threads import in_daemon_thread
 from punie_core.plugins.context import ToolContext
-from punie_core.workspace import project_workspace
+from punie_core.security.workspace import project_workspace
 
 log = logging.getLogger("punie.acp")
 

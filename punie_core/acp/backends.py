@@ -30,7 +30,7 @@ from punie_core.plugins.context import (
     LocalFiles,
     tool_context,
 )
-from punie_core.workspace import (
+from punie_core.security.workspace import (
     atomic_write_text,
     new_file_mode,
     read_regular_text,

@@ -21,7 +21,7 @@ from collections.abc import Callable
 from typing import Any
 
 from punie_core.acp.protocol import DEFAULT_MODE, config_options, initialize_result, mode_state
-from punie_core.jsonlimits import loads_limited
+from punie_core.security.jsonlimits import loads_limited
 
 log = logging.getLogger("punie.acp")
 

@@ -39,7 +39,7 @@ from pydantic import BaseModel
 
 from punie_core.plugins import events
 from punie_core.plugins.context import CommandResult, PermissionRequest
-from punie_core.workspace import read_regular_text
+from punie_core.security.workspace import read_regular_text
 
 log = logging.getLogger("punie.acp")
 

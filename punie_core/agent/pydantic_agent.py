@@ -50,7 +50,7 @@ from punie_core.plugins.prompt import system_prompt
 from punie_core.sandbox.results import NOT_RUN
 from punie_core.sandbox.runner import execute_code as run_snippet
 from punie_core.specs.index import context_index
-from punie_core.workspace import PROTECTED_PARTS
+from punie_core.security.workspace import PROTECTED_PARTS
 
 if TYPE_CHECKING:
     from punie_core.plugins.toolbox import Toolbox

@@ -13,7 +13,7 @@ from pydantic import BaseModel
 from punie_core.plugins.context import CommandResult, tool_context
 from punie_core.plugins.toolbox import current_toolbox
 from punie_core.validation.pipeline import diagnostics_for_write
-from punie_core.workspace import PROTECTED_PARTS
+from punie_core.security.workspace import PROTECTED_PARTS
 
 LIST_LIMIT = 2000
 READ_LIMIT = 1024 * 1024

@@ -51,7 +51,7 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(report.as_dict(), indent=2))
     else:
-        from punie_core.terminal import for_terminal
+        from punie_core.security.terminal import for_terminal
 
         for finding in report.findings:
             # Messages quote the checked files' text: on a terminal, no control sequence runs.

@@ -99,7 +99,7 @@ def run(args: argparse.Namespace) -> int:
         print("punie eval: interrupted", file=sys.stderr)
         return 130
     from punie_core.flywheel.report import render_results
-    from punie_core.workspace import atomic_write_text
+    from punie_core.security.workspace import atomic_write_text
 
     results["tasks_dir"] = str((folder or default_tasks_dir()).resolve())
     written = True

@@ -82,7 +82,7 @@ def run(args: argparse.Namespace) -> int:
     cwd = Path(args.cwd)
     if not cwd.is_dir():
         return _usage_error(f"--cwd {args.cwd}: not a directory")
-    from punie_core.workspace import UnsafeWorkspace, check_root
+    from punie_core.security.workspace import UnsafeWorkspace, check_root
 
     try:
         check_root(cwd.resolve())  # not `/`, not a home directory (docs/security.md)
@@ -101,7 +101,7 @@ def run(args: argparse.Namespace) -> int:
     context = ToolContext.local(cwd, yes=args.yes)
     result = asyncio.run(_run_with_mcp(code, toolbox, context))
 
-    from punie_core.terminal import for_terminal, json_for_terminal
+    from punie_core.security.terminal import for_terminal, json_for_terminal
 
     # Output carries bytes from files and tools: on a terminal, no control sequence runs.
     shown = for_terminal if sys.stdout.isatty() else _unchanged

@@ -143,7 +143,7 @@ def run(args: argparse.Namespace) -> int:
     if existing is not None and json.loads(existing) == config:
         print(f"{path} already has the {args.name} agent; nothing to change")
         return 0
-    from punie_core.workspace import atomic_write_text
+    from punie_core.security.workspace import atomic_write_text
 
     if existing is not None:
         backup = backup_path(path)

@@ -74,7 +74,7 @@ async def _list(root: Path, as_json: bool) -> int:
     for row in rows:
         row["tool_names"] = tools.get(row["name"], [])
     if as_json:
-        from punie_core.terminal import json_for_terminal
+        from punie_core.security.terminal import json_for_terminal
 
         print(json_for_terminal({"servers": rows}))
     elif not rows:

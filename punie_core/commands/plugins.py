@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from punie_core.terminal import for_terminal
+from punie_core.security.terminal import for_terminal
 from punie_core.toolmaking.library import Library
 
 if TYPE_CHECKING:

@@ -17,7 +17,7 @@ import sys
 from typing import Any, TextIO
 
 from punie_core.commands import http_address
-from punie_core.terminal import for_terminal, json_for_terminal
+from punie_core.security.terminal import for_terminal, json_for_terminal
 
 
 def add_arguments(parser: argparse.ArgumentParser, name: str) -> None:
@@ -69,7 +69,7 @@ def run(args: argparse.Namespace) -> int:
         return 2
     from pathlib import Path
 
-    from punie_core.workspace import UnsafeWorkspace, check_root
+    from punie_core.security.workspace import UnsafeWorkspace, check_root
 
     try:
         check_root(Path(cwd).resolve())  # not `/`, not a home directory (docs/security.md)
@@ -85,7 +85,7 @@ async def _main(args: argparse.Namespace, prompt: str, cwd: str) -> int:
     import signal
 
     from punie_core.plugins.context import AskCallback, AutoApprove, RefuseAll, ToolContext
-    from punie_core.workspace import Workspace
+    from punie_core.security.workspace import Workspace
 
     interactive = sys.stdin.isatty() and args.prompt != "-"
     view = LiveView(sys.stderr, json_mode=args.json, quiet=args.quiet)

@@ -5,7 +5,7 @@ broken rule, `new` found the folder taken; 2 usage errors (no such feature, no s
 a bad name).
 
 Everything printed comes from files of the project (spec and context files, test ids), so it
-goes through `punie_core.terminal`: escape sequences are shown, never obeyed.
+goes through `punie_core.security.terminal`: escape sequences are shown, never obeyed.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from punie_core.terminal import for_terminal, json_for_terminal
+from punie_core.security.terminal import for_terminal, json_for_terminal
 
 
 def add_arguments(parser: argparse.ArgumentParser, name: str) -> None:

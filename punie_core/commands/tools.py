@@ -14,7 +14,7 @@ import json
 import sys
 from pathlib import Path
 
-from punie_core.terminal import for_terminal
+from punie_core.security.terminal import for_terminal
 from punie_core.toolmaking.library import Library, LibraryError
 from punie_core.toolmaking.nouns import LibraryTool
 

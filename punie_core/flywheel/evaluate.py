@@ -148,7 +148,7 @@ async def run_task(
     """Run one task in a fresh copy of its project and judge it."""
     from punie_core.agent.session import Session
     from punie_core.plugins.context import AutoApprove, ToolContext
-    from punie_core.workspace import Workspace
+    from punie_core.security.workspace import Workspace
 
     project = workdir / task.id
     shutil.rmtree(project, ignore_errors=True)

@@ -261,7 +261,7 @@ def export(traces: Iterable[dict[str, Any]], out: Path, options: ExportOptions) 
     report.files = writer.commit(report.examples)
     report.skipped = dict(sorted(skipped.items()))
     report.kinds = dict(sorted(kinds.items()))
-    from punie_core.workspace import atomic_write_text
+    from punie_core.security.workspace import atomic_write_text
 
     atomic_write_text(out / "export.json", json.dumps(report.as_dict(), indent=2) + "\n")
     return report

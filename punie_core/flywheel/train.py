@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from punie_core.flywheel.progress import Bar
-from punie_core.workspace import atomic_write_text
+from punie_core.security.workspace import atomic_write_text
 
 SPLITS = ("train", "valid", "test")
 STAGES = ("data", "lora", "fuse", "quantize", "card")

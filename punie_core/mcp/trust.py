@@ -42,7 +42,7 @@ def is_trusted(path: Path, content: bytes) -> bool:
 
 def remember(path: Path, content: bytes) -> None:
     """Trust this content of `path` from now on (written atomically)."""
-    from punie_core.workspace import atomic_write_text
+    from punie_core.security.workspace import atomic_write_text
 
     trusted = _load()
     trusted[digest(content)] = str(path.resolve())

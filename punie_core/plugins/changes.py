@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Literal
 if TYPE_CHECKING:
     import pluggy
 
-    from punie_core.workspace import Workspace
+    from punie_core.security.workspace import Workspace
 
 log = logging.getLogger("punie.plugins")
 

@@ -21,7 +21,7 @@ from typing import Any, Protocol
 from pydantic import BaseModel
 
 from punie_core.plugins.changes import record_write
-from punie_core.workspace import (
+from punie_core.security.workspace import (
     Workspace,
     atomic_write_text,
     new_file_mode,

@@ -38,8 +38,8 @@ from punie_core.plugins.records import (
     View,
 )
 from punie_core.plugins.stubs import stub_module
-from punie_core.terminal import for_terminal
-from punie_core.workspace import ProtectedPath
+from punie_core.security.terminal import for_terminal
+from punie_core.security.workspace import ProtectedPath
 
 if TYPE_CHECKING:
     import pluggy

@@ -68,7 +68,7 @@ def confined_bytes(path: Path, within: Path, limit: int = FILE_LIMIT) -> bytes:
         ValueError: It is larger than `limit`.
         OSError: It cannot be opened.
     """
-    from punie_core.workspace import read_regular_bytes
+    from punie_core.security.workspace import read_regular_bytes
 
     real = Path(os.path.realpath(path))
     base = Path(os.path.realpath(within))
@@ -83,7 +83,7 @@ def read_text(path: Path, within: Path) -> tuple[str, str]:
     Only a regular file whose real path is inside `within` is read; otherwise the problem
     says so (naming nothing of what the link points at).
     """
-    from punie_core.workspace import NotARegularFile
+    from punie_core.security.workspace import NotARegularFile
 
     try:
         data = confined_bytes(path, within)
@@ -415,7 +415,7 @@ def agent_os_profiles(base: Path, root: Path) -> list[Entry]:
 
 def agents_files(root: Path) -> list[Path]:
     """Every AGENTS.md of the project (shallowest first), skipping hidden and vendored folders."""
-    from punie_core.workspace import PROTECTED_PARTS
+    from punie_core.security.workspace import PROTECTED_PARTS
 
     found: list[Path] = []
     visited = 0

@@ -142,7 +142,7 @@ def new_spec(root: Path, name: str, now: datetime | None = None) -> tuple[Path, 
         ValueError: The name has no letters or digits.
         FileExistsError: A spec folder of that name exists already.
     """
-    from punie_core.workspace import atomic_write_text
+    from punie_core.security.workspace import atomic_write_text
 
     slug = slugify(name)
     if not slug:

@@ -32,7 +32,7 @@ from typing import Any
 from punie_core.plugins.records import NAME_PATTERN, first_line
 from punie_core.toolmaking.nouns import LibraryTool, ToolCheck
 from punie_core.toolmaking.source import source_hash
-from punie_core.workspace import (
+from punie_core.security.workspace import (
     NotARegularFile,
     OutsideWorkspace,
     read_regular_text,

@@ -17,7 +17,7 @@ from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
-from punie_core.workspace import read_regular_bytes
+from punie_core.security.workspace import read_regular_bytes
 
 SOURCE_SUFFIXES = (".py", ".pyi")
 

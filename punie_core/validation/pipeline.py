@@ -32,7 +32,7 @@ from punie_core.validation.files import (
 )
 from punie_core.validation.findings import format_finding
 from punie_core.validation.syntax import core_finding, syntax_findings
-from punie_core.workspace import atomic_write_text, in_place_refusal
+from punie_core.security.workspace import atomic_write_text, in_place_refusal
 
 
 class HasValidators(Protocol):

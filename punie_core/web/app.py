@@ -19,7 +19,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from punie_core.agent.modes import DEFAULT_MODE, MODES
-from punie_core.jsonlimits import loads_limited
+from punie_core.security.jsonlimits import loads_limited
 from punie_core.views import ViewSet
 from punie_core.web import registry
 from punie_core.web.hub import ApprovalNotFound, Hub, SessionBusy, encode_sse

@@ -10,7 +10,7 @@ from __future__ import annotations
 import difflib
 from typing import Any
 
-from punie_core.workspace import Workspace, read_regular_bytes
+from punie_core.security.workspace import Workspace, read_regular_bytes
 
 PREVIEW_LIMIT = 512 * 1024
 """Larger files are not diffed (the card says so)."""

@@ -20,7 +20,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from punie_core.workspace import atomic_write_text
+from punie_core.security.workspace import atomic_write_text
 
 
 def punie_home() -> Path:

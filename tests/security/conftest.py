@@ -15,7 +15,7 @@ from punie_core.plugins.loader import load_toolbox
 from punie_core.plugins.toolbox import Toolbox
 from punie_core.sandbox.results import CodeResult, Limits
 from punie_core.sandbox.runner import Sandbox, shutdown_pool
-from punie_core.workspace import Workspace
+from punie_core.security.workspace import Workspace
 
 
 @pytest.fixture(scope="session")

@@ -16,7 +16,7 @@ from punie_core.plugins.context import (
 )
 from punie_core.plugins.loader import load_toolbox
 from punie_core.plugins.toolbox import Toolbox
-from punie_core.workspace import Workspace
+from punie_core.security.workspace import Workspace
 
 
 @functools.cache

@@ -19,9 +19,9 @@ from pathlib import Path
 import pytest
 
 from punie_core.acp.reporting import read_small
-from punie_core.jsonlimits import TooDeep, loads_limited
+from punie_core.security.jsonlimits import TooDeep, loads_limited
 from punie_core.plugins.context import AutoApprove, LocalCommands, LocalFiles
-from punie_core.workspace import NotARegularFile, Workspace
+from punie_core.security.workspace import NotARegularFile, Workspace
 from tests.helpers.cli import punie_command
 
 from .gate import Gate

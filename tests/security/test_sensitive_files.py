@@ -3,7 +3,7 @@
 Under `--yes` and in accept-edits mode the agent wrote git hooks (`.githooks/`, `.husky/`),
 pytest configuration, CI pipelines, hook managers, dev containers, linter configuration and
 shell dotfiles without asking; ruff's fixes rewrote files in directories that are virtual
-environments or git directories by content. The list lives in `punie_core.sensitive`.
+environments or git directories by content. The list lives in `punie_core.security.sensitive`.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import pytest
 
 from punie_core.agent.modes import mode_decision
 from punie_core.plugins.context import AutoApprove
-from punie_core.workspace import ProtectedPath, Workspace
+from punie_core.security.workspace import ProtectedPath, Workspace
 
 from .gate import Gate
 

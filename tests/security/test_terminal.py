@@ -15,7 +15,7 @@ import pytest
 
 from punie_core.commands.run import LiveView
 from punie_core.plugins.context import PermissionRequest
-from punie_core.terminal import for_terminal, is_terminal_safe, json_for_terminal
+from punie_core.security.terminal import for_terminal, is_terminal_safe, json_for_terminal
 
 HOSTILE = [
     "\x1b]52;c;cHduZWQ=\x07",  # OSC 52: write the clipboard

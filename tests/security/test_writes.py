@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from punie_core.workspace import (
+from punie_core.security.workspace import (
     TEMP_PREFIX,
     OutsideWorkspace,
     UnsafeWorkspace,
@@ -51,7 +51,7 @@ def test_a_killed_write_leaves_no_temporary_file(tmp_path: Path) -> None:
     script = textwrap.dedent(
         f"""
         from pathlib import Path
-        from punie_core.workspace import write_confined
+        from punie_core.security.workspace import write_confined
         root = Path({str(tmp_path)!r})
         print("start", flush=True)
         write_confined(root, root / "big.txt", "x" * 300_000_000)
@@ -135,7 +135,7 @@ def test_the_folder_of_every_home_is_refused_as_a_workspace(folder: str) -> None
 def test_projects_under_project_trees_and_the_home_are_accepted(
     tmp_path: Path, monkeypatch
 ) -> None:
-    from punie_core.workspace import check_root
+    from punie_core.security.workspace import check_root
 
     for folder in ("/srv/app", "/opt/site", "/var/www/shop", "/var/tmp/p", "/usr/src/x"):
         check_root(Path(folder))  # the rule reads paths; these need not exist

@@ -14,7 +14,7 @@ from pydantic import BaseModel
 
 from punie_core import AutoApprove, Tool, ToolContext, View, hookimpl
 from punie_core.plugins.loader import candidate_from_object, load_toolbox
-from punie_core.workspace import Workspace
+from punie_core.security.workspace import Workspace
 
 pytestmark = pytest.mark.slow
 

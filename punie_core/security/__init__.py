@@ -1,0 +1,1 @@
+"""Safety foundations: workspace confinement, sensitive files, terminal-safe text, JSON limits."""
