@@ -154,7 +154,13 @@ MEASURE = textwrap.dedent(
     from pathlib import Path
     {setup}
     result = asyncio.run(main())
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    # VmHWM, not ru_maxrss: Linux keeps ru_maxrss across exec, so a child of a large pytest
+    # process would report the parent's size; VmHWM belongs to this program's own memory.
+    try:
+        status = Path("/proc/self/status").read_text()
+        peak_mb = int(status.split("VmHWM:")[1].split()[0]) / 1024
+    except (OSError, IndexError):
+        peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(json.dumps({{"peak_mb": peak_mb, "summary": summary(result)}}))
     """
 )
