@@ -20,12 +20,13 @@ if TYPE_CHECKING:
     )
     from punie_core.testing.realcode import (
         DeliberateError,
+        corpus_findings,
         deliberate_errors,
         read_labels,
         recall,
     )
 
-_REALCODE = ("DeliberateError", "deliberate_errors", "read_labels", "recall")
+_REALCODE = ("DeliberateError", "corpus_findings", "deliberate_errors", "read_labels", "recall")
 _HELPERS = (
     "PluginHarness",
     "assert_plugin_contract",
@@ -54,6 +55,7 @@ __all__ = [
     "assert_plugin_contract",
     "contract_problems",
     "corpus_cases",
+    "corpus_findings",
     "deliberate_errors",
     "documented_args",
     "expected_findings",

@@ -13,8 +13,10 @@ Labels file format (one block a line, `#` comments):
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -111,3 +113,13 @@ def recall(
         else:
             missed.append(error)
     return detected, len(in_domain), missed
+
+
+def corpus_findings(root: Path, toolbox: Any) -> set[tuple[str, int, str]]:
+    """`(path relative to root, line, rule)` of every syntax and convention finding under root."""
+    from punie_core import check_paths
+
+    report = check_paths([root], toolbox, layers=("syntax", "conventions"))
+    return {
+        (Path(os.path.relpath(f.path, root)).as_posix(), f.line, f.rule) for f in report.findings
+    }

@@ -18,22 +18,15 @@ import pytest
 from svcs_rule_examples import EXAMPLES
 
 from punie_core import check_paths
-from punie_core.testing import deliberate_errors, read_labels, recall
+from punie_core.testing import corpus_findings, deliberate_errors, read_labels, recall
 
 CORPUS = Path(__file__).parent / "corpus"
 ROOT = CORPUS / "svcs"
 
 
-def _findings(toolbox) -> set[tuple[str, int, str]]:
-    report = check_paths([ROOT], toolbox, layers=("syntax", "conventions"))
-    return {
-        (Path(os.path.relpath(f.path, ROOT)).as_posix(), f.line, f.rule) for f in report.findings
-    }
-
-
 def test_findings_on_svcs_tests_are_exactly_the_deliberate_errors(toolbox) -> None:
     expected = {(p, n, r) for (p, n), r in read_labels(CORPUS / "svcs_expected.txt").items()}
-    assert _findings(toolbox) == expected
+    assert corpus_findings(ROOT, toolbox) == expected
 
 
 def test_every_deliberate_error_is_labelled() -> None:
@@ -43,7 +36,9 @@ def test_every_deliberate_error_is_labelled() -> None:
 
 def test_recall_on_deliberate_errors_is_at_least_90_percent(toolbox) -> None:
     labels = read_labels(CORPUS / "svcs_deliberate.txt")
-    detected, total, missed = recall(deliberate_errors(ROOT), labels, _findings(toolbox))
+    detected, total, missed = recall(
+        deliberate_errors(ROOT), labels, corpus_findings(ROOT, toolbox)
+    )
     assert total >= 10
     assert detected / total >= 0.9, missed
     # The one miss: the async factory is a test parameter, unknowable statically.

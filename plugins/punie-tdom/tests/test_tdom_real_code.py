@@ -10,7 +10,6 @@ up by tests/runtime/install.py at install time); they skip, saying why, when it 
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -19,7 +18,7 @@ import pytest
 from tdom_rule_examples import EXAMPLES
 
 from punie_core import check_paths
-from punie_core.testing import deliberate_errors, read_labels, recall
+from punie_core.testing import corpus_findings, deliberate_errors, read_labels, recall
 
 HERE = Path(__file__).parent
 CORPUS = HERE / "corpus"
@@ -27,16 +26,9 @@ ROOT = CORPUS / "tdom"
 RUNTIME = HERE / "runtime"
 
 
-def _findings(toolbox, root: Path = ROOT) -> set[tuple[str, int, str]]:
-    report = check_paths([root], toolbox, layers=("syntax", "conventions"))
-    return {
-        (Path(os.path.relpath(f.path, root)).as_posix(), f.line, f.rule) for f in report.findings
-    }
-
-
 def test_findings_on_tdom_tests_are_exactly_the_deliberate_errors(toolbox) -> None:
     expected = {(p, n, r) for (p, n), r in read_labels(CORPUS / "tdom_expected.txt").items()}
-    assert _findings(toolbox) == expected
+    assert corpus_findings(ROOT, toolbox) == expected
 
 
 def test_every_deliberate_error_is_labelled() -> None:
@@ -46,7 +38,9 @@ def test_every_deliberate_error_is_labelled() -> None:
 
 def test_recall_on_deliberate_errors_is_at_least_90_percent(toolbox) -> None:
     labels = read_labels(CORPUS / "tdom_deliberate.txt")
-    detected, total, missed = recall(deliberate_errors(ROOT), labels, _findings(toolbox))
+    detected, total, missed = recall(
+        deliberate_errors(ROOT), labels, corpus_findings(ROOT, toolbox)
+    )
     assert total >= 15
     assert detected / total >= 0.9, missed
     # The misses: the component's bad return value is a test parameter.
@@ -66,8 +60,8 @@ def _project(tmp_path: Path, name: str, source: str) -> Path:
 
 @pytest.mark.parametrize("example", EXAMPLES, ids=[e.rule for e in EXAMPLES])
 def test_each_rule_flags_its_example_and_not_the_lookalike(example, toolbox, tmp_path) -> None:
-    flagged = _findings(toolbox, _project(tmp_path, "flagged", example.flagged))
-    clean = _findings(toolbox, _project(tmp_path, "clean", example.clean))
+    flagged = corpus_findings(_project(tmp_path, "flagged", example.flagged), toolbox)
+    clean = corpus_findings(_project(tmp_path, "clean", example.clean), toolbox)
     assert example.rule in {rule for _, _, rule in flagged}
     assert clean == set()
 
@@ -76,9 +70,9 @@ def test_rules_follow_the_projects_tdom_version(toolbox, tmp_path) -> None:
     """tdom 0.1.8 still has Node and components returning html(): nothing to report."""
     old = next(e for e in EXAMPLES if e.rule == "TDOM014").flagged
     root = _project(tmp_path, "old", old)
-    assert {r for _, _, r in _findings(toolbox, root)} == {"TDOM014"}
+    assert {r for _, _, r in corpus_findings(root, toolbox)} == {"TDOM014"}
     (root / "uv.lock").write_text('version = 1\n\n[[package]]\nname = "tdom"\nversion = "0.1.8"\n')
-    assert _findings(toolbox, root) == set()
+    assert corpus_findings(root, toolbox) == set()
     report = check_paths([root / "app.py"], toolbox)
     assert report.findings == []
 
