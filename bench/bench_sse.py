@@ -121,8 +121,8 @@ async def run_load(
     from punie_core.agent.session import Session
     from punie_core.plugins.context import ToolContext
     from punie_core.plugins.loader import load_toolbox
-    from punie_core.web import WebUI
     from punie_core.security.workspace import Workspace
+    from punie_core.web import WebUI
 
     toolbox = load_toolbox()
     web = WebUI(project=workspace, model="scripted", announce=False, register=False)

@@ -1,4 +1,4 @@
-"""Model-written tools: what checking a draft costs, and what making a tool saves on a repeated task.
+"""Model-written tools: what checking a draft costs, what making a tool saves on a repeat.
 
 1. Validation of a draft, warm, without the model's own tests (parse, signature, typecheck in
    Monty, ruff, replay of the motivating snippet): median of N runs. Goal: < 100 ms on 2 cores.

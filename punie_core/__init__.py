@@ -11,6 +11,7 @@ Test helpers for plugin authors live in `punie_core.testing`. Everything else un
 
 TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: importing typing costs `punie --help` 10 ms
 if TYPE_CHECKING:
+    from punie_core.plugins.changes import WorkspaceChange
     from punie_core.plugins.context import (
         AskCallback,
         AutoApprove,
@@ -22,7 +23,6 @@ if TYPE_CHECKING:
         tool_context,
         using_context,
     )
-    from punie_core.plugins.changes import WorkspaceChange
     from punie_core.plugins.hookspecs import hookimpl
     from punie_core.plugins.loader import load_toolbox
     from punie_core.plugins.records import (
@@ -45,6 +45,7 @@ if TYPE_CHECKING:
         workspace_path,
     )
     from punie_core.sandbox.runner import run_sync
+    from punie_core.security.workspace import PROTECTED_PARTS, ProtectedPath
     from punie_core.validation.files import (
         iter_source_files,
         project_files,
@@ -77,7 +78,6 @@ if TYPE_CHECKING:
         parameters,
     )
     from punie_core.validation.syntax import syntax_findings
-    from punie_core.security.workspace import PROTECTED_PARTS, ProtectedPath
 
 # Public name -> the module defining it. Loaded on first use (PEP 562), so `punie --help` does
 # not pay for pluggy, pydantic or libcst, and a plugin pays only for what it uses.

@@ -33,7 +33,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "stubs": ("punie_core.commands.introspect", "print the tool stub module the model is shown"),
     "prompt": ("punie_core.commands.introspect", "print the full system prompt"),
     "skills": ("punie_core.commands.introspect", "list the skills the model can load"),
-    "mcp": ("punie_core.commands.mcp", "list the configured MCP servers and their tools; trust .mcp.json"),
+    "mcp": (
+        "punie_core.commands.mcp",
+        "list the configured MCP servers and their tools; trust .mcp.json",
+    ),
     "spec": (
         "punie_core.commands.spec",
         "the project's specs and context layers: list, show, status, new, check",
@@ -57,7 +60,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
 
 
 class LazyVersion(argparse.Action):
-    """`--version` that looks the version up only when asked (importlib.metadata is slow to import)."""
+    """`--version` that looks the version up only when asked (importlib.metadata imports slowly)."""
 
     def __call__(self, parser: argparse.ArgumentParser, *args: object, **kwargs: object) -> None:
         print(f"punie {version()}")

@@ -12,6 +12,11 @@ through `Toolbox.call` (the gate) in the run's `ToolContext`:
   message, within a bounded budget; a wrong argument name gets the tool's stub once; the same
   failing snippet sent REPEAT_STOP times ends the prompt with a reason.
 
+With the `blocks` tool format (the small models Punie serves itself) no tool definition is sent:
+the model writes ```python blocks (`punie_core.agent.code_blocks`), Punie reads the files a
+request names before the model's first reply, and applies a fix shown as code to the file it
+was shown (`punie_core.agent.apply`).
+
 Sessions (`punie_core.agent.session`) drive it and import this module only when a prompt runs, so
 importing pydantic-ai here keeps the CLI's start-up light.
 """
@@ -32,25 +37,38 @@ from typing import TYPE_CHECKING, Any, Literal
 from pydantic import BaseModel
 from pydantic_ai import Agent, ModelRetry, RunContext, Tool
 from pydantic_ai.capabilities import Hooks
-from pydantic_ai.messages import ModelRequest, TextPart, ToolCallPart, UserPromptPart
+from pydantic_ai.messages import ModelResponse, TextPart, ToolCallPart
 
+from punie_core.agent.apply import apply_shown_code, asks_for_a_change
+from punie_core.agent.blocks import APPLY, LOOK
+from punie_core.agent.code_blocks import (
+    CodeBlockModel,
+    first_look,
+    opens_with_code,
+    user_text_of,
+    with_prefill,
+)
+from punie_core.agent.idioms import rewrite_idioms
 from punie_core.agent.recovery import (
+    CODE_TOOL,
     Callables,
     RecoveredCall,
+    about_the_project,
     as_code_mode,
     asks_to_show_code,
     coerce_arguments,
+    project_paths,
     recover_tool_calls,
 )
 from punie_core.agent.traces import to_jsonable
 from punie_core.plugins.context import ToolContext, using_context
 from punie_core.plugins.events import SnippetFinished, SnippetStarted, UsageUpdate
 from punie_core.plugins.loader import load_toolbox
-from punie_core.plugins.prompt import system_prompt
+from punie_core.plugins.prompt import example_copied, system_prompt
 from punie_core.sandbox.results import NOT_RUN
 from punie_core.sandbox.runner import execute_code as run_snippet
-from punie_core.specs.index import context_index
 from punie_core.security.workspace import PROTECTED_PARTS
+from punie_core.specs.index import context_index
 
 if TYPE_CHECKING:
     from punie_core.plugins.toolbox import Toolbox
@@ -73,25 +91,35 @@ text."""
 
 SHOWN_CODE_NUDGE = (
     "Your reply shows code, but no tool ran, so nothing in the project changed or was checked. "
-    "If the user asked you to change, create or check something, do it now: call execute_code "
-    "with Python that calls the tools (read_file, then write_file(path=..., content=...) with "
-    "the whole new text). If showing the code was the whole answer, send that answer again."
+    "If the user asked you to change, create or check something, do it now: run Python that "
+    "calls the tools (read_file, then write_file(path=..., content=...) with the whole new "
+    "text){example}. If showing the code was the whole answer, send that answer again."
 )
 """Sent once per prompt when a Code Mode reply only shows code before any tool ran."""
 
+
+def wrote_a_file(snippets: list[dict[str, Any]]) -> bool:
+    """Whether a snippet of this prompt wrote a file (a `write_file` call that succeeded)."""
+    return any(
+        call.get("tool") == "write_file" and call.get("ok")
+        for snippet in snippets
+        for call in snippet["result"].get("tool_calls") or []
+    )
+
+
+def shown_code_nudge(user_text: str) -> str:
+    """SHOWN_CODE_NUDGE, with the call for the first file the user's message names."""
+    paths = project_paths(user_text)
+    example = f"; for {paths[0]}: write_file(path={paths[0]!r}, content=...)" if paths else ""
+    return SHOWN_CODE_NUDGE.format(example=example)
+
+
 UNCHECKED_ANSWER_NUDGE = (
     "You answered without using any tool, so nothing was looked at. Check the project first: "
-    "call execute_code with Python that calls the tools and prints what you need, then answer "
+    "run Python that calls the tools and prints what you need, then answer "
     "from what they return. If the answer truly needs no tool, send it again."
 )
 """Sent once per prompt when a question about the project is answered before any tool ran."""
-
-_ABOUT_THE_PROJECT = re.compile(
-    r"\b(?:this|the|my|our) (?:project|repo|repository|codebase|code)\b|\btests?\b|\bfiles?\b"
-    r"|\b[\w./-]+\.(?:py|txt|toml|json|cfg|ini|md|html|ya?ml|js|css)\b",
-    re.IGNORECASE,
-)
-"""A user message about the project's files, tests or code (so an answer needs a look first)."""
 
 EMPTY_TOOL_CALL_RETRY = (
     "Your reply ended as a tool call, but no tool call arrived (the server could not read it). "
@@ -129,6 +157,12 @@ class RunDeps:
         nudges: Nudge a first answer that shows code or guesses before any tool ran (on for
             the small models Punie serves itself; `nudges` in the config).
         nudged: That nudge was sent (once per prompt).
+        tool_format: `tools` or `blocks` (the model writes ```python blocks: `agent.code_blocks`).
+        user_text: The user's message of this prompt (retry and nudge messages are not it).
+        looked: Punie read the files the message names before the model's first reply
+            (`agent.code_blocks.first_look`).
+        shown_files: The files that look showed (a block shown for one of them may be applied
+            to it: `agent.apply`).
     """
 
     session_id: str
@@ -151,6 +185,10 @@ class RunDeps:
     shown_stubs: set[str] = field(default_factory=set)
     nudges: bool = False
     nudged: bool = False
+    tool_format: str = "tools"
+    user_text: str = ""
+    looked: bool = False
+    shown_files: list[str] = field(default_factory=list)
     _request_started: float = 0.0
 
 
@@ -177,8 +215,16 @@ async def execute_code(ctx: RunContext[RunDeps], code: str) -> str:
         code: Python (the Code Mode subset) that calls the tools and prints results.
     """
     deps: RunDeps = ctx.deps
-    # Small models often indent the whole snippet (copied from inside a JSON string or a block).
+    # Small models often indent the whole snippet (copied from inside a JSON string or a block),
+    # write open() and import the tools out of habit: run what they meant (`agent.idioms`).
     code = textwrap.dedent(code).strip("\n") if code[:1] in (" ", "\t", "\n") else code
+    written = code  # what the model wrote: repeats are counted and reported on this
+    if deps.toolbox is not None:
+        code = rewrite_idioms(code, toolbox_schemas(deps.toolbox)).code
+    copied = example_copied(code, lambda path: _exists(deps.context.workspace, path))
+    if copied is not None:
+        deps.retries += 1
+        raise ModelRetry(copied)
     call_id = ctx.tool_call_id or f"snippet_{uuid.uuid4().hex[:8]}"
     deps.emit(SnippetStarted(deps.session_id, call_id, code))
     if callable(deps.sandbox):
@@ -192,16 +238,16 @@ async def execute_code(ctx: RunContext[RunDeps], code: str) -> str:
     deps.emit(SnippetFinished(deps.session_id, call_id, result))
     deps.snippets.append({"code": code, "result": result.model_dump(mode="json")})
     text = result.for_model()
-    key = " ".join(code.split())
+    key = " ".join(written.split())
     deps.failures[key] = repeats = deps.failures.get(key, 0) + 1
     if result.error is None:
         if repeats >= REPEAT_STOP:  # a loop: the same code, again and again
-            raise RepeatedCallStopped(code, "no progress", "the same result each time")
+            raise RepeatedCallStopped(written, "no progress", "the same result each time")
         if not result.tool_calls and not result.stdout.strip():
             text = NO_TOOL_RAN
         return text + ("\n" + REPEAT_WARNING if repeats > 1 else "")
     if repeats >= REPEAT_STOP:
-        raise RepeatedCallStopped(code, result.error.type, result.error.message)
+        raise RepeatedCallStopped(written, result.error.type, result.error.message)
     if result.error.type in NOT_RUN:
         text += stub_hint(result.error.message, code, deps) + sandbox_hint(result.error.message)
     if repeats > 1:
@@ -210,6 +256,13 @@ async def execute_code(ctx: RunContext[RunDeps], code: str) -> str:
         deps.retries += 1
         raise ModelRetry(text)
     return text
+
+
+def _exists(workspace: Any, path: str) -> bool:
+    try:
+        return workspace.resolve(path).exists()
+    except (OSError, ValueError):  # outside the workspace
+        return False
 
 
 NO_TOOL_RAN = (
@@ -376,7 +429,10 @@ def recover_response(
 
     toolbox = deps.toolbox if deps is not None else None
     callables = Callables(
-        schemas, toolbox_schemas(toolbox) if toolbox is not None else {}, user_text
+        schemas,
+        toolbox_schemas(toolbox) if toolbox is not None else {},
+        user_text,
+        blocks=deps is not None and deps.tool_format == "blocks",
     )
     parts = list(response.parts)
     if any(isinstance(p, ToolCallPart) for p in parts):
@@ -429,16 +485,16 @@ def recover_response(
         and callables.code_mode
         and deps.nudges
         and not deps.nudged
-        and not deps.snippets
         and not asks_to_show_code(user_text)
     ):
         # Small models often answer "change this file" with the new code and touch nothing,
         # or answer a question about the project with a guess: once per prompt, say so.
+        own = len(deps.snippets) - int(deps.looked)  # snippets the model wrote itself
         nudge = (
-            SHOWN_CODE_NUDGE
-            if "```" in text
+            shown_code_nudge(user_text)
+            if "```" in text and not wrote_a_file(deps.snippets)
             else UNCHECKED_ANSWER_NUDGE
-            if _ABOUT_THE_PROJECT.search(user_text)
+            if own == 0 and about_the_project(user_text) and not deps.looked
             else None
         )
         if nudge is not None:
@@ -467,14 +523,48 @@ def toolbox_schemas(toolbox: Any) -> dict[str, dict[str, Any]]:
     return schemas
 
 
-def latest_user_text(messages: list[Any]) -> str:
-    """The text of the user's latest message (not retry prompts or tool results)."""
-    for message in reversed(messages):
-        if isinstance(message, ModelRequest):
-            for part in message.parts:
-                if isinstance(part, UserPromptPart) and isinstance(part.content, str):
-                    return part.content
-    return ""
+async def applied(response: Any, deps: RunDeps, user_text: str) -> Any:
+    """The response with a write_file call added when it shows code for a file Punie showed.
+
+    See `punie_core.agent.apply`: only when the user asked for a change (not to be shown
+    code), no file was written yet in this prompt, and the block's definitions all replace
+    ones of exactly one of the files the first look showed. The reply's text stays as the
+    model wrote it; the model reads the write's result as APPLIED (`agent.code_blocks`).
+    """
+    if (
+        not deps.shown_files
+        or wrote_a_file(deps.snippets)
+        or not asks_for_a_change(user_text)
+        or asks_to_show_code(user_text)
+    ):
+        return response
+    text = "".join(p.content for p in response.parts if isinstance(p, TextPart))
+    if "```" not in text or any(isinstance(p, ToolCallPart) for p in response.parts):
+        return response
+    files: dict[str, str] = {}
+    for path in deps.shown_files:
+        try:
+            target = deps.context.workspace.resolve(path)
+            files[path] = await deps.context.files.read_text(target)
+        except (OSError, ValueError):  # gone or unreadable since: not applied to
+            continue
+    change = apply_shown_code(text, files, toolbox_schemas(deps.toolbox))
+    if change is None:
+        return response
+    path, new_text = change
+    # The model keeps its reply as it wrote it; the write is Punie's call after it.
+    call = ToolCallPart(
+        CODE_TOOL,
+        {"code": f"write_file(path={path!r}, content={new_text!r})"},
+        tool_call_id=f"{APPLY}{uuid.uuid4().hex[:8]}",
+    )
+    return replace(response, parts=[*response.parts, call])
+
+
+def _schemas(request_context: Any) -> dict[str, dict[str, Any]]:
+    """The tools of a request: name -> parameters JSON schema."""
+    function_tools = request_context.model_request_parameters.function_tools
+    return {t.name: t.parameters_json_schema for t in function_tools}
 
 
 def _hooks() -> Any:
@@ -486,6 +576,19 @@ def _hooks() -> Any:
         deps._request_started = time.perf_counter()
         deps.on_request()
         return request_context
+
+    @hooks.on.model_request
+    async def look_first(ctx: Any, *, request_context: Any, handler: Any) -> Any:
+        deps: RunDeps = ctx.deps
+        if deps.tool_format == "blocks" and not deps.snippets and not deps.looked:
+            look = first_look(request_context.messages, deps.context.workspace)
+            if look is not None:
+                code, deps.shown_files = look
+                deps.looked = True  # Punie's own step: no model request is made
+                call_id = f"{LOOK}{uuid.uuid4().hex[:8]}"
+                call = ToolCallPart(CODE_TOOL, {"code": code}, tool_call_id=call_id)
+                return ModelResponse(parts=[call], model_name="punie")
+        return await handler(request_context)
 
     @hooks.on.after_model_request
     async def finished(ctx: Any, *, request_context: Any, response: Any) -> Any:
@@ -500,10 +603,15 @@ def _hooks() -> Any:
         deps.emit(
             UsageUpdate(deps.session_id, deps.input_tokens, deps.output_tokens, deps.requests)
         )
-        function_tools = request_context.model_request_parameters.function_tools
-        deps.tool_definitions = tool_definitions(function_tools)
-        schemas = {t.name: t.parameters_json_schema for t in function_tools}
-        user_text = latest_user_text(request_context.messages)
+        deps.tool_definitions = tool_definitions(
+            request_context.model_request_parameters.function_tools
+        )
+        schemas = _schemas(request_context)
+        user_text = deps.user_text or user_text_of(request_context.messages) or ""
+        if deps.tool_format == "blocks":
+            if opens_with_code(request_context.messages):
+                response = with_prefill(response)
+            response = await applied(response, deps, user_text)
         return recover_response(response, schemas, deps, user_text)
 
     @hooks.on.tool_execute
@@ -548,13 +656,18 @@ def project_overview(root: Path, limit: int = OVERVIEW_LIMIT) -> str:
     return f"Project overview (directory {root.name}):\n{shown or '- (no files)'}{more}"
 
 
-def instructions_for(toolbox: Toolbox, mode: Mode = "code", root: Path | None = None) -> str:
-    """The system prompt for a mode: Code Mode's (the toolbox's), direct mode's, or chat mode's
-    (no tools: the embedded tiny model, given an overview of the project at `root`)."""
+def instructions_for(
+    toolbox: Toolbox, mode: Mode = "code", root: Path | None = None, tool_format: str = "tools"
+) -> str:
+    """The system prompt for a mode: Code Mode's (the toolbox's, for its `tool_format`), direct
+    mode's, or chat mode's (no tools: the embedded tiny model, given an overview of the project
+    at `root`)."""
     if mode == "code":
         # The project's context index (specs, standards, AGENTS.md); none costs nothing.
         index = context_index(root)
-        return system_prompt(toolbox, index) if index else toolbox.prompt
+        if index or tool_format != "tools":
+            return system_prompt(toolbox, index, tool_format)
+        return toolbox.prompt
     if mode == "direct":
         return DIRECT_INTRO
     return EMBEDDED_INTRO + ("\n\n" + project_overview(root) if root is not None else "")
@@ -568,6 +681,7 @@ def create_pydantic_agent(
     instructions: str | None = None,
     retries: int = 3,
     model_settings: dict[str, Any] | None = None,
+    tool_format: str = "tools",
 ) -> Agent[RunDeps, str]:
     """Build Punie's pydantic-ai agent.
 
@@ -581,6 +695,8 @@ def create_pydantic_agent(
         instructions: The system prompt; `toolbox.prompt` (or a direct-mode one) when omitted.
         retries: Retry budget for tools (bad snippets) and for output (unreadable tool calls).
         model_settings: pydantic-ai model settings (`temperature`, `max_tokens`, ...).
+        tool_format: In Code Mode, `tools` sends `execute_code` as a tool definition; `blocks`
+            sends none and reads ```python blocks from the text (`agent.code_blocks`).
 
     Returns:
         An `Agent[RunDeps, str]`; run it with `deps=RunDeps(...)`.
@@ -596,7 +712,9 @@ def create_pydantic_agent(
     elif mode == "direct":
         tools += [direct_tool(t) for t in toolbox.tools]
     if instructions is None:
-        instructions = instructions_for(toolbox, mode)
+        instructions = instructions_for(toolbox, mode, tool_format=tool_format)
+    if mode == "code" and tool_format == "blocks":
+        model = CodeBlockModel(model)
     return Agent(
         model,
         deps_type=RunDeps,

@@ -43,6 +43,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from punie_core.agent.idioms import rewrite_idioms
+
 TOOL_CALL_MARKERS = ("<tool_call>", "<function=", "<tool_call ", "<|tool_call|>")
 """Text that starts a tool call written as text (used to hold it back from the live view)."""
 
@@ -81,6 +83,26 @@ def asks_to_show_code(user_text: str) -> bool:
     "... but don't run it": code or calls the model writes in reply are shown, never run.
     """
     return bool(_SHOW_CODE.search(user_text or ""))
+
+
+_PATH = r"\b[\w./-]+\.(?:py|txt|toml|json|cfg|ini|md|html|ya?ml|js|css)\b"
+_ABOUT_THE_PROJECT = re.compile(
+    r"\b(?:this|the|my|our) (?:project|repo|repository|codebase|code)\b|\btests?\b|\bfiles?\b"
+    rf"|{_PATH}",
+    re.IGNORECASE,
+)
+"""A user message about the project's files, tests or code (so an answer needs a look first)."""
+
+
+def project_paths(user_text: str) -> list[str]:
+    """The file paths a user's message names (`app/health.py`, `config.json`), in order."""
+    return list(dict.fromkeys(re.findall(_PATH, user_text or "", re.IGNORECASE)))
+
+
+def about_the_project(user_text: str) -> bool:
+    """True when the user's message is about the project's files, tests or code (an answer
+    needs a look at the project first)."""
+    return bool(_ABOUT_THE_PROJECT.search(user_text or ""))
 
 
 @dataclass(frozen=True)
@@ -124,11 +146,15 @@ class Callables:
         tools: The tools sent to the model (name -> parameters JSON schema).
         toolbox: Every tool Code Mode can call (name -> schema); empty outside Code Mode.
         user_text: The user's message this reply answers (for `asks_to_show_code`).
+        blocks: The model was asked for ```python blocks (the `blocks` tool format): the first
+            block that calls a tool runs even with text after it (what a model writes after
+            its block is a guess at the output, or an explanation of it).
     """
 
     tools: Mapping[str, Mapping[str, Any]]
     toolbox: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     user_text: str = ""
+    blocks: bool = False
 
     @property
     def code_mode(self) -> bool:
@@ -323,6 +349,13 @@ def _untagged(text: str, callables: Callables) -> Recovery:
     if not candidates:
         return Recovery(text=text)
     show = asks_to_show_code(callables.user_text)
+    if callables.blocks and callables.code_mode and not show:
+        for candidate in candidates:  # the first block that calls a tool runs
+            if candidate.kind == "python":
+                recovery = _python_candidate(candidate, callables)
+                if recovery is not None:
+                    recovery.text = candidate.before
+                    return recovery
     for candidate in reversed(candidates):  # the last block decides: it is what ends the reply
         if candidate.kind == "json":
             recovery = _json_candidate(candidate, callables)
@@ -411,19 +444,25 @@ def _call_shaped(item: Any) -> bool:
 
 
 def _python_candidate(candidate: _Candidate, callables: Callables) -> Recovery | None:
-    """A Code Mode call when the block calls a toolbox tool and defines none; else None."""
+    """A Code Mode call when the block calls a toolbox tool and defines none; else None.
+
+    `open()` file idioms count as calls to read_file/write_file (`agent.idioms`), but a block
+    that writes only through `open()` runs only when the user named every file it writes: an
+    example that saves `data.json` in reply to a question must not create it.
+    """
     try:
         tree = ast.parse(candidate.body)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return None
     names = set(callables.toolbox) | set(callables.tools)
-    called = {
-        node.func.id
-        for node in ast.walk(tree)
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in names
-    }
+    called = _called(tree, names)
     if not called:
-        return None
+        rewritten = rewrite_idioms(candidate.body, names)
+        if not rewritten.reads and not rewritten.writes:
+            return None
+        if not all(path and path in callables.user_text for path in rewritten.writes):
+            return None
+        called = {"read_file"} if rewritten.reads else {"write_file"}
     defined = {
         node.name
         for node in ast.walk(tree)
@@ -440,6 +479,14 @@ def _python_candidate(candidate: _Candidate, callables: Callables) -> Recovery |
     if set(called) == {CODE_TOOL}:
         return None
     return Recovery(calls=[RecoveredCall(CODE_TOOL, {"code": candidate.body}, source="python")])
+
+
+def _called(tree: ast.AST, names: set[str]) -> set[str]:
+    return {
+        node.func.id
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in names
+    }
 
 
 _CALL_OPENING = re.compile(

@@ -160,6 +160,8 @@ class Session:
             `restore_from_traces`.
         mcp: The session's MCP servers (`punie_core.mcp.McpServers`, started): before each
             prompt the session waits for them to settle and uses the toolbox with their tools.
+        settings: Model settings (`temperature`, `max_tokens`) used where the config's
+            `[settings]` does not set them (`punie eval` asks for temperature 0).
     """
 
     preload = staticmethod(preload)
@@ -178,6 +180,7 @@ class Session:
         limits: Any = None,
         history: list[Any] | None = None,
         mcp: Any | None = None,
+        settings: dict[str, Any] | None = None,
     ) -> None:
         self.id = session_id or uuid.uuid4().hex
         self.cwd = Path(cwd).resolve()
@@ -202,6 +205,7 @@ class Session:
         if mcp is not None:
             mcp.subscribe(self._emit)  # `McpServersChanged` reaches the web UI and frontends
         self._history: list[Any] = list(history or [])
+        self._settings = dict(settings or {})
         self._restored = False
         self._agent: Any = None
         self.connection: Any = None
@@ -215,6 +219,7 @@ class Session:
         )
         self._request_limit = request_limit
         self.instructions = ""  # the system prompt, set when the agent is built
+        self.tool_format = "tools"  # how the model calls tools, set when the agent is built
         self.limits = limits
         self._sandbox: Any = None
         # Per-prompt records, reset by `prompt`.
@@ -257,22 +262,10 @@ class Session:
             self._started_calls[event.call_id] = dict(event.arguments)
             self._set_state("running_tool")
         elif isinstance(event, ToolCallFinished):
-            from punie_core.agent.traces import to_jsonable
-
             arguments = self._started_calls.pop(event.call_id, None) or self._requested.pop(
                 event.call_id, {}
             )
-            self._calls.append(
-                {
-                    "tool": event.tool,
-                    "arguments": to_jsonable(arguments),
-                    "ok": event.ok,
-                    "result": to_jsonable(event.result),
-                    "error": event.error,
-                    "ms": round(event.ms, 3),
-                    "refused": event.refused,
-                }
-            )
+            self._calls.append(tool_call_record(event, arguments))
         with contextlib.suppress(Exception):
             self._outer_emit(event)
         self._emit(event)
@@ -312,18 +305,25 @@ class Session:
             from punie_core.agent.pydantic_agent import EMBEDDED_SETTINGS, instructions_for
             from punie_core.models.config import load_config
 
-            settings = load_config().settings
+            settings = {**self._settings, **load_config().settings}
             if getattr(connection, "embedded", False):
                 # The embedded 135M model cannot call tools: it answers from a project overview.
                 self.mode = "chat"
                 settings = {**EMBEDDED_SETTINGS, **settings}
-            self.instructions = instructions_for(self._toolbox, self.mode, self.cwd)  # type: ignore[arg-type]
+            self.tool_format = tool_format_for(connection)
+            self.instructions = instructions_for(
+                self._toolbox,  # type: ignore[arg-type]
+                self.mode,  # type: ignore[arg-type]
+                self.cwd,
+                self.tool_format,
+            )
             self._agent = create_pydantic_agent(
                 connection.model,
                 toolbox=self._toolbox,
                 mode=self.mode,  # type: ignore[arg-type]
                 model_settings=settings,
                 instructions=self.instructions,
+                tool_format=self.tool_format,
             )
         return self._agent
 
@@ -499,6 +499,7 @@ class Session:
             emit=self._emit,
             limits=self.limits,
             on_request=lambda: self._set_state("thinking"),
+            user_text=text,
         )
         messages: list[Any] = []
         outcome = PromptOutcome()
@@ -507,6 +508,7 @@ class Session:
             connection = await self.connect()
             agent = self._agent_for(connection)
             deps.nudges = nudges_for(connection)
+            deps.tool_format = self.tool_format
             if self._restored:
                 self._history = adopt_thinking(self._history, connection.model)
                 self._restored = False
@@ -606,7 +608,10 @@ class Session:
             "cwd": str(self.cwd),
             "query": query,
             "system_prompt": system_prompt,
-            "tools": deps.tool_definitions,
+            # `blocks`: no tool definition was sent; the model wrote its calls as ```python
+            # blocks and read results as `Output:` turns (`agent.code_blocks`).
+            "tool_format": deps.tool_format,
+            "tools": deps.tool_definitions if deps.tool_format == "tools" else [],
             "messages": chat_messages(messages, system_prompt),
             "snippets": deps.snippets,
             "tool_calls": outcome.tool_calls,
@@ -713,6 +718,21 @@ def _findings(result: Any) -> list[Any]:
     return []
 
 
+def tool_call_record(finished: ToolCallFinished, arguments: dict[str, Any]) -> dict[str, Any]:
+    """One tool call as outcomes, traces and evals record it (`PromptOutcome.tool_calls`)."""
+    from punie_core.agent.traces import to_jsonable
+
+    return {
+        "tool": finished.tool,
+        "arguments": to_jsonable(arguments),
+        "ok": finished.ok,
+        "result": to_jsonable(finished.result),
+        "error": finished.error,
+        "ms": round(finished.ms, 3),
+        "refused": finished.refused,
+    }
+
+
 def nudges_for(connection: Any) -> bool:
     """Whether to nudge a model that shows code or guesses before any tool ran (see
     `pydantic_agent.recover_response`): the config's `nudges`, else on for the small local models
@@ -724,6 +744,18 @@ def nudges_for(connection: Any) -> bool:
     return (
         configured if configured is not None else getattr(connection, "managed", None) is not None
     )
+
+
+def tool_format_for(connection: Any) -> str:
+    """How the model calls tools in Code Mode (`punie_core.agent.code_blocks`): the config's
+    `tool_format`, else `blocks` for the small local models Punie serves itself (they write
+    ```python blocks far more reliably than tool calls), `tools` for other servers."""
+    from punie_core.models.config import load_config
+
+    configured = load_config().tool_format
+    if configured is not None:
+        return configured
+    return "blocks" if getattr(connection, "managed", None) is not None else "tools"
 
 
 def _stop_reason(exc: BaseException) -> StopReason:

@@ -12,8 +12,8 @@ from pydantic import BaseModel
 
 from punie_core.plugins.context import CommandResult, tool_context
 from punie_core.plugins.toolbox import current_toolbox
-from punie_core.validation.pipeline import diagnostics_for_write
 from punie_core.security.workspace import PROTECTED_PARTS
+from punie_core.validation.pipeline import diagnostics_for_write
 
 LIST_LIMIT = 2000
 READ_LIMIT = 1024 * 1024
@@ -28,17 +28,29 @@ class WriteResult(BaseModel):
         created: True when the file did not exist before.
         findings: Problems the fast validators found in the new text, as
             `line:column RULE message` (empty when it is clean).
+        unchanged: The content was what the file already held (to the last newline), so
+            nothing was written.
     """
 
     path: str
     size: int
     created: bool
     findings: list[str] = []
+    unchanged: bool = False
 
     def __str__(self) -> str:
+        if self.unchanged:
+            return (
+                f"{self.path} unchanged: that is the text it already has. To change it, write "
+                "the changed text."
+            )
         verb = "created" if self.created else "updated"
-        findings = "".join(f"\n{f}" for f in self.findings)
-        return f"{verb} {self.path} ({self.size} characters){findings}"
+        if not self.findings:
+            return f"{verb} {self.path} ({self.size} characters)"
+        # Each finding names the file: a small model otherwise takes `F821 Undefined name
+        # html` for a problem of its snippet and imports html there.
+        findings = "".join(f"\n{self.path}:{f}" for f in self.findings)
+        return f"{verb} {self.path} ({self.size} characters); problems in the file:{findings}"
 
 
 async def read_file(path: str) -> str:
@@ -60,7 +72,9 @@ async def read_file(path: str) -> str:
     try:
         return await context.files.read_text(target)
     except FileNotFoundError:
-        raise FileNotFoundError(f"{path} does not exist") from None
+        raise FileNotFoundError(
+            f"{path} does not exist (list_files() shows the real paths)"
+        ) from None
     except UnicodeDecodeError as exc:
         raise ValueError(
             f"{path} is not UTF-8 text (a binary file?): {exc.reason} at byte {exc.start}"
@@ -74,9 +88,21 @@ async def write_file(path: str, content: str) -> WriteResult:
         path: File path, relative to the workspace root; parent folders are created.
         content: The complete new text of the file.
     """
+    if any(char in path for char in "*?"):
+        # Small models pass the pattern they listed with ("app/**/*.py"): never a file name.
+        raise ValueError(f"write_file writes one file: {path!r} is a glob pattern, not a path")
     context = tool_context()
     target = context.workspace.writable(path)
     created = not target.exists()
+    if not created and target.is_file() and target.stat().st_size <= READ_LIMIT:
+        try:
+            before = await context.files.read_text(target)
+        except (OSError, ValueError):
+            before = None
+        if before is not None and before.rstrip("\n") == content.rstrip("\n"):
+            # Small models write back the text they just read: say so, and touch nothing.
+            relative = context.workspace.relative(target)
+            return WriteResult(path=relative, size=len(before), created=False, unchanged=True)
     await context.files.write_text(target, content)
     try:
         toolbox = current_toolbox()

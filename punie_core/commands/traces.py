@@ -28,9 +28,9 @@ def add_arguments(parser: argparse.ArgumentParser, name: str) -> None:
     export.add_argument("paths", nargs="*", help=paths_help)
     export.add_argument(
         "--format",
-        choices=("tools", "chat"),
+        choices=("tools", "chat", "blocks"),
         default="tools",
-        help="mlx-lm dataset format (default tools)",
+        help="mlx-lm dataset format (default tools; blocks: as Punie prompts small models)",
     )
     export.add_argument("--out", required=True, type=Path, help="output folder")
     export.add_argument("--all", action="store_true", help="include traces that were not validated")

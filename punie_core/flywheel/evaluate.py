@@ -25,6 +25,7 @@ from typing import Any
 from punie_core.flywheel.checks import CheckResult, Evidence, run_check
 from punie_core.flywheel.fields import ResultTypes, analyze
 from punie_core.flywheel.tasks import Task
+from punie_core.models.config import load_config
 
 
 @dataclass
@@ -136,6 +137,23 @@ class _Collector:
                     self.errors.append(f"{error.type}: {error.message}{line}"[:500])
 
 
+EVAL_SETTINGS = {"temperature": 0.0, "max_tokens": 1024}
+"""Sampling for evals (the config's `[settings]` overrides them): greedy, so runs compare, and
+a bound on a reply, so a model that rambles costs at most this much time per request."""
+
+
+class ThrowawayCopy:
+    """Approve every request, sensitive paths included: the task's project is a temporary copy.
+
+    `--yes` (`AutoApprove`) leaves sensitive files (requirements, settings, hooks) to a person;
+    in an eval the person who runs it decided, and nothing outside the copy is reachable
+    (the workspace still confines every path).
+    """
+
+    async def approve(self, request: Any) -> bool:
+        return True
+
+
 async def run_task(
     task: Task,
     model: Any,
@@ -147,14 +165,21 @@ async def run_task(
 ) -> TaskRun:
     """Run one task in a fresh copy of its project and judge it."""
     from punie_core.agent.session import Session
-    from punie_core.plugins.context import AutoApprove, ToolContext
+    from punie_core.plugins.context import ToolContext
     from punie_core.security.workspace import Workspace
 
     project = workdir / task.id
     shutil.rmtree(project, ignore_errors=True)
     shutil.copytree(task.project, project)
-    context = ToolContext(workspace=Workspace.at(project), permissions=AutoApprove())
-    session = Session(cwd=project, model=model, context=context, toolbox=toolbox, traces=traces)
+    context = ToolContext(workspace=Workspace.at(project), permissions=ThrowawayCopy())
+    session = Session(
+        cwd=project,
+        model=model,
+        context=context,
+        toolbox=toolbox,
+        traces=traces,
+        settings=EVAL_SETTINGS,
+    )
     collector = _Collector()
     session.subscribe(collector)
     started = time.perf_counter()
@@ -251,6 +276,7 @@ async def run_eval(
         "schema": 1,
         "model": label,
         "started": started,
+        "settings": {**EVAL_SETTINGS, **load_config().settings},
         "summary": summarize(runs),
         "tasks": [r.as_dict() for r in runs],
     }

@@ -8,6 +8,9 @@ Formats (both are mlx-lm's chat dataset, detected from the first record):
 * `tools`: `{"messages": [...], "tools": [...]}` with OpenAI tool calls on assistant turns and
   `tool` messages for results: rendered by the model's own chat template, for models whose
   template supports tools.
+* `blocks`: `{"messages": [...]}` as a model in Punie's `blocks` tool format sees it: calls as
+  ```python blocks, results as `Output:` user turns (for small local models, which Punie
+  prompts this way; see docs/models.md).
 * `chat`: `{"messages": [...]}` with the tool calls written as text in the assistant turn
   (`<tool_call>{"name", "arguments"}</tool_call>`, the Hermes/Qwen convention Punie recovers
   from text) and tool results as user turns in `<tool_response>` tags, for any chat template.
@@ -30,11 +33,12 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from punie_core.agent.blocks import ATTACHED, LOOK, OUTPUT_PREFIX, block
 from punie_core.flywheel.integrity import trace_tampering, validation_failures
 from punie_core.flywheel.negatives import built_fix_examples
 from punie_core.flywheel.turns import conversation
 
-Format = Literal["tools", "chat"]
+Format = Literal["tools", "chat", "blocks"]
 SPLITS = ("train", "valid", "test")
 
 
@@ -43,7 +47,7 @@ class ExportOptions:
     """How to export.
 
     Attributes:
-        format: `tools` or `chat`.
+        format: `tools`, `chat` or `blocks`.
         include_all: Export traces that were not validated too (still never tampered ones).
         negatives: Include error-then-fix examples.
         seed: Seed of the split.
@@ -136,6 +140,8 @@ def render(
     """One JSONL record in the chosen format."""
     if options.format == "chat":
         return {"messages": as_chat(messages)}
+    if options.format == "blocks":
+        return {"messages": as_blocks(messages)}
     rendered = messages
     if options.arguments == "object":
         # New dicts only where arguments change: the cleaned messages are shared between examples.
@@ -196,6 +202,47 @@ def as_chat(messages: list[dict[str, Any]]) -> list[dict[str, str]]:
             content = "\n".join([content, *calls]) if content else "\n".join(calls)
         out.append({"role": role, "content": content})
     return out
+
+
+def as_blocks(messages: list[dict[str, Any]]) -> list[dict[str, str]]:
+    """The conversation as a model in the `blocks` tool format sees it (`agent.code_blocks`).
+
+    Code Mode calls are ```python blocks in the assistant turn, results are `Output:` user
+    turns, and Punie's first look is attached to the user's message.
+    """
+    out: list[dict[str, str]] = []
+    looks: set[str] = set()
+    for message in messages:
+        role = message["role"]
+        calls = message.get("tool_calls") or []
+        if role == "assistant" and calls and all(c["id"].startswith(LOOK) for c in calls):
+            looks.update(c["id"] for c in calls)
+            continue
+        if role == "tool":
+            if message.get("tool_call_id") in looks and out and out[-1]["role"] == "user":
+                out[-1] = {
+                    "role": "user",
+                    "content": out[-1]["content"] + ATTACHED + message["content"],
+                }
+            else:
+                out.append({"role": "user", "content": OUTPUT_PREFIX + message["content"]})
+            continue
+        content = message.get("content") or ""
+        if calls:
+            blocks = [block(_code_of(c["function"])) for c in calls]
+            content = "\n".join([content, *blocks]) if content else "\n".join(blocks)
+        out.append({"role": role, "content": content})
+    return out
+
+
+def _code_of(function: dict[str, Any]) -> str:
+    arguments = function["arguments"]
+    if isinstance(arguments, str):
+        arguments = json.loads(arguments)
+    if function["name"] == "execute_code" and isinstance(arguments.get("code"), str):
+        return arguments["code"]
+    listed = ", ".join(f"{key}={value!r}" for key, value in arguments.items())
+    return f"print({function['name']}({listed}))"
 
 
 class _SplitWriter:

@@ -53,6 +53,9 @@ class Config:
             default, 300; 0: it stops when Punie exits). `keep_alive = "5m"` works too.
         nudges: Nudge a model whose first answer shows code or guesses before any tool ran
             (None: on for the servers Punie starts, off otherwise).
+        tool_format: How the model calls tools in Code Mode: `tools` (the `execute_code` tool
+            definition) or `blocks` (```python blocks in its text; no tool definition sent).
+            None: `blocks` for the servers Punie starts, `tools` otherwise.
         standards: The organisation's standards folder (a shared checkout); default
             `$PUNIE_HOME/standards`.
         path: The file read (None when there was none).
@@ -69,6 +72,7 @@ class Config:
     embedded: bool = True
     keep_alive: float | None = None
     nudges: bool | None = None
+    tool_format: str | None = None
     standards: str | None = None
     path: Path | None = None
 
@@ -139,9 +143,16 @@ def parse_config(data: dict[str, Any], path: Path | None = None) -> Config:
         embedded=typed(data, "embedded", bool) is not False,
         keep_alive=_optional_duration(typed(data, "keep_alive", (int, float, str)), where),
         nudges=typed(data, "nudges", bool),
+        tool_format=_tool_format(typed(data, "tool_format", str), where),
         standards=typed(data, "standards", str),
         path=path,
     )
+
+
+def _tool_format(value: str | None, where: str) -> str | None:
+    if value is not None and value not in ("tools", "blocks"):
+        raise ConfigError(f'{where}: tool_format must be "tools" or "blocks", got {value!r}')
+    return value
 
 
 def _optional_duration(value: Any, where: str) -> float | None:

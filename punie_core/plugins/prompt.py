@@ -14,6 +14,7 @@ from __future__ import annotations
 import ast
 import math
 import re
+from collections.abc import Callable
 from typing import get_type_hints
 
 from punie_core.plugins.records import first_line
@@ -35,6 +36,50 @@ read_file it, then write_file(path=..., content=...) with its whole new text: sh
 changes nothing. When the work is done, answer in plain text; a general question, or a request
 to see code, you answer directly."""
 
+BLOCKS_INTRO = '''\
+You are Punie, a coding agent working in the user's Python web project.
+To act, reply with a ```python block that calls the tools below as plain functions with keyword
+arguments and prints what it needs. It runs at once; you see its output, then write the next
+block or the answer. Anything about this project (its files, tests, code) needs a block first:
+never guess, and use real paths (list_files() shows them). Showing new code changes nothing:
+write it with write_file(path=..., content=...), the file's whole new text. When the work is
+done, answer in plain text without code. A general question you answer directly.
+Example. User: Add a docstring to f() in app/x.py. You:
+```python
+print(read_file(path="app/x.py"))
+```
+User: Output:
+def f():
+    return 1
+You:
+```python
+write_file(path="app/x.py", content='def f():\\n    """Return 1."""\\n    return 1\\n')
+```
+User: Output: ...
+You: Added a docstring to f().'''
+"""The intro for models that write ```python blocks instead of tool calls (`tool_format`)."""
+
+EXAMPLE_PATH = "app/x.py"
+"""The file of the prompts' examples: small models copy it (see `example_copied`)."""
+
+
+def example_copied(code: str, exists: Callable[[str], bool]) -> str | None:
+    """A message for the model when its code uses the examples' file and that file does not exist.
+
+    Small models copy an example's path, or the whole example, as if it were the task's.
+
+    Args:
+        code: The model's snippet.
+        exists: Whether a workspace path exists.
+    """
+    if EXAMPLE_PATH not in code or exists(EXAMPLE_PATH):
+        return None
+    return (
+        f"{EXAMPLE_PATH} is the example in your instructions, not a file of this project: "
+        "nothing ran. Use the paths of the user's request (list_files() shows them)."
+    )
+
+
 IMPORTABLE = (
     "json",
     "re",
@@ -49,7 +94,8 @@ IMPORTABLE = (
 """Modules the prompt tells the model it may import in Code Mode (model-written tools too)."""
 
 CODE_MODE = f"""\
-Code Mode is a Python subset, fresh for each call. No open(): use read_file and write_file.
+Code Mode is a Python subset; each snippet starts afresh (no variables from earlier ones).
+No open(): use read_file and write_file.
 Importable: {" ".join(IMPORTABLE)}. A failed
 tool call raises an exception you can catch; print(result) shows a short summary.
 Example:
@@ -122,7 +168,7 @@ def compact_signature(stub: str, name: str) -> str:
 
 
 def tool_lines(toolbox: MergedRecords) -> list[str]:
-    """One line per plugin: `group: tool(a, b=None); tool(...)`, core tools first.
+    """One line per plugin: `- group tools: tool(a, b=None); tool(...)`, core tools first.
 
     Each tool shows its parameters and defaults only: its summary, types and result fields are
     behind `tool_help(name)`, which keeps the prompt within its budget however many plugins are
@@ -141,9 +187,10 @@ def tool_lines(toolbox: MergedRecords) -> list[str]:
             compact_signature(toolbox.stub_texts[tool.name], tool.name)
         )
     order = sorted(groups, key=lambda label: (label != "files", label))
-    lines = [f"{label}: {'; '.join(groups[label])}" for label in order]
+    # "- files tools:", not "files:": a small model reads a bare label as a function name.
+    lines = [f"- {label} tools: {'; '.join(groups[label])}" for label in order]
     lines += [
-        f"{group}_*: {count} more tools (tool_help(name='{group}') lists them)"
+        f"- {group}_*: {count} more tools (tool_help(name='{group}') lists them)"
         for group, count in sorted(folded.items())
     ]
     return lines
@@ -189,20 +236,28 @@ def noun_lines(toolbox: MergedRecords) -> list[str]:
     return lines
 
 
-def system_prompt(toolbox: MergedRecords, context: str = "") -> str:
+def system_prompt(toolbox: MergedRecords, context: str = "", tool_format: str = "tools") -> str:
     """Render the full system prompt for a toolbox.
 
     Args:
         toolbox: The merged toolbox.
         context: The project's context index (`punie_core.specs.index`), appended last so
             the toolbox's part stays a byte-identical prefix across projects; empty for none.
+        tool_format: `tools` (the model calls `execute_code`) or `blocks` (it writes ```python
+            blocks: `punie_core.agent.code_blocks`).
     """
-    sections = [INTRO, CODE_MODE]
+    blocks = tool_format == "blocks"
+    sections = [BLOCKS_INTRO if blocks else INTRO, CODE_MODE]
     sections.append(
         "Tools (tool_help(name=...) shows a tool's docs and result fields):\n"
         + "\n".join(tool_lines(toolbox))
     )
-    if toolbox.skills:
+    if toolbox.skills and blocks:
+        # Small models take a skill's description for the task's tool ("quality-triad" for
+        # "how many tests fail?"): names only.
+        names = ", ".join(s.name for s in toolbox.skills)
+        sections.append(f"Skills, for larger work (load_skill(name=...) returns one): {names}.")
+    elif toolbox.skills:
         catalogue = "\n".join(f"- {s.name}: {s.description.strip()}" for s in toolbox.skills)
         sections.append("Skills (load_skill(name=...) before working in that area):\n" + catalogue)
     if context:

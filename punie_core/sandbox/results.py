@@ -119,7 +119,7 @@ class CodeResult(BaseModel):
         if error is not None:
             if error.did_not_run:
                 parts.append(
-                    f"{error.type}: the code did not run. Fix it and call execute_code again.\n"
+                    f"{error.type}: the code did not run. Fix it and run it again.\n"
                     f"{error.message.rstrip()}"
                 )
             elif error.traceback:

@@ -7,7 +7,7 @@ neither lead out nor disguise a protected or sensitive file as a harmless one):
 * protected locations (version control internals, virtual environments, Punie's own config,
   bytecode caches): never written (`ProtectedPath`), whoever approves;
 * sensitive files that other tools later execute or obey (`conftest.py`, `.pth`, CI workflows,
-  git hooks, editor task files, shell rc files; the list is `punie_core.security.sensitive`): written
+  git hooks, editor task files, shell rc files; the list is in `security.sensitive`): written
   only with a person's explicit yes; `--yes` does not cover them.
 
 Only regular files are read or written: a FIFO or a device at a target is refused (it would
@@ -224,11 +224,11 @@ class Workspace:
         return resolved
 
     def is_sensitive(self, path: Path) -> bool:
-        """True for files that other tools later execute or obey (`punie_core.security.sensitive`)."""
+        """True for files that other tools later execute or obey (`security.sensitive`)."""
         return self.sensitive_reason(path) is not None
 
     def sensitive_reason(self, path: Path) -> str | None:
-        """Why `path` (inside the root) is sensitive, or None (see `punie_core.security.sensitive`)."""
+        """Why `path` (inside the root) is sensitive, or None (see `security.sensitive`)."""
         rel = path.relative_to(self.root)
         return sensitive_reason(rel, _hooks(self.root))
 

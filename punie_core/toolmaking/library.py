@@ -30,14 +30,14 @@ from pathlib import Path
 from typing import Any
 
 from punie_core.plugins.records import NAME_PATTERN, first_line
-from punie_core.toolmaking.nouns import LibraryTool, ToolCheck
-from punie_core.toolmaking.source import source_hash
 from punie_core.security.workspace import (
     NotARegularFile,
     OutsideWorkspace,
     read_regular_text,
     write_confined,
 )
+from punie_core.toolmaking.nouns import LibraryTool, ToolCheck
+from punie_core.toolmaking.source import source_hash
 
 LIBRARY_DIR = Path(".punie") / "tools"
 

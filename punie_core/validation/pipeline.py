@@ -24,6 +24,7 @@ from typing import Any, Protocol
 
 from punie_core.plugins.isolation import plugin_output
 from punie_core.plugins.records import LAYERS, Finding, Validator
+from punie_core.security.workspace import atomic_write_text, in_place_refusal
 from punie_core.validation.files import (
     SOURCE_SUFFIXES,
     iter_source_files,
@@ -32,7 +33,6 @@ from punie_core.validation.files import (
 )
 from punie_core.validation.findings import format_finding
 from punie_core.validation.syntax import core_finding, syntax_findings
-from punie_core.security.workspace import atomic_write_text, in_place_refusal
 
 
 class HasValidators(Protocol):

@@ -24,10 +24,10 @@ from typing import Any
 
 from punie_core.agent.approvals import ApprovalRequested, ApprovalResolved, PermissionBroker
 from punie_core.plugins.context import PermissionRequest
+from punie_core.security.workspace import Workspace
 from punie_core.web.diffs import edit_preview
 from punie_core.web.push import PushStream
 from punie_core.web.serialize import event_data, event_type, to_jsonable
-from punie_core.security.workspace import Workspace
 
 LOG_LIMIT = 20_000
 """Events kept per session for late or reconnecting clients."""

@@ -25,11 +25,11 @@ from typing import Any
 
 from punie_core.agent.approvals import PermissionBroker
 from punie_core.plugins.context import AutoApprove, Permissions, RefuseAll
+from punie_core.security.workspace import atomic_write_text
 from punie_core.web import registry
 from punie_core.web.hub import Hub
 from punie_core.web.security import Guard, is_loopback
 from punie_core.web.sessions import SessionStarter
-from punie_core.security.workspace import atomic_write_text
 
 _active: WebUI | None = None
 """The web UI this process runs, if any (set by `WebUI.start`)."""

@@ -21,8 +21,8 @@ from punie_core.agent.approvals import PermissionBroker
 from punie_core.agent.modes import DEFAULT_MODE, MODE_IDS, mode_decision
 from punie_core.agent.stored import StoredSession, stored_sessions
 from punie_core.plugins.context import PermissionRequest, ToolContext
-from punie_core.views import ViewSet, noun_from_annotation
 from punie_core.security.workspace import project_workspace
+from punie_core.views import ViewSet, noun_from_annotation
 
 if TYPE_CHECKING:
     from collections.abc import Callable

@@ -121,3 +121,36 @@ def test_the_warm_server_reuses_punies_prompt_prefix(qwen_server: Any, project: 
     second = ask("Which tests fail?")
     cached = second["usage"].get("prompt_tokens_details", {}).get("cached_tokens", 0)
     assert cached >= 0.8 * second["usage"]["prompt_tokens"], second["usage"]
+
+
+def blocks_session(server: Any, project: Path, punie_home: Path) -> Session:
+    """A session in the `blocks` tool format (what `gguf:` servers get), auto-approving."""
+    from punie_core.plugins.context import AutoApprove, ToolContext
+
+    (punie_home / "config.toml").write_text(
+        'tool_format = "blocks"\n[settings]\ntemperature = 0\nmax_tokens = 300\n'
+    )
+    context = ToolContext(workspace=ToolContext.local(project).workspace, permissions=AutoApprove())
+    return Session(cwd=project, model=f"local:{server.base_url}", request_limit=8, context=context)
+
+
+def test_the_real_model_fixes_a_named_file_in_the_blocks_format(
+    qwen_server: Any, project: Path, punie_home: Path
+) -> None:
+    calc = project / "app" / "calc.py"
+    calc.write_text("def add(a: int, b: int) -> int:\n    return a - b\n")
+    session = blocks_session(qwen_server, project, punie_home)
+    outcome = run_async(session.prompt("add() in app/calc.py subtracts. Fix it so it adds."))
+    assert outcome.tool_calls and outcome.tool_calls[0]["tool"] == "read_file"  # Punie looked
+    assert "a + b" in calc.read_text() or "b + a" in calc.read_text(), outcome
+
+
+def test_the_real_model_counts_with_the_tools_in_the_blocks_format(
+    qwen_server: Any, project: Path, punie_home: Path
+) -> None:
+    session = blocks_session(qwen_server, project, punie_home)
+    outcome = run_async(
+        session.prompt("How many lines does app/prices.py have? Answer with the number.")
+    )
+    assert outcome.stop_reason == "end_turn", outcome.error
+    assert "2" in outcome.output, outcome.output

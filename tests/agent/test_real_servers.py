@@ -97,7 +97,11 @@ def test_mlx_lm_server_with_a_tiny_trained_model_makes_punie_run_a_tool(
     )
     train(model_dir, [(bodies[0], TOOL_CALL), (bodies[1], ANSWER)])
     # 3. Punie starts mlx_lm.server for it and runs the call the server parsed.
-    write_config(punie_home, "[settings]\ntemperature = 0.0\nmax_tokens = 64\n")
+    # This model was trained on the `tools` format's requests (a managed server defaults to
+    # `blocks`): mlx_lm.server parses its tool call.
+    write_config(
+        punie_home, 'tool_format = "tools"\n[settings]\ntemperature = 0.0\nmax_tokens = 64\n'
+    )
     session = Session(cwd=workspace, model=f"mlx:{model_dir}", toolbox=core_toolbox)
     try:
         outcome = run_async(session.prompt("What is in a.txt?"))

@@ -272,7 +272,8 @@ def test_an_invented_tool_with_a_real_tools_arguments_becomes_that_tool(
 def test_code_mode_says_what_to_use_instead_of_open_or_a_missing_module(
     workspace: Path, full_toolbox: Any
 ) -> None:
-    bad = 'with open("a.txt") as f:\n    print(f.read())'
+    # (`with open(...) as f: f.read()` runs as read_file: tests/agent/test_idioms.py.)
+    bad = 'f = open("a.txt")\nprint(f.read())'
     script = [
         {"tool_calls": [{"name": "execute_code", "arguments": {"code": bad}}]},
         {"tool_calls": [{"name": "execute_code", "arguments": {"code": "import html"}}]},

@@ -44,7 +44,7 @@ def test_hook_punie_tools(punie_register, punie_toolbox_factory) -> None:
     tool = toolbox.tool("greet")
     assert (tool.plugin, tool.distribution, tool.timeout) == ("greeter", "punie-greeter", 5)
     assert [t.name for t in toolbox.tools] == sorted(t.name for t in toolbox.tools)
-    assert "greeter: greet(name)" in toolbox.prompt  # one line per plugin, parameters only
+    assert "greeter tools: greet(name)" in toolbox.prompt  # one line per plugin, parameters only
 
 
 def test_hook_punie_nouns(punie_register, punie_toolbox_factory) -> None:
@@ -59,7 +59,7 @@ def test_hook_punie_nouns(punie_register, punie_toolbox_factory) -> None:
     assert "\nclass Greeting:\n" in toolbox.stubs
     from punie_core.builtin.disclosure import help_text
 
-    assert "class Greeting:" in help_text(toolbox, "Greeting")  # behind tool_help, not in the prompt
+    assert "class Greeting:" in help_text(toolbox, "Greeting")  # behind tool_help, not the prompt
 
 
 def test_hook_punie_skills(tmp_path: Path, punie_register, punie_toolbox_factory) -> None:

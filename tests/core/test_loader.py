@@ -55,7 +55,7 @@ def assert_healthy_ones_work(toolbox: Toolbox) -> None:
     assert [s.name for s in toolbox.skills if s.plugin == "good"] == ["fake-echo"]
     assert [v.name for v in toolbox.validators if v.plugin == "good"] == ["fake_todo"]
     assert "def shout(text: str) -> Echo:" in toolbox.stubs
-    assert "good: shout(text)" in toolbox.prompt
+    assert "good tools: shout(text)" in toolbox.prompt
 
 
 @pytest.mark.parametrize("kind", sorted(FAILURES))

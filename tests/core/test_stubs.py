@@ -253,7 +253,7 @@ def test_hook_punie_render_stub(punie_register, punie_toolbox_factory) -> None:
     punie_register(Plugin(), name="custom")
     toolbox = punie_toolbox_factory()
     assert toolbox.stub_texts["shout"] == CUSTOM
-    assert "custom: shout(text, times=1)" in toolbox.prompt
+    assert "custom tools: shout(text, times=1)" in toolbox.prompt
     assert CUSTOM in toolbox.stubs
     assert toolbox.stub_texts["read_file"].startswith("def read_file(path: str) -> str:")
 

@@ -5,7 +5,14 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from punie_core.flywheel.export import ExportOptions, export, read_jsonl, split_of, trace_examples
+from punie_core.flywheel.export import (
+    ExportOptions,
+    as_blocks,
+    export,
+    read_jsonl,
+    split_of,
+    trace_examples,
+)
 from tests.flywheel.tracegen import error_result, make_trace, ok_result
 
 RUN = "r = run_command('python -m pytest -q')\nprint(r.exit_code)"
@@ -110,6 +117,15 @@ def test_chat_format_writes_tool_calls_as_text() -> None:
     }
 
 
+def test_blocks_format_writes_calls_as_python_blocks_and_results_as_output() -> None:
+    trace = make_trace([(RUN, ok_result("0"))])
+    records, _ = trace_examples(trace, ExportOptions(format="blocks"))
+    messages = records[-1][1]["messages"]
+    assert all(set(m) == {"role", "content"} for m in messages)
+    assert messages[2] == {"role": "assistant", "content": f"```python\n{RUN}\n```"}
+    assert messages[3] == {"role": "user", "content": "Output:\n0"}
+
+
 def test_object_arguments_for_templates_that_want_a_mapping() -> None:
     records, _ = trace_examples(make_trace([(RUN, ok_result())]), ExportOptions(arguments="object"))
     assert records[0][1]["messages"][-1]["tool_calls"][0]["function"]["arguments"] == {"code": RUN}
@@ -177,3 +193,19 @@ def test_an_empty_split_leaves_no_file(tmp_path: Path) -> None:
     split = split_of("only-one", 0)
     assert sorted(p.name for p in out.glob("*.jsonl")) == [f"{split}.jsonl"]
     assert report.files == {split: str(out / f"{split}.jsonl")}
+
+
+def test_blocks_format_attaches_punies_first_look_to_the_users_message() -> None:
+    look = {"name": "execute_code", "arguments": json.dumps({"code": "print(read_file('a.py'))"})}
+    messages = [
+        {"role": "system", "content": "S"},
+        {"role": "user", "content": "Fix a.py"},
+        {"role": "assistant", "content": "", "tool_calls": [{"id": "look_1", "function": look}]},
+        {"role": "tool", "tool_call_id": "look_1", "content": "x = 1"},
+        {"role": "assistant", "content": "Done."},
+    ]
+    assert as_blocks(messages) == [
+        {"role": "system", "content": "S"},
+        {"role": "user", "content": "Fix a.py\n\nThe files it names, as they are now:\nx = 1"},
+        {"role": "assistant", "content": "Done."},
+    ]

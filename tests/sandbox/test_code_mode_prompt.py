@@ -160,7 +160,7 @@ def test_there_is_no_file_network_or_environment_access(
 def test_each_call_starts_fresh_and_returns_its_last_expression(
     core_toolbox: Toolbox, context: ToolContext
 ) -> None:
-    assert "Code Mode is a Python subset, fresh for each call" in TEXT
+    assert "Code Mode is a Python subset; each snippet starts afresh" in TEXT
     first, second = run_all(core_toolbox, context, ["x = 41\nx + 1", "x"])
     assert first.value == 42
     assert not second.ok

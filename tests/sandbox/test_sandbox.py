@@ -280,14 +280,31 @@ def test_print_shows_a_nouns_own_str_while_fields_and_json_value_stay(
     assert result.stdout.splitlines() == [
         "created new.py (6 characters)",
         "result: | created new.py (6 characters) | 6",
-        "[WriteResult(path='new.py', size=6, created=True, findings=[])]",  # repr, as in CPython
+        "[WriteResult(path='new.py', size=6, created=True, findings=[], unchanged=False)]",
         "new.py True [] True",
     ]
-    assert result.value == {"path": "new.py", "size": 6, "created": True, "findings": []}
+    assert result.value == {
+        "path": "new.py",
+        "size": 6,
+        "created": True,
+        "findings": [],
+        "unchanged": False,
+    }
     assert result.value_text == "created new.py (6 characters)"
     assert result.for_model().endswith("\n=> created new.py (6 characters)")
     assert "value_text" not in json.loads(result.model_dump_json())
     assert [c.tool for c in result.tool_calls] == ["write_file"]  # the text is no tool call
+
+
+def test_writing_back_the_same_text_changes_nothing_and_says_so(core_toolbox, yes_context):
+    [result] = run_many(
+        core_toolbox,
+        yes_context,
+        ["write_file('same.py', 'x = 1\\n')\nr = write_file('same.py', 'x = 1')\nprint(r)\nr"],
+    )
+    assert result.ok, result.error
+    assert result.stdout.startswith("same.py unchanged: that is the text it already has.")
+    assert result.value["unchanged"] is True
 
 
 def test_a_noun_without_its_own_str_prints_and_returns_as_before(run: Runner) -> None:

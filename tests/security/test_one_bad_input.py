@@ -19,8 +19,8 @@ from pathlib import Path
 import pytest
 
 from punie_core.acp.reporting import read_small
-from punie_core.security.jsonlimits import TooDeep, loads_limited
 from punie_core.plugins.context import AutoApprove, LocalCommands, LocalFiles
+from punie_core.security.jsonlimits import TooDeep, loads_limited
 from punie_core.security.workspace import NotARegularFile, Workspace
 from tests.helpers.cli import punie_command
 
@@ -221,3 +221,10 @@ def test_ruff_on_a_hostile_file_keeps_host_memory_bounded(tmp_path: Path) -> Non
     print(found)
     assert found["peak_mb"] < 800, found
     assert found["summary"]["error"] is None or "printed more than" in found["summary"]["error"]
+
+
+def test_a_glob_pattern_is_never_written_as_a_file_name(tmp_path: Path) -> None:
+    gate = Gate(tmp_path, permissions=AutoApprove())
+    written = gate.call("write_file", path="app/**/*.py", content="pass\n")
+    assert isinstance(written, ValueError) and "glob pattern" in str(written)
+    assert not (tmp_path / "app").exists()

@@ -16,8 +16,8 @@ import pytest
 
 from punie_core.agent.session import Session
 from punie_core.plugins.context import AutoApprove, ToolContext
-from punie_core.testing.scripted_model import ScriptedModelServer
 from punie_core.security.workspace import Workspace
+from punie_core.testing.scripted_model import ScriptedModelServer
 
 WRITE = {"name": "write_file", "arguments": {"path": "notes.txt", "content": "PWNED"}}
 JSON_BLOCK = "```json\n" + json.dumps(WRITE) + "\n```"

@@ -9,7 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from punie_core.security.workspace import OutsideWorkspace, ProtectedPath, Workspace, atomic_write_text
+from punie_core.security.workspace import (
+    OutsideWorkspace,
+    ProtectedPath,
+    Workspace,
+    atomic_write_text,
+)
 
 
 @pytest.fixture

@@ -20,9 +20,9 @@ import pytest
 
 from punie_core.agent.approvals import PermissionBroker
 from punie_core.plugins.context import ToolContext
+from punie_core.security.workspace import Workspace
 from punie_core.testing.scripted_model import ScriptedModelServer
 from punie_core.web import WebUI
-from punie_core.security.workspace import Workspace
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [

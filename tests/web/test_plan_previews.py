@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from punie_core.web.diffs import edit_preview
 from punie_core.security.workspace import Workspace
+from punie_core.web.diffs import edit_preview
 
 
 def test_a_multi_file_request_previews_the_diff_of_each_file(tmp_path: Path) -> None:

@@ -30,7 +30,7 @@ def target_paths(paths: str | list[str] | None, *, node_ids: bool = False) -> li
     workspace = tool_context().workspace
     given = [paths] if isinstance(paths, str) else list(paths or [])
     found: list[str] = []
-    for item in given or ["."]:
+    for item in expand_patterns(given) or ["."]:
         file_part, sep, rest = item.partition("::") if node_ids else (item, "", "")
         resolved = workspace.resolve(file_part)
         if not resolved.exists():
@@ -43,6 +43,25 @@ def target_paths(paths: str | list[str] | None, *, node_ids: bool = False) -> li
             )
         found.append(workspace.relative(resolved) + sep + rest)
     return found
+
+
+def expand_patterns(given: list[str]) -> list[str]:
+    """Glob patterns among `given` (`app/**/*.py`) replaced by the files they match.
+
+    Models often pass a pattern where a path goes. A pattern that leaves the workspace, or
+    matches nothing, is kept as it is, so the caller's check reports it.
+    """
+    workspace = tool_context().workspace
+    expanded: list[str] = []
+    for item in given:
+        if not any(char in item for char in "*?[") or Path(item).is_absolute() or ".." in item:
+            expanded.append(item)
+            continue
+        matches = sorted(
+            workspace.relative(path) for path in workspace.root.glob(item) if path.is_file()
+        )
+        expanded += matches or [item]
+    return expanded
 
 
 def operands(targets: list[str]) -> list[str]:

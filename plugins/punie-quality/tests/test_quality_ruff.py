@@ -159,6 +159,16 @@ def test_paths_outside_the_workspace_are_refused(lint_project, caller):
         caller(lint_project)("ruff_check", paths=["../"])
 
 
+def test_a_glob_pattern_among_paths_means_the_files_it_matches(lint_project, caller):
+    by_pattern = caller(lint_project)("ruff_check", paths="src/lintme/**/*.py")
+    by_folder = caller(lint_project)("ruff_check", paths=["src/lintme"])
+    assert Counter(v.file for v in by_pattern.violations) == Counter(
+        v.file for v in by_folder.violations
+    )
+    with pytest.raises(FileNotFoundError, match="nothing/\\*\\.py does not exist"):
+        caller(lint_project)("ruff_check", paths=["nothing/*.py"])
+
+
 def test_missing_path_is_a_clear_error(lint_project, caller):
     with pytest.raises(FileNotFoundError, match="nope.py does not exist"):
         caller(lint_project)("ruff_check", paths=["nope.py"])
