@@ -38,6 +38,25 @@ def _definitions(tree: ast.Module) -> dict[str, ast.stmt]:
     }
 
 
+_ELIDED = re.compile(r"#\s*(?:\.\.\.|rest of|existing|unchanged|same as|omitted)", re.I)
+
+
+def _elides(block: str, definitions: Collection[ast.stmt]) -> bool:
+    """A definition that stands for code left out (`...`, `# rest of the code`): not a whole one."""
+    for node in definitions:
+        for inner in ast.walk(node):
+            if (
+                isinstance(inner, ast.Expr)
+                and isinstance(inner.value, ast.Constant)
+                and inner.value.value is Ellipsis
+            ):
+                return True
+        text = ast.get_source_segment(block, node) or ""
+        if _ELIDED.search(text):
+            return True
+    return False
+
+
 def _start(node: ast.stmt) -> int:
     """The first line of a definition, its decorators included (1-based)."""
     decorators = getattr(node, "decorator_list", [])
@@ -63,7 +82,7 @@ def apply_block(original: str, block: str) -> str | None:
         return None
     existing = _definitions(source_tree)
     shown = _definitions(block_tree)
-    if not shown or not set(shown) <= set(existing):
+    if not shown or not set(shown) <= set(existing) or _elides(block, shown.values()):
         return None
     lines = original.splitlines(keepends=True)
     block_lines = block.splitlines(keepends=True)

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import replace
-from typing import Any, Literal
+from typing import Any
 
 from pydantic_ai.messages import (
     ModelMessage,
@@ -47,9 +47,6 @@ from punie_core.agent.recovery import (
     call_source,
     project_paths,
 )
-
-ToolFormat = Literal["tools", "blocks"]
-"""How the model calls tools: OpenAI tool definitions (`tools`) or ```python blocks (`blocks`)."""
 
 
 def call_as_block(part: ToolCallPart) -> str:

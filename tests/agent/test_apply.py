@@ -42,6 +42,8 @@ def test_a_block_that_defines_something_new_or_nothing_is_not_applied() -> None:
     assert apply_block(CALC, "print(add(1, 2))\n") is None
     assert apply_block(CALC, "def add(:\n") is None
     assert apply_block(CALC, "def add(a: int, b: int) -> int:\n    return a - b\n") is None
+    assert apply_block(CALC, "def add(a: int, b: int) -> int:\n    ...\n") is None  # elided
+    assert apply_block(CALC, "def add(a, b):\n    # rest of the code\n    return a + b\n") is None
 
 
 def test_the_block_must_fit_exactly_one_shown_file_and_call_no_tool() -> None:
